@@ -1,0 +1,110 @@
+import type { NoticeV1, PolicyRefV1, ReasonV1 } from './determination.js';
+import type { Basis, LineOfBusiness, PlanType, PriorAuth, Route, Setting, Verdict } from './vocabulary.js';
+
+// The policy set after compilation: everything the per-request path needs is a lookup here;
+// quotes are already located and turned into reasons.
+
+export interface CompiledCondition {
+  payer?: ReadonlySet<string>;
+  lineOfBusiness?: ReadonlySet<LineOfBusiness>;
+  planType?: ReadonlySet<PlanType>;
+  setting?: ReadonlySet<Setting>;
+  medicarePrimary?: boolean;
+  providerParticipating?: boolean;
+  homePlan?: boolean;
+  groupPolicy?: boolean;
+}
+
+export interface CompiledStatement {
+  id: string;
+  verdict: Verdict;
+  referTo: readonly string[];
+  drugNames?: ReadonlySet<string>;
+  drugClasses?: ReadonlySet<string>;
+  routes: ReadonlySet<Route>;
+  indications: readonly string[];
+  reasons: readonly ReasonV1[];
+}
+
+export interface CompiledExclusion {
+  id: string;
+  indications: readonly string[];
+  reasons: readonly ReasonV1[];
+}
+
+export interface CompiledProductRule {
+  id: string;
+  when: CompiledCondition;
+  effect: 'applies' | 'conditional' | 'not-applicable';
+  basis?: Basis;
+  reasons: readonly ReasonV1[];
+}
+
+export interface CompiledPriorAuthRule {
+  id: string;
+  when: CompiledCondition;
+  priorAuth: PriorAuth;
+  reasons: readonly ReasonV1[];
+}
+
+export interface CompiledNotice {
+  id: string;
+  outcomes?: ReadonlySet<string>;
+  when?: CompiledCondition;
+  notices: readonly NoticeV1[];
+}
+
+export interface CompiledCode {
+  system: 'cpt' | 'hcpcs' | 'icd10cm';
+  code: string;
+  reasons: readonly ReasonV1[];
+}
+
+export interface FamilyIndex {
+  statements: readonly CompiledStatement[];
+  exclusions: readonly CompiledExclusion[];
+}
+
+export interface CompiledVersion {
+  id: string;
+  effectiveFrom: string;
+  effectiveTo?: string;
+  title: string;
+  textAvailable: boolean;
+  changeReasons: readonly ReasonV1[];
+  ref: PolicyRefV1;
+  statements: readonly CompiledStatement[];
+  exclusions: readonly CompiledExclusion[];
+  productRules: readonly CompiledProductRule[];
+  priorAuthRules: readonly CompiledPriorAuthRule[];
+  priorAuthDefault: PriorAuth;
+  priorAuthDefaultReasons: readonly ReasonV1[];
+  codes: readonly CompiledCode[];
+  codeIndex: ReadonlyMap<string, CompiledCode>;
+  notices: readonly CompiledNotice[];
+  /** Indication family → the statements and exclusions that speak to it (ancestors resolved). */
+  byFamily: ReadonlyMap<string, FamilyIndex>;
+}
+
+export interface CompiledPolicy {
+  id: string;
+  number?: string;
+  title: string;
+  payers: readonly string[];
+  sourcePath: string;
+  publisher: string;
+  asOf: string;
+  productDefault: 'applies' | 'out-of-scope';
+  relatedPolicies: readonly { number?: string; title: string; reasons: readonly ReasonV1[] }[];
+  versions: readonly CompiledVersion[];
+  /** The policy file as written, for GET /v1/policies/{id} and the UI. */
+  file: string;
+}
+
+export interface CompiledPolicySet {
+  /** Content hash of every policy file, value set and source the set was compiled from. */
+  revision: string;
+  payers: readonly string[];
+  byPayer: ReadonlyMap<string, readonly CompiledPolicy[]>;
+  policies: readonly CompiledPolicy[];
+}

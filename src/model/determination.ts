@@ -1,0 +1,62 @@
+import type { Basis, Outcome, PriorAuth } from './vocabulary.js';
+
+export interface CitationV1 {
+  /** Repository path of the source document, with the line the quote starts on. */
+  source: string;
+  /** Verbatim text from the source. */
+  quote: string;
+  line: number;
+}
+
+export interface ReasonV1 {
+  text: string;
+  citation?: CitationV1;
+  /** The rule in the policy file that produced this reason, e.g. "statement:chronic-pain". */
+  rule?: string;
+}
+
+export interface WarningV1 {
+  code: string;
+  message: string;
+  /** The code or field the warning is about. */
+  subject?: string;
+}
+
+export interface PolicyRefV1 {
+  id: string;
+  title: string;
+  number?: string;
+  version: string;
+  effectiveFrom: string;
+  effectiveTo?: string;
+}
+
+export interface NoticeV1 {
+  kind: 'member-liability' | 'benefit' | 'administrative' | 'coding';
+  text: string;
+  citation: CitationV1;
+}
+
+export interface DeterminationV1 {
+  outcome: Outcome;
+  basis?: Basis;
+  priorAuth: PriorAuth;
+  payer: string;
+  policy?: PolicyRefV1;
+  indication?: string;
+  drug?: string;
+  route?: string;
+  referTo: string[];
+  reasons: ReasonV1[];
+  missing: string[];
+  warnings: WarningV1[];
+  notices: NoticeV1[];
+  /** Content hash of the compiled policy set that decided this. */
+  revision: string;
+  trace?: TraceStepV1[];
+}
+
+export interface TraceStepV1 {
+  step: string;
+  detail: string;
+}

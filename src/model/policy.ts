@@ -1,0 +1,193 @@
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import {
+  BASES,
+  LINES_OF_BUSINESS,
+  PLAN_TYPES,
+  PRIOR_AUTH,
+  ROUTES,
+  SETTINGS,
+  VERDICTS,
+} from './vocabulary.js';
+import { StringEnum } from './string-enum.js';
+
+// The schema of a policy file (policies/<payer>/<policy>.yaml). Strict: an unknown key is a load
+// error, so a typo can never silently drop a rule.
+
+const strict = <T extends Parameters<typeof Type.Object>[0]>(props: T, description?: string) =>
+  Type.Object(props, { additionalProperties: false, ...(description ? { description } : {}) });
+const oneOf = <const T extends readonly string[]>(values: T) => StringEnum(values);
+const listOf = <T extends TSchema>(item: T) => Type.Array(item, { minItems: 1 });
+
+const Date = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' });
+/** One verbatim passage, or several, from the policy's source document. */
+const Quote = Type.Union([Type.String({ minLength: 5 }), listOf(Type.String({ minLength: 5 }))]);
+
+const Dated = {
+  /** First date of service the item applies to (inclusive); absent: since the first version. */
+  from: Type.Optional(Date),
+  /** Last date of service the item applies to (inclusive); absent: still in force. */
+  to: Type.Optional(Date),
+};
+
+export const ConditionSchema = strict(
+  {
+    payer: Type.Optional(listOf(Type.String())),
+    lineOfBusiness: Type.Optional(listOf(oneOf(LINES_OF_BUSINESS))),
+    planType: Type.Optional(listOf(oneOf(PLAN_TYPES))),
+    setting: Type.Optional(listOf(oneOf(SETTINGS))),
+    medicarePrimary: Type.Optional(Type.Boolean()),
+    providerParticipating: Type.Optional(Type.Boolean()),
+    homePlan: Type.Optional(Type.Boolean()),
+    groupPolicy: Type.Optional(Type.Boolean()),
+  },
+  'All listed conditions must hold. A list matches any of its values.',
+);
+export type Condition = Static<typeof ConditionSchema>;
+
+const VersionSchema = strict({
+  id: Type.String({ minLength: 1 }),
+  effectiveFrom: Date,
+  title: Type.Optional(Type.String()),
+  /** False when the source records that this version existed but not what it said. */
+  textAvailable: Type.Optional(Type.Boolean()),
+  change: Quote,
+  note: Type.Optional(Type.String()),
+});
+
+const ProductRuleSchema = strict({
+  id: Type.String({ minLength: 1 }),
+  ...Dated,
+  when: ConditionSchema,
+  effect: oneOf(['applies', 'conditional', 'not-applicable'] as const),
+  basis: Type.Optional(oneOf(BASES)),
+  quote: Quote,
+});
+
+const StatementSchema = strict({
+  id: Type.String({ minLength: 1 }),
+  ...Dated,
+  drugs: strict({
+    names: Type.Optional(listOf(Type.String())),
+    classes: Type.Optional(listOf(Type.String())),
+  }),
+  routes: listOf(oneOf(ROUTES)),
+  indications: listOf(Type.String()),
+  verdict: oneOf(VERDICTS),
+  referTo: Type.Optional(listOf(Type.String())),
+  quote: Quote,
+});
+
+const ExclusionSchema = strict({
+  id: Type.String({ minLength: 1 }),
+  ...Dated,
+  indications: listOf(Type.String()),
+  quote: Quote,
+});
+
+const PriorAuthRuleSchema = strict({
+  id: Type.String({ minLength: 1 }),
+  ...Dated,
+  when: ConditionSchema,
+  priorAuth: oneOf(PRIOR_AUTH),
+  quote: Quote,
+});
+
+const CodeSchema = strict({
+  system: oneOf(['cpt', 'hcpcs', 'icd10cm'] as const),
+  code: Type.String({ minLength: 3 }),
+  ...Dated,
+  quote: Quote,
+});
+
+const RelatedPolicySchema = strict({
+  number: Type.Optional(Type.String({ minLength: 1 })),
+  title: Type.String({ minLength: 1 }),
+  ...Dated,
+  quote: Quote,
+});
+
+const NoticeSchema = strict({
+  id: Type.String({ minLength: 1 }),
+  kind: oneOf(['member-liability', 'benefit', 'administrative', 'coding'] as const),
+  ...Dated,
+  /** Outcomes the notice is shown with; absent: every outcome the policy decides. */
+  outcomes: Type.Optional(listOf(oneOf(['covered', 'not-covered', 'conditional'] as const))),
+  when: Type.Optional(ConditionSchema),
+  quote: Quote,
+});
+
+export const PolicyFileSchema = strict({
+  id: Type.String({ pattern: '^[a-z0-9][a-z0-9-]*$' }),
+  number: Type.Optional(Type.String()),
+  title: Type.String({ minLength: 1 }),
+  payers: listOf(Type.String({ pattern: '^[a-z0-9-]+$' })),
+  source: strict({
+    file: Type.String({ minLength: 1 }),
+    publisher: Type.String({ minLength: 1 }),
+    asOf: Type.String({ minLength: 1 }),
+    url: Type.Optional(Type.String()),
+  }),
+  referenceNumbers: Type.Optional(Type.Record(Type.String(), Type.String())),
+  versions: listOf(VersionSchema),
+  products: strict({
+    /** What happens when no rule names the member's product. */
+    default: oneOf(['applies', 'out-of-scope'] as const),
+    rules: Type.Array(ProductRuleSchema),
+  }),
+  statements: listOf(StatementSchema),
+  exclusions: Type.Optional(Type.Array(ExclusionSchema)),
+  priorAuth: strict({
+    default: oneOf(PRIOR_AUTH),
+    defaultQuote: Type.Optional(Quote),
+    rules: Type.Array(PriorAuthRuleSchema),
+  }),
+  codes: Type.Optional(Type.Array(CodeSchema)),
+  relatedPolicies: Type.Optional(Type.Array(RelatedPolicySchema)),
+  notices: Type.Optional(Type.Array(NoticeSchema)),
+});
+
+export type PolicyFile = Static<typeof PolicyFileSchema>;
+export type PolicyStatement = Static<typeof StatementSchema>;
+export type PolicyProductRule = Static<typeof ProductRuleSchema>;
+export type PolicyPriorAuthRule = Static<typeof PriorAuthRuleSchema>;
+export type PolicyVersion = Static<typeof VersionSchema>;
+
+// Value sets: indication families over ICD-10-CM, and the drug catalog.
+
+export const IndicationFamilySchema = strict({
+  id: Type.String({ pattern: '^[a-z0-9][a-z0-9-]*$' }),
+  label: Type.String({ minLength: 1 }),
+  parent: Type.Optional(Type.String()),
+  codes: Type.Optional(
+    Type.Array(
+      strict({
+        /** An ICD-10-CM code or prefix ("G90.5") or a category range ("F20-F29"). */
+        match: Type.String({ minLength: 3 }),
+        rationale: Type.String({ minLength: 8 }),
+      }),
+    ),
+  ),
+  rationale: Type.String({ minLength: 8 }),
+});
+
+export const IndicationValueSetFileSchema = strict({
+  system: Type.Literal('icd10cm'),
+  description: Type.String(),
+  families: listOf(IndicationFamilySchema),
+});
+export type IndicationValueSetFile = Static<typeof IndicationValueSetFileSchema>;
+
+export const DrugCatalogFileSchema = strict({
+  description: Type.String(),
+  drugs: listOf(
+    strict({
+      id: Type.String({ pattern: '^[a-z][a-z0-9-]*$' }),
+      label: Type.String(),
+      classes: Type.Array(Type.String()),
+      synonyms: Type.Optional(Type.Array(Type.String())),
+      rxnorm: Type.Optional(Type.String()),
+      rationale: Type.String(),
+    }),
+  ),
+});
+export type DrugCatalogFile = Static<typeof DrugCatalogFileSchema>;

@@ -1,0 +1,46 @@
+/**
+ * One problem shape for every adapter. The code decides the HTTP status, the CLI exit status
+ * and (later) the OperationOutcome issue type from a single table.
+ */
+export const PROBLEM_TYPES = {
+  'invalid-json': { status: 400, title: 'Malformed JSON' },
+  'too-large': { status: 413, title: 'Request too large' },
+  'wrong-type': { status: 422, title: 'Wrong type' },
+  'unknown-field': { status: 422, title: 'Unknown field' },
+  'missing-field': { status: 422, title: 'Missing required field' },
+  'unknown-value': { status: 422, title: 'Unknown value' },
+  'unknown-payer': { status: 422, title: 'Unknown payer' },
+  'invalid-date': { status: 422, title: 'Invalid date' },
+  'malformed-code': { status: 422, title: 'Malformed code' },
+  'invalid-value': { status: 422, title: 'Invalid value' },
+} as const;
+
+export type ProblemCode = keyof typeof PROBLEM_TYPES;
+
+export interface Problem {
+  code: ProblemCode;
+  status: number;
+  title: string;
+  detail: string;
+  /** JSON Pointer to the offending part of the request. */
+  path: string;
+  hint?: string;
+}
+
+export function problem(code: ProblemCode, detail: string, path: string, hint?: string): Problem {
+  const type = PROBLEM_TYPES[code];
+  const p: Problem = { code, status: type.status, title: type.title, detail, path };
+  if (hint !== undefined) p.hint = hint;
+  return p;
+}
+
+/** The contract's error object: the first problem at top level, all of them in `problems`. */
+export interface ErrorObject {
+  error: Problem & { problems?: Problem[] };
+}
+
+export function errorObject(problems: Problem[]): ErrorObject {
+  const [first, ...rest] = problems;
+  if (!first) throw new Error('errorObject needs at least one problem');
+  return rest.length === 0 ? { error: first } : { error: { ...first, problems } };
+}

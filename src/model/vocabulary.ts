@@ -1,0 +1,49 @@
+// The closed vocabularies of the coverage contract (../shared/spec/coverage-contract.md).
+// Payers are deliberately absent: they come from the policy data, so a new payer is a data file.
+
+export const LINES_OF_BUSINESS = [
+  'commercial',
+  'aso',
+  'exchange',
+  'fep',
+  'medicare-advantage',
+  'medicare-cost',
+  'medicare-supplement',
+  'medicaid',
+] as const;
+export type LineOfBusiness = (typeof LINES_OF_BUSINESS)[number];
+
+export const PLAN_TYPES = ['hmo', 'pos', 'ppo', 'epo', 'indemnity'] as const;
+export type PlanType = (typeof PLAN_TYPES)[number];
+
+export const SETTINGS = ['inpatient', 'outpatient', 'office', 'home', 'emergency'] as const;
+export type Setting = (typeof SETTINGS)[number];
+
+export const ROUTES = ['intravenous', 'intramuscular', 'subcutaneous', 'intranasal', 'oral', 'other'] as const;
+export type Route = (typeof ROUTES)[number];
+
+export const OUTCOMES = ['covered', 'not-covered', 'conditional', 'out-of-scope', 'needs-info'] as const;
+export type Outcome = (typeof OUTCOMES)[number];
+
+export const PRIOR_AUTH = ['required', 'not-required', 'not-applicable', 'conditional'] as const;
+export type PriorAuth = (typeof PRIOR_AUTH)[number];
+
+/**
+ * Why a service is not covered, or why coverage is conditional. The first three are the
+ * contract's; the rest name the outside thing a conditional outcome turns on.
+ */
+export const BASES = [
+  'investigational',
+  'not-medically-necessary',
+  'not-covered',
+  'follows-primary-medicare',
+  'fep-benefit-plan',
+  'home-plan-policy',
+  'group-specific-policy',
+  'state-medicaid-program',
+] as const;
+export type Basis = (typeof BASES)[number];
+
+/** What a policy statement says about the services in its scope. */
+export const VERDICTS = ['covered', 'investigational', 'not-medically-necessary', 'not-covered', 'refer'] as const;
+export type Verdict = (typeof VERDICTS)[number];

@@ -1,0 +1,440 @@
+import { createHash } from 'node:crypto';
+import { LineCounter, parseDocument } from 'yaml';
+import type {
+  CompiledCode,
+  CompiledCondition,
+  CompiledExclusion,
+  CompiledNotice,
+  CompiledPolicy,
+  CompiledPolicySet,
+  CompiledPriorAuthRule,
+  CompiledProductRule,
+  CompiledStatement,
+  CompiledVersion,
+  FamilyIndex,
+} from '../model/compiled-policy.js';
+import type { CitationV1, ReasonV1 } from '../model/determination.js';
+import type { Condition, PolicyFile } from '../model/policy.js';
+import { classifyProcedureCode, normalizeIcd10cm } from '../terminology/code-format.js';
+import { dayBefore } from '../terminology/code-system.js';
+import type { Terminology } from '../terminology/terminology.js';
+import { indexSource, locateQuote, type SourceText } from './quote-locator.js';
+import { schemaIssues, validatePolicyFile } from './schema-validators.js';
+
+// The policy compiler: policy files → an indexed, quote-verified, date-checked policy set.
+// Every stage reports every problem it finds, with the file and line, before anything is used.
+
+export interface PolicyProblem {
+  code:
+    | 'yaml-syntax'
+    | 'schema'
+    | 'unknown-reference'
+    | 'quote-not-in-source'
+    | 'missing-source'
+    | 'dates'
+    | 'duplicate-id'
+    | 'conflict'
+    | 'rule';
+  file: string;
+  line?: number;
+  message: string;
+}
+
+export class PolicySetError extends Error {
+  constructor(readonly problems: PolicyProblem[]) {
+    super(
+      `${problems.length} problem(s) in the policy files:\n` +
+        problems.map((p) => `${p.file}${p.line ? `:${p.line}` : ''}: ${p.code}: ${p.message}`).join('\n'),
+    );
+    this.name = 'PolicySetError';
+  }
+}
+
+export interface PolicyInput {
+  /** Repository-relative path, e.g. policies/bcbsma/291.yaml */
+  path: string;
+  text: string;
+}
+
+export interface CompileInputs {
+  policies: PolicyInput[];
+  /** Source documents by path relative to policies/ (e.g. sources/bcbsma-291.txt). */
+  sources: Map<string, string>;
+  /** Value-set and other inputs that decide outcomes, hashed into the revision. */
+  otherInputs: PolicyInput[];
+}
+
+const VERDICT_TEXT = {
+  covered: 'Covered',
+  investigational: 'Investigational',
+  'not-medically-necessary': 'Not medically necessary',
+  'not-covered': 'Not covered',
+  refer: 'Decided by another policy',
+} as const;
+
+type Path = (string | number)[];
+
+export function compilePolicySet(inputs: CompileInputs, terminology: Terminology): CompiledPolicySet {
+  const problems: PolicyProblem[] = [];
+  const sourceIndex = new Map<string, SourceText>();
+  const policies: CompiledPolicy[] = [];
+  const ids = new Map<string, string>();
+
+  for (const input of inputs.policies) {
+    const compiled = compileOne(input, inputs.sources, sourceIndex, terminology, problems);
+    if (!compiled) continue;
+    const clash = ids.get(compiled.id);
+    if (clash) problems.push({ code: 'duplicate-id', file: input.path, message: `policy id "${compiled.id}" is also used by ${clash}` });
+    ids.set(compiled.id, input.path);
+    policies.push(compiled);
+  }
+  if (problems.length > 0) throw new PolicySetError(problems);
+
+  const byPayer = new Map<string, CompiledPolicy[]>();
+  for (const p of policies) for (const payer of p.payers) byPayer.set(payer, [...(byPayer.get(payer) ?? []), p]);
+  const payers = [...byPayer.keys()].sort();
+  return { revision: revisionOf(inputs), payers, byPayer, policies };
+}
+
+function revisionOf(inputs: CompileInputs): string {
+  const h = createHash('sha256');
+  const all = [
+    ...inputs.policies,
+    ...inputs.otherInputs,
+    ...[...inputs.sources].map(([path, text]) => ({ path: `policies/${path}`, text })),
+  ].sort((a, b) => a.path.localeCompare(b.path));
+  for (const f of all) h.update(f.path).update('\0').update(f.text).update('\0');
+  return h.digest('hex').slice(0, 16);
+}
+
+function compileOne(
+  input: PolicyInput,
+  sources: Map<string, string>,
+  sourceIndex: Map<string, SourceText>,
+  terminology: Terminology,
+  problems: PolicyProblem[],
+): CompiledPolicy | undefined {
+  const file = input.path;
+  // Stage: parse.
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(input.text, { lineCounter, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    for (const e of doc.errors) problems.push({ code: 'yaml-syntax', file, line: e.linePos?.[0]?.line, message: e.message } as PolicyProblem);
+    return undefined;
+  }
+  const lineAt = (path: Path): number | undefined => {
+    for (let p = path; p.length >= 0; p = p.slice(0, -1)) {
+      const node = doc.getIn(p, true) as { range?: [number, number, number] } | undefined;
+      if (node?.range) return lineCounter.linePos(node.range[0]).line;
+      if (p.length === 0) return undefined;
+    }
+    return undefined;
+  };
+  const report = (code: PolicyProblem['code'], path: Path, message: string) => {
+    const line = lineAt(path);
+    problems.push(line === undefined ? { code, file, message } : { code, file, line, message });
+  };
+
+  // Stage: schema.
+  const data: unknown = doc.toJS();
+  if (!validatePolicyFile(data)) {
+    for (const issue of schemaIssues(validatePolicyFile.errors)) {
+      report('schema', issue.path.split('/').filter(Boolean).map((s) => (/^\d+$/.test(s) ? Number(s) : s)), `${issue.path}: ${issue.message}`);
+    }
+    return undefined;
+  }
+  const policy: PolicyFile = data;
+  const before = problems.length;
+
+  // Stage: source and quotes.
+  const sourceText = sources.get(policy.source.file);
+  if (sourceText === undefined) {
+    report('missing-source', ['source', 'file'], `source document "${policy.source.file}" not found under policies/`);
+    return undefined;
+  }
+  let source = sourceIndex.get(policy.source.file);
+  if (!source) sourceIndex.set(policy.source.file, (source = indexSource(`policies/${policy.source.file}`, sourceText)));
+  const citeAll = (quote: string | string[], path: Path): CitationV1[] =>
+    (Array.isArray(quote) ? quote : [quote]).map((q, i) => {
+      const line = locateQuote(source!, q);
+      if (line === undefined) {
+        report('quote-not-in-source', Array.isArray(quote) ? [...path, i] : path, `quote not found in ${policy.source.file}: "${q.length > 90 ? q.slice(0, 90) + '…' : q}"`);
+      }
+      return { source: `${source!.path}#L${line ?? 0}`, quote: q, line: line ?? 0 };
+    });
+  const reasonsFor = (text: string, quote: string | string[], path: Path, rule: string): ReasonV1[] =>
+    citeAll(quote, path).map((citation, i) => ({ text: i === 0 ? text : `${text} (continued)`, citation, rule }));
+
+  // Stage: resolve references.
+  const families = terminology.indications.families;
+  const checkIndications = (list: string[], path: Path) =>
+    list.forEach((id, i) => {
+      if (!families.has(id)) report('unknown-reference', [...path, i], `unknown indication family "${id}" (see policies/valuesets/indications.yaml)`);
+    });
+  const checkCondition = (c: Condition, path: Path) =>
+    c.payer?.forEach((p, i) => {
+      if (!policy.payers.includes(p)) report('unknown-reference', [...path, 'payer', i], `payer "${p}" is not one of this policy's payers (${policy.payers.join(', ')})`);
+    });
+  policy.statements.forEach((s, i) => {
+    const path: Path = ['statements', i];
+    checkIndications(s.indications, [...path, 'indications']);
+    s.drugs.names?.forEach((n, j) => {
+      if (!terminology.drugs.resolve(n)) report('unknown-reference', [...path, 'drugs', 'names', j], `unknown drug "${n}" (see policies/valuesets/drugs.yaml)`);
+    });
+    s.drugs.classes?.forEach((c, j) => {
+      if (!terminology.drugs.classes.has(c)) report('unknown-reference', [...path, 'drugs', 'classes', j], `unknown drug class "${c}"`);
+    });
+    if (!s.drugs.names && !s.drugs.classes) report('rule', [...path, 'drugs'], 'a statement must name drugs or drug classes');
+    if ((s.verdict === 'refer') !== (s.referTo !== undefined)) report('rule', path, 'a "refer" verdict needs referTo, and only it may have one');
+  });
+  policy.exclusions?.forEach((e, i) => checkIndications(e.indications, ['exclusions', i, 'indications']));
+  policy.products.rules.forEach((r, i) => {
+    checkCondition(r.when, ['products', 'rules', i, 'when']);
+    if ((r.effect === 'conditional') !== (r.basis !== undefined)) report('rule', ['products', 'rules', i], 'a conditional product rule needs a basis, and only it may have one');
+  });
+  policy.priorAuth.rules.forEach((r, i) => checkCondition(r.when, ['priorAuth', 'rules', i, 'when']));
+  policy.codes?.forEach((c, i) => {
+    const ok = c.system === 'icd10cm' ? normalizeIcd10cm(c.code) !== undefined : classifyProcedureCode(c.code)?.system === c.system;
+    if (!ok) report('unknown-reference', ['codes', i, 'code'], `"${c.code}" is not a well-formed ${c.system} code`);
+  });
+  for (const [list, path] of [
+    [policy.versions, ['versions']],
+    [policy.statements, ['statements']],
+    [policy.exclusions ?? [], ['exclusions']],
+    [policy.products.rules, ['products', 'rules']],
+    [policy.priorAuth.rules, ['priorAuth', 'rules']],
+    [policy.notices ?? [], ['notices']],
+  ] as const) {
+    const seen = new Set<string>();
+    list.forEach((item, i) => {
+      if (seen.has(item.id)) report('duplicate-id', [...path, i, 'id'], `id "${item.id}" is used twice in ${path.join('.')}`);
+      seen.add(item.id);
+    });
+  }
+
+  // Stage: dates. Items switch on and off only at version boundaries, so each version is one
+  // consistent snapshot and "which version decided" is always a single answer.
+  const versions = policy.versions;
+  versions.forEach((v, i) => {
+    if (!isRealDate(v.effectiveFrom)) report('dates', ['versions', i, 'effectiveFrom'], `${v.effectiveFrom} is not a calendar date`);
+    if (i > 0 && v.effectiveFrom <= versions[i - 1]!.effectiveFrom) report('dates', ['versions', i, 'effectiveFrom'], 'versions must be listed in increasing effectiveFrom order');
+  });
+  const starts = new Set(versions.map((v) => v.effectiveFrom));
+  const ends = new Set(versions.slice(1).map((v) => dayBefore(v.effectiveFrom)));
+  const checkDated = (item: { from?: string; to?: string }, path: Path) => {
+    if (item.from !== undefined && !starts.has(item.from)) report('dates', [...path, 'from'], `from ${item.from} is not the effectiveFrom of any version`);
+    if (item.to !== undefined && !ends.has(item.to)) report('dates', [...path, 'to'], `to ${item.to} is not the day before any later version's effectiveFrom`);
+    if (item.from !== undefined && item.to !== undefined && item.to < item.from) report('dates', path, `to ${item.to} is before from ${item.from}`);
+  };
+  const datedLists = [
+    ['statements', policy.statements],
+    ['exclusions', policy.exclusions ?? []],
+    ['codes', policy.codes ?? []],
+    ['relatedPolicies', policy.relatedPolicies ?? []],
+    ['notices', policy.notices ?? []],
+  ] as const;
+  for (const [name, list] of datedLists) list.forEach((item, i) => checkDated(item, [name, i]));
+  policy.products.rules.forEach((r, i) => checkDated(r, ['products', 'rules', i]));
+  policy.priorAuth.rules.forEach((r, i) => checkDated(r, ['priorAuth', 'rules', i]));
+
+  // Build the reasons once; the request path only picks them up.
+  const statements = policy.statements.map((s, i) => ({
+    raw: s,
+    compiled: {
+      id: s.id,
+      verdict: s.verdict,
+      referTo: s.referTo ?? [],
+      ...(s.drugs.names ? { drugNames: new Set(s.drugs.names.map((n) => terminology.drugs.resolve(n)?.id ?? n)) } : {}),
+      ...(s.drugs.classes ? { drugClasses: new Set(s.drugs.classes) } : {}),
+      routes: new Set(s.routes),
+      indications: s.indications,
+      reasons: reasonsFor(statementText(s, terminology), s.quote, ['statements', i, 'quote'], `statement:${s.id}`),
+    } satisfies CompiledStatement,
+  }));
+  const exclusions = (policy.exclusions ?? []).map((e, i) => ({
+    raw: e,
+    compiled: {
+      id: e.id,
+      indications: e.indications,
+      reasons: reasonsFor(
+        `The policy does not decide ${e.indications.map((f) => families.get(f)?.label.toLowerCase() ?? f).join(', ')}.`,
+        e.quote,
+        ['exclusions', i, 'quote'],
+        `exclusion:${e.id}`,
+      ),
+    } satisfies CompiledExclusion,
+  }));
+  const productRules = policy.products.rules.map((r, i) => ({
+    raw: r,
+    compiled: {
+      id: r.id,
+      when: compileCondition(r.when),
+      effect: r.effect,
+      ...(r.basis ? { basis: r.basis } : {}),
+      reasons: reasonsFor(productText(r.effect, r.basis), r.quote, ['products', 'rules', i, 'quote'], `product:${r.id}`),
+    } satisfies CompiledProductRule,
+  }));
+  const paRules = policy.priorAuth.rules.map((r, i) => ({
+    raw: r,
+    compiled: {
+      id: r.id,
+      when: compileCondition(r.when),
+      priorAuth: r.priorAuth,
+      reasons: reasonsFor(`Prior authorization: ${r.priorAuth}.`, r.quote, ['priorAuth', 'rules', i, 'quote'], `prior-auth:${r.id}`),
+    } satisfies CompiledPriorAuthRule,
+  }));
+  const paDefaultReasons = policy.priorAuth.defaultQuote
+    ? reasonsFor(`Prior authorization: ${policy.priorAuth.default}.`, policy.priorAuth.defaultQuote, ['priorAuth', 'defaultQuote'], 'prior-auth:default')
+    : [];
+  const codes = (policy.codes ?? []).map((c, i) => ({
+    raw: c,
+    compiled: {
+      system: c.system,
+      code: c.system === 'icd10cm' ? normalizeIcd10cm(c.code) ?? c.code : c.code,
+      reasons: reasonsFor(`The policy lists ${c.system.toUpperCase()} ${c.code}.`, c.quote, ['codes', i, 'quote'], `code:${c.code}`),
+    } satisfies CompiledCode,
+  }));
+  const notices = (policy.notices ?? []).map((n, i) => ({
+    raw: n,
+    compiled: {
+      id: n.id,
+      ...(n.outcomes ? { outcomes: new Set<string>(n.outcomes) } : {}),
+      ...(n.when ? { when: compileCondition(n.when) } : {}),
+      notices: citeAll(n.quote, ['notices', i, 'quote']).map((citation) => ({ kind: n.kind, text: citation.quote, citation })),
+    } satisfies CompiledNotice,
+  }));
+  const related = (policy.relatedPolicies ?? []).map((r, i) => ({
+    ...(r.number ? { number: r.number } : {}),
+    title: r.title,
+    reasons: reasonsFor(`Related policy: ${r.title}.`, r.quote, ['relatedPolicies', i, 'quote'], `related:${r.number ?? r.title}`),
+  }));
+  const compiledVersions: CompiledVersion[] = versions.map((v, i) => {
+    const next = versions[i + 1];
+    const activeIn = <T extends { raw: { from?: string; to?: string } }>(items: T[]) =>
+      items.filter(({ raw }) => (raw.from ?? versions[0]!.effectiveFrom) <= v.effectiveFrom && (raw.to === undefined || raw.to >= v.effectiveFrom));
+    const title = v.title ?? [...versions.slice(0, i)].reverse().find((p) => p.title)?.title ?? policy.title;
+    const vStatements = activeIn(statements).map((s) => s.compiled);
+    const vExclusions = activeIn(exclusions).map((e) => e.compiled);
+    const vCodes = activeIn(codes).map((c) => c.compiled);
+    const ref = {
+      id: policy.id,
+      title,
+      ...(policy.number ? { number: policy.number } : {}),
+      version: v.id,
+      effectiveFrom: v.effectiveFrom,
+      ...(next ? { effectiveTo: dayBefore(next.effectiveFrom) } : {}),
+    };
+    return {
+      id: v.id,
+      effectiveFrom: v.effectiveFrom,
+      ...(next ? { effectiveTo: dayBefore(next.effectiveFrom) } : {}),
+      title,
+      textAvailable: v.textAvailable !== false,
+      changeReasons: reasonsFor(`Version ${v.id}, in force from ${v.effectiveFrom}.`, v.change, ['versions', i, 'change'], `version:${v.id}`),
+      ref,
+      statements: vStatements,
+      exclusions: vExclusions,
+      productRules: activeIn(productRules).map((r) => r.compiled),
+      priorAuthRules: activeIn(paRules).map((r) => r.compiled),
+      priorAuthDefault: policy.priorAuth.default,
+      priorAuthDefaultReasons: paDefaultReasons,
+      codes: vCodes,
+      codeIndex: new Map(vCodes.map((c) => [c.code, c])),
+      notices: activeIn(notices).map((n) => n.compiled),
+      byFamily: indexFamilies(vStatements, vExclusions, terminology),
+    };
+  });
+
+  // Stage: conflicts. Two statements in one version that reach the same drug, route and
+  // indication must agree, or the answer would depend on their order in the file.
+  for (const v of compiledVersions) {
+    for (const [family, idx] of v.byFamily) {
+      const ss = idx.statements;
+      for (let a = 0; a < ss.length; a++) {
+        for (let b = a + 1; b < ss.length; b++) {
+          const s1 = ss[a]!;
+          const s2 = ss[b]!;
+          if (s1.verdict === s2.verdict) continue;
+          const sharedRoute = [...s1.routes].some((r) => s2.routes.has(r));
+          const sharedDrug = [...terminology.drugs.drugs.values()].some((d) => statementCoversDrug(s1, d.id, d.classes) && statementCoversDrug(s2, d.id, d.classes));
+          if (sharedRoute && sharedDrug) {
+            problems.push({ code: 'conflict', file, message: `version ${v.id}: statements "${s1.id}" and "${s2.id}" give different verdicts for ${family}` });
+          }
+        }
+      }
+    }
+  }
+  if (problems.length > before) return undefined;
+
+  return {
+    id: policy.id,
+    ...(policy.number ? { number: policy.number } : {}),
+    title: policy.title,
+    payers: policy.payers,
+    sourcePath: `policies/${policy.source.file}`,
+    publisher: policy.source.publisher,
+    asOf: policy.source.asOf,
+    productDefault: policy.products.default,
+    relatedPolicies: related,
+    versions: compiledVersions,
+    file: input.path,
+  };
+}
+
+export function statementCoversDrug(s: CompiledStatement, drugId: string, classes: readonly string[]): boolean {
+  if (s.drugNames?.has(drugId)) return true;
+  if (s.drugClasses) for (const c of classes) if (s.drugClasses.has(c)) return true;
+  return false;
+}
+
+function indexFamilies(statements: CompiledStatement[], exclusions: CompiledExclusion[], terminology: Terminology): Map<string, FamilyIndex> {
+  const out = new Map<string, FamilyIndex>();
+  for (const family of terminology.indications.families.keys()) {
+    const lineage = terminology.indications.lineage(family);
+    const s = statements.filter((st) => st.indications.some((i) => lineage.has(i)));
+    const e = exclusions.filter((ex) => ex.indications.some((i) => lineage.has(i)));
+    if (s.length > 0 || e.length > 0) out.set(family, { statements: s, exclusions: e });
+  }
+  return out;
+}
+
+function compileCondition(c: Condition): CompiledCondition {
+  const out: CompiledCondition = {};
+  if (c.payer) out.payer = new Set(c.payer);
+  if (c.lineOfBusiness) out.lineOfBusiness = new Set(c.lineOfBusiness);
+  if (c.planType) out.planType = new Set(c.planType);
+  if (c.setting) out.setting = new Set(c.setting);
+  if (c.medicarePrimary !== undefined) out.medicarePrimary = c.medicarePrimary;
+  if (c.providerParticipating !== undefined) out.providerParticipating = c.providerParticipating;
+  if (c.homePlan !== undefined) out.homePlan = c.homePlan;
+  if (c.groupPolicy !== undefined) out.groupPolicy = c.groupPolicy;
+  return out;
+}
+
+function statementText(s: PolicyFile['statements'][number], terminology: Terminology): string {
+  const drugs = [
+    ...(s.drugs.classes ?? []).map((c) => `${c}s`),
+    ...(s.drugs.names ?? []).map((n) => terminology.drugs.resolve(n)?.label.toLowerCase() ?? n),
+  ].join(' or ');
+  const uses = s.indications.map((f) => terminology.indications.families.get(f)?.label.toLowerCase() ?? f).join(' or ');
+  const refer = s.referTo ? ` See policy ${s.referTo.join(', ')}.` : '';
+  return `${VERDICT_TEXT[s.verdict]}: ${s.routes.join('/')} ${drugs} for ${uses}.${refer}`;
+}
+
+function productText(effect: string, basis: string | undefined): string {
+  if (effect === 'applies') return "The policy governs the member's product.";
+  if (effect === 'not-applicable') return "The policy does not apply to the member's product.";
+  const why: Record<string, string> = {
+    'follows-primary-medicare': "Coverage follows primary Medicare's decision.",
+    'fep-benefit-plan': "Coverage turns on the member's FEP benefit plan.",
+    'home-plan-policy': "The member's home plan policy governs (ITS/BlueCard).",
+    'group-specific-policy': "The member's group-specific policy supersedes this policy.",
+    'state-medicaid-program': 'Coverage turns on the state Medicaid program.',
+  };
+  return why[basis ?? ''] ?? 'Coverage is conditional.';
+}
+
+export function isRealDate(date: string): boolean {
+  const d = new Date(`${date}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === date;
+}

@@ -1,0 +1,34 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import type { CompiledPolicySet } from '../model/compiled-policy.js';
+import { packageRoot } from '../package-root.js';
+import type { Terminology } from '../terminology/terminology.js';
+import { compilePolicySet, type PolicyInput } from './compile-policy-set.js';
+
+/** Every policy file under policies/<payer>/ (not the cases, value sets or sources). */
+export function readPolicyInputs(root = packageRoot()) {
+  const dir = join(root, 'policies');
+  const policies: PolicyInput[] = [];
+  const otherInputs: PolicyInput[] = [];
+  const sources = new Map<string, string>();
+  for (const entry of readdirSync(dir).sort()) {
+    const sub = join(dir, entry);
+    if (!statSync(sub).isDirectory()) continue;
+    for (const name of readdirSync(sub).sort()) {
+      const path = join(sub, name);
+      const rel = relative(root, path);
+      if (entry === 'sources') {
+        if (name.endsWith('.txt')) sources.set(`sources/${name}`, readFileSync(path, 'utf8'));
+      } else if (entry === 'valuesets') {
+        if (name.endsWith('.yaml')) otherInputs.push({ path: rel, text: readFileSync(path, 'utf8') });
+      } else if (name.endsWith('.yaml') && !name.endsWith('.cases.yaml')) {
+        policies.push({ path: rel, text: readFileSync(path, 'utf8') });
+      }
+    }
+  }
+  return { policies, sources, otherInputs };
+}
+
+export function loadPolicySet(terminology: Terminology, root = packageRoot()): CompiledPolicySet {
+  return compilePolicySet(readPolicyInputs(root), terminology);
+}

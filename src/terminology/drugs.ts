@@ -1,0 +1,33 @@
+import type { DrugCatalogFile } from '../model/policy.js';
+
+export interface Drug {
+  id: string;
+  label: string;
+  classes: readonly string[];
+  rxnorm?: string;
+}
+
+export interface DrugCatalog {
+  drugs: ReadonlyMap<string, Drug>;
+  /** The drug a request's free-text name means (any case, synonyms included). */
+  resolve(name: string): Drug | undefined;
+  classes: ReadonlySet<string>;
+}
+
+export function compileDrugs(file: DrugCatalogFile): DrugCatalog {
+  const drugs = new Map<string, Drug>();
+  const byName = new Map<string, Drug>();
+  const classes = new Set<string>();
+  for (const d of file.drugs) {
+    const drug: Drug = { id: d.id, label: d.label, classes: d.classes, ...(d.rxnorm ? { rxnorm: d.rxnorm } : {}) };
+    if (drugs.has(d.id)) throw new Error(`drug "${d.id}" is defined twice`);
+    drugs.set(d.id, drug);
+    for (const name of [d.id, ...(d.synonyms ?? [])]) {
+      const key = name.trim().toLowerCase();
+      if (byName.has(key)) throw new Error(`drug name "${name}" is claimed twice`);
+      byName.set(key, drug);
+    }
+    d.classes.forEach((c) => classes.add(c));
+  }
+  return { drugs, classes, resolve: (name) => byName.get(name.trim().toLowerCase()) };
+}

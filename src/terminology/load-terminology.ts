@@ -1,0 +1,103 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { packageRoot } from '../package-root.js';
+import { readOrderFile } from './cms-order-file.js';
+import { mapCodeSystem, type CodeRecord } from './code-system.js';
+import { compileDrugs } from './drugs.js';
+import { releasesIcd10cm, shippedIcd10cm, type CuratedChange } from './icd10cm.js';
+import { compileIndications } from './indications.js';
+import type { Terminology } from './terminology.js';
+import { validateDrugCatalog, validateIndicationValueSets } from '../policies/schema-validators.js';
+import type { Route } from '../model/vocabulary.js';
+
+export interface TerminologyOptions {
+  /** CMS ICD-10-CM order files to load instead of the shipped subset (MEDPOLICY_ICD10CM). */
+  icd10cmFiles?: string[];
+  /** Fiscal year, when a single file's name does not carry it (MEDPOLICY_ICD10CM_FY). */
+  icd10cmFiscalYear?: number;
+  root?: string;
+}
+
+export function terminologyOptionsFromEnv(env: NodeJS.ProcessEnv): TerminologyOptions {
+  const opts: TerminologyOptions = {};
+  const files = env.MEDPOLICY_ICD10CM?.split(',').map((s) => s.trim()).filter(Boolean);
+  if (files?.length) opts.icd10cmFiles = files;
+  if (env.MEDPOLICY_ICD10CM_FY) {
+    const fy = Number(env.MEDPOLICY_ICD10CM_FY);
+    if (!Number.isInteger(fy) || fy < 2016 || fy > 2100) {
+      throw new Error(`MEDPOLICY_ICD10CM_FY must be a fiscal year such as 2026, not "${env.MEDPOLICY_ICD10CM_FY}"`);
+    }
+    opts.icd10cmFiscalYear = fy;
+  }
+  return opts;
+}
+
+interface ShippedSubsetFile {
+  label: string;
+  effectiveFrom: string;
+  prefixes: string[];
+  entries: { code: string; billable: boolean; short: string }[];
+}
+
+function readShippedSubset(path: string): ShippedSubsetFile {
+  const lines = readFileSync(path, 'utf8').split('\n');
+  const source = lines.find((l) => l.startsWith('# source:')) ?? '';
+  const label = /ICD-10-CM (FY\d{4})/.exec(source)?.[1] ?? 'unknown release';
+  const effectiveFrom = /effective (\d{4}-\d{2}-\d{2})/.exec(source)?.[1] ?? '2015-10-01';
+  const scope = lines.find((l) => l.startsWith('# chapters:')) ?? '';
+  const chapters = /chapters: ([A-Z ]+);/.exec(scope)?.[1]?.trim().split(/\s+/) ?? [];
+  const categories = /categories: ([A-Z0-9 ]+)$/.exec(scope)?.[1]?.trim().split(/\s+/) ?? [];
+  const entries = lines
+    .filter((l) => l && !l.startsWith('#'))
+    .map((l) => {
+      const [code, flag, short] = l.split('\t');
+      return { code: code!, billable: flag === '1', short: short ?? '' };
+    });
+  return { label, effectiveFrom, prefixes: [...chapters, ...categories], entries };
+}
+
+interface ProcedureCodeFile {
+  system: 'hcpcs' | 'cpt';
+  version: string;
+  codes: { code: string; descriptor?: string; drug?: string; route?: Route; routes?: Route[]; from?: string; to?: string }[];
+}
+
+function procedureCodeSystem(path: string) {
+  const file = parse(readFileSync(path, 'utf8')) as ProcedureCodeFile;
+  const records: CodeRecord[] = file.codes.map((c) => {
+    const routes = c.routes ?? (c.route ? [c.route] : undefined);
+    const window = { from: c.from ?? '1900-01-01', billable: true, ...(c.to ? { to: c.to } : {}) };
+    return {
+      code: c.code,
+      display: c.descriptor ?? '',
+      windows: [window],
+      ...(c.drug ? { drug: c.drug } : {}),
+      ...(routes ? { routes } : {}),
+    };
+  });
+  return mapCodeSystem(file.system, file.version, path, { from: '1900-01-01' }, records, []);
+}
+
+/** Reads the shipped code sets and value sets, or the operator's CMS files. Fails loudly. */
+export function loadTerminology(opts: TerminologyOptions = {}): Terminology {
+  const root = opts.root ?? packageRoot();
+  const icd10cm = opts.icd10cmFiles
+    ? releasesIcd10cm(opts.icd10cmFiles.map((f) => readOrderFile(f, opts.icd10cmFiles!.length === 1 ? opts.icd10cmFiscalYear : undefined)))
+    : (() => {
+        const subset = readShippedSubset(join(root, 'terminology/icd10cm/icd10cm-subset.tsv'));
+        const changes = (parse(readFileSync(join(root, 'terminology/icd10cm/changes.yaml'), 'utf8')) as { changes: CuratedChange[] }).changes;
+        return shippedIcd10cm(subset, changes, subset.prefixes);
+      })();
+  const indicationsFile = parse(readFileSync(join(root, 'policies/valuesets/indications.yaml'), 'utf8'));
+  validateIndicationValueSets(indicationsFile, 'policies/valuesets/indications.yaml');
+  const drugsFile = parse(readFileSync(join(root, 'policies/valuesets/drugs.yaml'), 'utf8'));
+  validateDrugCatalog(drugsFile, 'policies/valuesets/drugs.yaml');
+  return {
+    icd10cm,
+    hcpcs: procedureCodeSystem(join(root, 'terminology/hcpcs/hcpcs.yaml')),
+    cpt: procedureCodeSystem(join(root, 'terminology/hcpcs/cpt.yaml')),
+    indications: compileIndications(indicationsFile),
+    drugs: compileDrugs(drugsFile),
+  };
+}

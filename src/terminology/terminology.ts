@@ -1,0 +1,16 @@
+import type { CodeSystem } from './code-system.js';
+import type { DrugCatalog } from './drugs.js';
+import type { IndicationIndex } from './indications.js';
+
+/** Everything the engine knows about codes, drugs and indications: plain data, no I/O. */
+export interface Terminology {
+  icd10cm: CodeSystem;
+  hcpcs: CodeSystem;
+  cpt: CodeSystem;
+  indications: IndicationIndex;
+  drugs: DrugCatalog;
+}
+
+export function describeTerminology(t: Terminology): Record<string, string> {
+  return { icd10cm: t.icd10cm.version, hcpcs: t.hcpcs.version, cpt: t.cpt.version };
+}
