@@ -9,7 +9,22 @@ import { readOrderFile } from '../src/terminology/cms-order-file.js';
 
 export const SHIPPED_CATEGORIES = {
   chapters: ['F', 'G'],
-  categories: ['B02', 'E08', 'E09', 'E10', 'E11', 'E13', 'I47', 'I48', 'I49', 'M54', 'M79', 'R45', 'R51', 'R52'],
+  categories: [
+    'B02',
+    'E08',
+    'E09',
+    'E10',
+    'E11',
+    'E13',
+    'I47',
+    'I48',
+    'I49',
+    'M54',
+    'M79',
+    'R45',
+    'R51',
+    'R52',
+  ],
 };
 
 const [input, output = 'terminology/icd10cm/icd10cm-subset.tsv'] = process.argv.slice(2);
@@ -29,5 +44,8 @@ const header = [
   `# chapters: ${SHIPPED_CATEGORIES.chapters.join(' ')}; categories: ${SHIPPED_CATEGORIES.categories.join(' ')}`,
   `# columns: code (no dot), billable (1) or header (0), CMS short description`,
 ];
-writeFileSync(output, header.concat(keep.map((e) => `${e.code}\t${e.billable ? 1 : 0}\t${e.short}`)).join('\n') + '\n');
+writeFileSync(
+  output,
+  header.concat(keep.map((e) => `${e.code}\t${e.billable ? 1 : 0}\t${e.short}`)).join('\n') + '\n',
+);
 console.log(`${keep.length} codes from ${release.entries.length} written to ${output}`);

@@ -1,5 +1,13 @@
 import type { NoticeV1, PolicyRefV1, ReasonV1 } from './determination.js';
-import type { Basis, LineOfBusiness, PlanType, PriorAuth, Route, Setting, Verdict } from './vocabulary.js';
+import type {
+  Basis,
+  LineOfBusiness,
+  PlanType,
+  PriorAuth,
+  Route,
+  Setting,
+  Verdict,
+} from './vocabulary.js';
 
 // The policy set after compilation: everything the per-request path needs is a lookup here;
 // quotes are already located and turned into reasons.

@@ -2,7 +2,6 @@ import { Type, type Static } from '@sinclair/typebox';
 import { StringEnum } from './string-enum.js';
 import { LINES_OF_BUSINESS, PLAN_TYPES, ROUTES, SETTINGS } from './vocabulary.js';
 
-
 /** ISO calendar date; checked for a real day of the year after schema validation. */
 export const IsoDate = Type.String({
   pattern: '^\\d{4}-\\d{2}-\\d{2}$',
@@ -12,7 +11,9 @@ export const IsoDate = Type.String({
 export const CoverageRequestSchema = Type.Object(
   {
     payer: Type.String({ minLength: 1, maxLength: 64, description: 'Payer id, e.g. bcbsma' }),
-    lineOfBusiness: Type.Optional(StringEnum(LINES_OF_BUSINESS, { description: 'Defaults to commercial' })),
+    lineOfBusiness: Type.Optional(
+      StringEnum(LINES_OF_BUSINESS, { description: 'Defaults to commercial' }),
+    ),
     planType: Type.Optional(StringEnum(PLAN_TYPES, { description: 'Plan type' })),
     medicarePrimary: Type.Optional(
       Type.Boolean({ description: 'Medicare is primary and this plan is secondary' }),

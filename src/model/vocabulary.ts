@@ -19,10 +19,23 @@ export type PlanType = (typeof PLAN_TYPES)[number];
 export const SETTINGS = ['inpatient', 'outpatient', 'office', 'home', 'emergency'] as const;
 export type Setting = (typeof SETTINGS)[number];
 
-export const ROUTES = ['intravenous', 'intramuscular', 'subcutaneous', 'intranasal', 'oral', 'other'] as const;
+export const ROUTES = [
+  'intravenous',
+  'intramuscular',
+  'subcutaneous',
+  'intranasal',
+  'oral',
+  'other',
+] as const;
 export type Route = (typeof ROUTES)[number];
 
-export const OUTCOMES = ['covered', 'not-covered', 'conditional', 'out-of-scope', 'needs-info'] as const;
+export const OUTCOMES = [
+  'covered',
+  'not-covered',
+  'conditional',
+  'out-of-scope',
+  'needs-info',
+] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
 export const PRIOR_AUTH = ['required', 'not-required', 'not-applicable', 'conditional'] as const;
@@ -45,5 +58,11 @@ export const BASES = [
 export type Basis = (typeof BASES)[number];
 
 /** What a policy statement says about the services in its scope. */
-export const VERDICTS = ['covered', 'investigational', 'not-medically-necessary', 'not-covered', 'refer'] as const;
+export const VERDICTS = [
+  'covered',
+  'investigational',
+  'not-medically-necessary',
+  'not-covered',
+  'refer',
+] as const;
 export type Verdict = (typeof VERDICTS)[number];

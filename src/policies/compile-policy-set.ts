@@ -19,6 +19,7 @@ import { classifyProcedureCode, normalizeIcd10cm } from '../terminology/code-for
 import { dayBefore } from '../terminology/code-system.js';
 import type { Terminology } from '../terminology/terminology.js';
 import { indexSource, locateQuote, type SourceText } from './quote-locator.js';
+import { statementCoversDrug } from '../engine/criteria/drug-in-scope.js';
 import { schemaIssues, validatePolicyFile } from './schema-validators.js';
 
 // The policy compiler: policy files → an indexed, quote-verified, date-checked policy set.
@@ -379,12 +380,6 @@ function compileOne(
     versions: compiledVersions,
     file: input.path,
   };
-}
-
-export function statementCoversDrug(s: CompiledStatement, drugId: string, classes: readonly string[]): boolean {
-  if (s.drugNames?.has(drugId)) return true;
-  if (s.drugClasses) for (const c of classes) if (s.drugClasses.has(c)) return true;
-  return false;
 }
 
 function indexFamilies(statements: CompiledStatement[], exclusions: CompiledExclusion[], terminology: Terminology): Map<string, FamilyIndex> {

@@ -1,6 +1,10 @@
 import type { CompiledPolicySet } from '../model/compiled-policy.js';
 import { loadPolicySet } from '../policies/load-policy-set.js';
-import { loadTerminology, terminologyOptionsFromEnv, type TerminologyOptions } from '../terminology/load-terminology.js';
+import {
+  loadTerminology,
+  terminologyOptionsFromEnv,
+  type TerminologyOptions,
+} from '../terminology/load-terminology.js';
 import type { Terminology } from '../terminology/terminology.js';
 
 /** What every adapter needs to decide: the compiled policies and the terminology. */
@@ -9,7 +13,9 @@ export interface DecisionContext {
   terminology: Terminology;
 }
 
-export function loadContext(opts: TerminologyOptions & { root?: string } = terminologyOptionsFromEnv(process.env)): DecisionContext {
+export function loadContext(
+  opts: TerminologyOptions & { root?: string } = terminologyOptionsFromEnv(process.env),
+): DecisionContext {
   const terminology = loadTerminology(opts);
   return { terminology, policySet: loadPolicySet(terminology, opts.root) };
 }

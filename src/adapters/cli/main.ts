@@ -1,0 +1,71 @@
+import { check, CHECK_USAGE } from './check.js';
+import { compare, COMPARE_USAGE } from './compare.js';
+import { EXIT, UsageError } from './exit-codes.js';
+import { listPolicies, POLICIES_USAGE } from './policies.js';
+import { loadContext, type DecisionContext } from '../../service/load-context.js';
+
+export const USAGE = `Usage: medpolicy <command> [options]
+
+Commands:
+  check      decide coverage requests (JSON or NDJSON) for one payer each
+  compare    decide one request for every payer, side by side
+  policies   list the loaded policies, their versions and the code sets in use
+  serve      run the HTTP service (not in this release yet)
+
+Run "medpolicy <command> --help" for a command's options.
+
+Environment:
+  MEDPOLICY_ICD10CM     comma-separated CMS ICD-10-CM order files (.txt or .txt.gz) to load
+                        instead of the shipped subset (e.g. icd10cm_order_2026.txt)
+  MEDPOLICY_ICD10CM_FY  fiscal year of a single such file when its name does not say it`;
+
+const COMMANDS: Record<
+  string,
+  {
+    usage: string;
+    run: (
+      argv: string[],
+      ctx: () => DecisionContext,
+      out: (s: string) => void,
+    ) => Promise<number> | number;
+  }
+> = {
+  check: { usage: CHECK_USAGE, run: check },
+  compare: { usage: COMPARE_USAGE, run: compare },
+  policies: { usage: POLICIES_USAGE, run: listPolicies },
+};
+
+/** Runs one command; returns the exit status. Never prints request contents to stderr. */
+export async function main(
+  argv: string[],
+  out: (s: string) => void = (s) => process.stdout.write(s + '\n'),
+  err: (s: string) => void = (s) => process.stderr.write(s + '\n'),
+): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    (command === undefined ? err : out)(USAGE);
+    return command === undefined ? EXIT.misuse : EXIT.decided;
+  }
+  if (command === 'serve') {
+    err('medpolicy serve: the HTTP service is not part of this release yet; use check or compare.');
+    return EXIT.misuse;
+  }
+  const cmd = COMMANDS[command];
+  if (!cmd) {
+    err(`medpolicy: unknown command "${command}"\n\n${USAGE}`);
+    return EXIT.misuse;
+  }
+  let context: DecisionContext | undefined;
+  const ctx = () => (context ??= loadContext());
+  try {
+    return await cmd.run(rest, ctx, out);
+  } catch (e) {
+    const error = e as Error & { code?: string };
+    if (error instanceof UsageError || error.code?.startsWith('ERR_PARSE_ARGS')) {
+      err(`medpolicy ${command}: ${error.message}\n\n${cmd.usage}`);
+      return EXIT.misuse;
+    }
+    err(`medpolicy ${command}: ${error.message}`);
+    return EXIT.misuse;
+  }
+}

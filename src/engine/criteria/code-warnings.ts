@@ -1,0 +1,69 @@
+import type { WarningV1 } from '../../model/determination.js';
+import type { NormalizedRequest } from '../../model/normalized-request.js';
+import { displayIcd10cm } from '../../terminology/code-format.js';
+import { windowOn, type CodeSystem } from '../../terminology/code-system.js';
+import type { Terminology } from '../../terminology/terminology.js';
+
+const SYSTEM_LABEL = { icd10cm: 'ICD-10-CM', hcpcs: 'HCPCS', cpt: 'CPT' } as const;
+
+/** Warnings for codes that are unknown, header-only or not valid on the date of service. */
+export function codeWarnings(req: NormalizedRequest, t: Terminology, out: WarningV1[]): void {
+  if (req.diagnosisCodes.length > 0) {
+    coverageWarning(t.icd10cm, req.dateOfService, out);
+    for (const code of req.diagnosisCodes)
+      checkCode(t.icd10cm, code, displayIcd10cm(code), req.dateOfService, out);
+  }
+  for (const pc of req.procedureCodes)
+    checkCode(pc.system === 'cpt' ? t.cpt : t.hcpcs, pc.code, pc.code, req.dateOfService, out);
+}
+
+function coverageWarning(cs: CodeSystem, date: string, out: WarningV1[]): void {
+  const { from, to } = cs.covers;
+  if (date < from || (to !== undefined && date > to)) {
+    out.push({
+      code: 'code-set-date',
+      message: `${cs.version} speaks for dates of service ${from} to ${to ?? 'today'}; ${date} is outside it, so code validity is checked against the nearest release`,
+      subject: cs.system,
+    });
+  }
+}
+
+function checkCode(
+  cs: CodeSystem,
+  code: string,
+  display: string,
+  date: string,
+  out: WarningV1[],
+): void {
+  const label = `${SYSTEM_LABEL[cs.system]} ${display}`;
+  const record = cs.get(code);
+  if (!record) {
+    const outsideSubset =
+      cs.subsetPrefixes !== undefined && !cs.subsetPrefixes.some((p) => code.startsWith(p));
+    out.push(
+      outsideSubset
+        ? {
+            code: 'code-not-in-shipped-set',
+            message: `${label} is outside the codes medpolicy ships; it was not validated (load the complete CMS code set to check it)`,
+            subject: display,
+          }
+        : { code: 'unknown-code', message: `${label} is not in ${cs.version}`, subject: display },
+    );
+    return;
+  }
+  const w = windowOn(record, date);
+  if (!w) {
+    const spans = record.windows.map((x) => `${x.from} to ${x.to ?? 'now'}`).join(', ');
+    out.push({
+      code: 'code-not-effective',
+      message: `${label} is not valid on ${date} (valid ${spans})`,
+      subject: display,
+    });
+  } else if (!w.billable) {
+    out.push({
+      code: 'header-code',
+      message: `${label} is a header (non-billable) code on ${date}; report a more specific code`,
+      subject: display,
+    });
+  }
+}

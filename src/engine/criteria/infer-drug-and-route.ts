@@ -1,0 +1,94 @@
+import type { WarningV1 } from '../../model/determination.js';
+import type { NormalizedRequest } from '../../model/normalized-request.js';
+import type { Route } from '../../model/vocabulary.js';
+import type { Drug } from '../../terminology/drugs.js';
+import type { Terminology } from '../../terminology/terminology.js';
+
+/**
+ * The drug the request means: as named, or as its HCPCS drug codes name it (J2001–J2004
+ * lidocaine, S0013 esketamine). J3490 is "unclassified drugs" and names nothing.
+ */
+export function inferDrug(
+  req: NormalizedRequest,
+  t: Terminology,
+  warnings: WarningV1[],
+): Drug | undefined {
+  let fromCode: { drug: Drug; code: string } | undefined;
+  let ambiguous = false;
+  for (const pc of req.procedureCodes) {
+    if (pc.system !== 'hcpcs') continue;
+    const drugId = t.hcpcs.get(pc.code)?.drug;
+    const drug = drugId ? t.drugs.drugs.get(drugId) : undefined;
+    if (!drug) continue;
+    if (fromCode && fromCode.drug !== drug) ambiguous = true;
+    else fromCode ??= { drug, code: pc.code };
+  }
+  if (req.drug !== undefined) {
+    const named = t.drugs.resolve(req.drug);
+    if (!named) {
+      warnings.push({
+        code: 'unknown-drug',
+        message: `"${req.drug}" is not a drug medpolicy knows (policies/valuesets/drugs.yaml)`,
+        subject: req.drug,
+      });
+    } else if (fromCode && fromCode.drug !== named) {
+      warnings.push({
+        code: 'drug-code-conflict',
+        message: `drug ${named.id} was given, but HCPCS ${fromCode.code} names ${fromCode.drug.id}`,
+        subject: fromCode.code,
+      });
+    }
+    return named;
+  }
+  if (ambiguous) {
+    warnings.push({
+      code: 'drug-ambiguous',
+      message: 'the procedure codes name more than one drug; give the drug',
+      subject: 'procedureCodes',
+    });
+    return undefined;
+  }
+  if (fromCode) {
+    warnings.push({
+      code: 'drug-inferred',
+      message: `drug ${fromCode.drug.id} inferred from HCPCS ${fromCode.code}`,
+      subject: fromCode.code,
+    });
+    return fromCode.drug;
+  }
+  return undefined;
+}
+
+/** The route as given, or as the administration and drug codes imply it. */
+export function inferRoutes(
+  req: NormalizedRequest,
+  t: Terminology,
+  warnings: WarningV1[],
+): readonly Route[] {
+  const implied: Route[] = [];
+  let firstCode: string | undefined;
+  for (const pc of req.procedureCodes) {
+    const routes = (pc.system === 'cpt' ? t.cpt : t.hcpcs).get(pc.code)?.routes;
+    if (!routes) continue;
+    firstCode ??= pc.code;
+    for (const r of routes) if (!implied.includes(r)) implied.push(r);
+  }
+  if (req.route !== undefined) {
+    if (implied.length > 0 && !implied.includes(req.route)) {
+      warnings.push({
+        code: 'route-code-conflict',
+        message: `route ${req.route} was given, but the procedure codes imply ${implied.join(' or ')}`,
+        subject: firstCode ?? 'procedureCodes',
+      });
+    }
+    return [req.route];
+  }
+  if (implied.length > 0) {
+    warnings.push({
+      code: 'route-inferred',
+      message: `route ${implied.join(' or ')} inferred from ${firstCode}`,
+      subject: firstCode ?? 'procedureCodes',
+    });
+  }
+  return implied;
+}

@@ -1,0 +1,69 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { LineCounter, parseDocument } from 'yaml';
+import { packageRoot } from '../package-root.js';
+
+// The scenario corpus: policies/<payer>/<policy>.cases.yaml. One corpus, many runners (engine,
+// CLI, and later HTTP and fuzz seeds). A case without an expectation or a citation fails to load.
+
+export interface ScenarioExpect {
+  outcome: string;
+  basis?: string | null;
+  priorAuth?: string;
+  version?: string | null;
+  indication?: string | null;
+  drug?: string | null;
+  referTo?: string[];
+  missing?: string[];
+  /** Exactly these warning codes (order ignored). */
+  warnings?: string[];
+  /** Notice kinds that must be present. */
+  notices?: string[];
+}
+
+export interface ScenarioCase {
+  file: string;
+  line: number;
+  policy: string;
+  name: string;
+  cite: string;
+  request: Record<string, unknown>;
+  expect: ScenarioExpect;
+}
+
+const EXPECT_KEYS = new Set(['outcome', 'basis', 'priorAuth', 'version', 'indication', 'drug', 'referTo', 'missing', 'warnings', 'notices']);
+
+export function loadScenarioCases(root = packageRoot()): ScenarioCase[] {
+  const dir = join(root, 'policies');
+  const out: ScenarioCase[] = [];
+  for (const sub of readdirSync(dir).sort()) {
+    const subdir = join(dir, sub);
+    if (!statSync(subdir).isDirectory()) continue;
+    for (const name of readdirSync(subdir).sort()) {
+      if (name.endsWith('.cases.yaml')) out.push(...parseCases(relative(root, join(subdir, name)), readFileSync(join(subdir, name), 'utf8')));
+    }
+  }
+  return out;
+}
+
+export function parseCases(file: string, text: string): ScenarioCase[] {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter });
+  if (doc.errors.length > 0) throw new Error(`${file}: ${doc.errors[0]!.message}`);
+  const data = doc.toJS() as { policy?: string; defaults?: { request?: Record<string, unknown> }; cases?: unknown[] };
+  if (typeof data.policy !== 'string' || !Array.isArray(data.cases)) throw new Error(`${file}: needs "policy" and a list of "cases"`);
+  return data.cases.map((raw, i) => {
+    const node = doc.getIn(['cases', i], true) as { range?: [number, number, number] } | undefined;
+    const line = node?.range ? lineCounter.linePos(node.range[0]).line : 0;
+    const c = raw as Partial<ScenarioCase>;
+    const where = `${file}:${line}`;
+    if (typeof c.name !== 'string') throw new Error(`${where}: a case needs a name`);
+    if (typeof c.cite !== 'string' || c.cite.length < 5) throw new Error(`${where}: "${c.name}" needs a cite: the source sentence that justifies it`);
+    if (!c.expect || typeof c.expect.outcome !== 'string') throw new Error(`${where}: "${c.name}" needs expect.outcome`);
+    for (const k of Object.keys(c.expect)) if (!EXPECT_KEYS.has(k)) throw new Error(`${where}: unknown expect key "${k}"`);
+    // Defaults are merged in; a null in the case removes a default field.
+    const merged: Record<string, unknown> = { ...(data.defaults?.request ?? {}), ...(c.request ?? {}) };
+    for (const [k, v] of Object.entries(merged)) if (v === null) delete merged[k];
+    return { file, line, policy: data.policy!, name: c.name, cite: c.cite, request: merged, expect: c.expect };
+  });
+}
