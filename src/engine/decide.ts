@@ -317,6 +317,7 @@ function evaluatePolicy(policy: CompiledPolicy, f: Facts): PolicyResult {
       step: 'indication',
       detail: `${describe(excluded.candidate)} is excluded from the policy`,
     });
+    otherDiagnosisWarnings(version, excluded.candidate, undefined, inScope, f);
     return {
       ...outOfScope(policy, version, [...excluded.reasons]),
       indication: excluded.candidate.family,
@@ -431,7 +432,7 @@ function noticesFor(
 function otherDiagnosisWarnings(
   version: CompiledVersion,
   chosen: Candidate,
-  statement: CompiledStatement,
+  statement: CompiledStatement | undefined,
   inScope: readonly CompiledStatement[],
   f: Facts,
 ): void {
@@ -440,7 +441,10 @@ function otherDiagnosisWarnings(
     const idx = version.byFamily.get(c.family);
     if (!idx) continue;
     const other = idx.statements.find((s) => inScope.includes(s));
-    const differs = other ? other.verdict !== statement.verdict : idx.exclusions.length > 0;
+    // After an excluded first diagnosis (no statement), any later one a statement decides differs.
+    const differs = other
+      ? other.verdict !== statement?.verdict
+      : statement !== undefined && idx.exclusions.length > 0;
     if (differs) {
       f.warnings.push({
         code: 'other-diagnosis-differs',

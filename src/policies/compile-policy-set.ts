@@ -120,7 +120,9 @@ function compileOne(
   const lineCounter = new LineCounter();
   const doc = parseDocument(input.text, { lineCounter, prettyErrors: false });
   if (doc.errors.length > 0) {
-    for (const e of doc.errors) problems.push({ code: 'yaml-syntax', file, line: e.linePos?.[0]?.line, message: e.message } as PolicyProblem);
+    for (const e of doc.errors) {
+      problems.push({ code: 'yaml-syntax', file, line: lineCounter.linePos(e.pos[0]).line, message: e.message });
+    }
     return undefined;
   }
   const lineAt = (path: Path): number | undefined => {

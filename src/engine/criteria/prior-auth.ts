@@ -16,15 +16,11 @@ export function priorAuthFor(version: CompiledVersion, req: NormalizedRequest): 
     if (t === true) return { priorAuth: rule.priorAuth, reasons: rule.reasons };
     if (t === 'unknown') {
       const fields = unknownFields(rule.when, req).join(' and ');
+      const text = `Prior authorization depends on ${fields}, which the request does not give: ${rule.priorAuth} when the rule below holds.`;
+      const [first, ...rest] = rule.reasons;
       return {
         priorAuth: 'conditional',
-        reasons: [
-          {
-            text: `Prior authorization depends on ${fields}, which the request does not give.`,
-            rule: `prior-auth:${rule.id}`,
-          },
-          ...rule.reasons,
-        ],
+        reasons: first ? [{ ...first, text }, ...rest] : [{ text, rule: `prior-auth:${rule.id}` }],
       };
     }
   }

@@ -1,0 +1,123 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { packageRoot } from '../package-root.js';
+import { decideRequest } from '../service/decide-request.js';
+import { loadContext } from '../service/load-context.js';
+
+const ctx = loadContext({});
+const base = {
+  payer: 'bcbsal',
+  dateOfService: '2025-09-15',
+  drug: 'ketamine',
+  route: 'intravenous',
+};
+
+function decided(input: Record<string, unknown>, explain = false) {
+  const r = decideRequest(input, ctx, { explain });
+  assert.ok(r.ok, JSON.stringify(!r.ok && r.error));
+  return r.determination;
+}
+
+describe('engine', () => {
+  it('is deterministic: the same request gives the same determination', () => {
+    const req = { ...base, diagnosisCodes: ['F33.1', 'G90.521'], procedureCodes: ['96365'] };
+    assert.deepEqual(decided(req), decided(req));
+  });
+
+  it('imports nothing that does I/O', () => {
+    const dir = join(packageRoot(), 'src/engine');
+    const files = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter(
+      (f) => f.endsWith('.ts') && !f.endsWith('.test.ts'),
+    );
+    assert.ok(files.length >= 5);
+    for (const f of files) {
+      const text = readFileSync(join(dir, f), 'utf8');
+      assert.doesNotMatch(
+        text,
+        /from ['"]node:|from ['"](fs|path|http|net|child_process)['"]|process\.env|Date\.now\(|new Date\(\)/,
+        `${f} reaches outside the engine`,
+      );
+      for (const m of text.matchAll(/from '(\.\.\/[^']+)'/g)) {
+        assert.match(
+          m[1]!,
+          /^(\.\.\/)+(model|engine|terminology\/(code-format|code-system|drugs|indications|terminology))\b/,
+          `${f} imports ${m[1]}`,
+        );
+      }
+    }
+  });
+
+  it('gives every reason of a decided outcome a verbatim citation', () => {
+    for (const payer of ctx.policySet.payers) {
+      const d = decided({ ...base, payer, diagnosisCodes: ['G90.521'] });
+      assert.equal(d.outcome, 'not-covered', payer);
+      for (const r of d.reasons) assert.ok(r.citation?.quote, `${payer}: ${r.text}`);
+    }
+  });
+
+  it('passes over comorbidity codes in no value set and decides on the first that is', () => {
+    const d = decided({ ...base, diagnosisCodes: ['E78.5', 'G90.521'] });
+    assert.equal(d.indication, 'crps');
+    assert.equal(d.outcome, 'not-covered');
+  });
+
+  it('lets the first applicable diagnosis decide and names a later one that differs', () => {
+    const d = decided({ ...base, payer: 'bcbsri', diagnosisCodes: ['G89.3', 'G89.29'] });
+    assert.equal(d.outcome, 'out-of-scope');
+    assert.equal(d.indication, 'cancer-pain');
+    const w = d.warnings.find((x) => x.code === 'other-diagnosis-differs');
+    assert.ok(w && w.message.includes('G89.29'), JSON.stringify(d.warnings));
+  });
+
+  it('does not warn when later diagnoses agree', () => {
+    const d = decided({ ...base, diagnosisCodes: ['G90.521', 'M79.7'] });
+    assert.deepEqual(d.warnings, []);
+  });
+
+  it('names a drug that conflicts with the drug code', () => {
+    const d = decided({ ...base, procedureCodes: ['J2001'], diagnosisCodes: ['G90.521'] });
+    assert.ok(d.warnings.some((w) => w.code === 'drug-code-conflict' && w.subject === 'J2001'));
+    assert.equal(d.drug, 'ketamine');
+  });
+
+  it('names a route that conflicts with the administration code', () => {
+    const d = decided({
+      ...base,
+      route: 'intramuscular',
+      procedureCodes: ['96365'],
+      diagnosisCodes: ['G90.521'],
+    });
+    assert.ok(d.warnings.some((w) => w.code === 'route-code-conflict' && w.subject === '96365'));
+    assert.equal(d.outcome, 'out-of-scope');
+  });
+
+  it('asks for the route when codes allow routes the policy decides differently', () => {
+    const d = decided({
+      ...base,
+      route: undefined,
+      procedureCodes: ['96365', '96372'],
+      diagnosisCodes: ['G90.521'],
+    });
+    assert.equal(d.outcome, 'needs-info');
+    assert.deepEqual(d.missing, ['route']);
+  });
+
+  it('traces only when asked, and then names version, value-set entry and rule', () => {
+    assert.equal(decided({ ...base, diagnosisCodes: ['G90.521'] }).trace, undefined);
+    const steps = decided({ ...base, diagnosisCodes: ['G90.521'] }, true).trace!.map(
+      (t) => `${t.step}: ${t.detail}`,
+    );
+    assert.ok(steps.some((s) => s.startsWith('version: bcbsal-mp-446: version 2024-11')));
+    assert.ok(steps.some((s) => s.includes('G90.521 is in value set crps (entry G90.5)')));
+    assert.ok(steps.some((s) => s.startsWith('statement:') && s.includes('chronic-pain')));
+  });
+
+  it('carries the policy-set revision on every determination', () => {
+    assert.equal(
+      decided({ ...base, diagnosisCodes: ['G90.521'] }).revision,
+      ctx.policySet.revision,
+    );
+  });
+});

@@ -1,0 +1,113 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { loadTerminology } from '../terminology/load-terminology.js';
+import { compilePolicySet, PolicySetError, type PolicyProblem } from './compile-policy-set.js';
+import { readPolicyInputs } from './load-policy-set.js';
+import { indexSource, locateQuote } from './quote-locator.js';
+
+const terminology = loadTerminology({});
+const inputs = readPolicyInputs();
+const bcbsma = inputs.policies.find((p) => p.path.endsWith('bcbsma/291.yaml'))!;
+
+function problemsFor(text: string): PolicyProblem[] {
+  try {
+    compilePolicySet({ ...inputs, policies: [{ path: bcbsma.path, text }] }, terminology);
+  } catch (e) {
+    assert.ok(e instanceof PolicySetError, String(e));
+    return e.problems;
+  }
+  assert.fail('expected the policy file to be rejected');
+}
+
+function lineOf(text: string, needle: string): number {
+  return text.slice(0, text.indexOf(needle)).split('\n').length;
+}
+
+describe('policy compiler', () => {
+  const set = compilePolicySet(inputs, terminology);
+
+  it('compiles the five seed policies for six payers', () => {
+    assert.deepEqual(set.payers, ['bcbsal', 'bcbsm', 'bcbsma', 'bcbsri', 'bcn', 'medica']);
+    assert.equal(set.policies.length, 5);
+    assert.match(set.revision, /^[0-9a-f]{16}$/);
+  });
+
+  it('every quote in every policy file occurs verbatim (whitespace-normalized) in its source, at the line cited', () => {
+    let checked = 0;
+    for (const policy of set.policies) {
+      const text = inputs.sources.get(policy.sourcePath.replace(/^policies\//, ''))!;
+      const source = indexSource(policy.sourcePath, text);
+      const citations = policy.versions.flatMap((v) => [
+        ...v.changeReasons,
+        ...v.statements.flatMap((s) => s.reasons),
+        ...v.exclusions.flatMap((e) => e.reasons),
+        ...v.productRules.flatMap((r) => r.reasons),
+        ...v.priorAuthRules.flatMap((r) => r.reasons),
+        ...v.priorAuthDefaultReasons,
+        ...v.codes.flatMap((c) => c.reasons),
+        ...v.notices.flatMap((n) => n.notices),
+      ]);
+      for (const r of citations) {
+        assert.ok(r.citation, `${policy.id}: reason without citation: ${JSON.stringify(r)}`);
+        const line = locateQuote(source, r.citation.quote);
+        assert.equal(line, r.citation.line, `${policy.id}: "${r.citation.quote}"`);
+        assert.equal(r.citation.source, `${policy.sourcePath}#L${line}`);
+        checked++;
+      }
+    }
+    assert.ok(checked > 100, `only ${checked} citations checked`);
+  });
+
+  it('the revision changes when a policy file changes', () => {
+    const edited = compilePolicySet({ ...inputs, policies: inputs.policies.map((p) => (p === bcbsma ? { ...p, text: p.text + '\n# edited\n' } : p)) }, terminology);
+    assert.notEqual(edited.revision, set.revision);
+  });
+
+  it('rejects a quote that is not in the source, naming file and line', () => {
+    const text = bcbsma.text.replace('is INVESTIGATIONAL.', 'is NOT INVESTIGATIONAL.');
+    const [p, ...rest] = problemsFor(text);
+    assert.equal(rest.length, 0);
+    assert.equal(p!.code, 'quote-not-in-source');
+    assert.equal(p!.file, 'policies/bcbsma/291.yaml');
+    assert.equal(p!.line, lineOf(text, 'is NOT INVESTIGATIONAL.'));
+  });
+
+  it('rejects an unknown key, so a typo cannot drop a rule', () => {
+    const text = bcbsma.text.replace('    verdict: investigational\n    quote: Intravenous', '    verdict: investigational\n    verdit: covered\n    quote: Intravenous');
+    const problems = problemsFor(text);
+    assert.ok(problems.some((p) => p.code === 'schema' && p.message.includes('unknown key "verdit"') && p.line === lineOf(text, 'verdit')), JSON.stringify(problems));
+  });
+
+  it('rejects an item whose dates do not fall on version boundaries', () => {
+    const text = bcbsma.text.replace("from: '2018-07-01'\n    to: '2020-03-31'\n    drugs: { names: [ketamine] }", "from: '2018-07-02'\n    to: '2020-03-31'\n    drugs: { names: [ketamine] }");
+    const problems = problemsFor(text);
+    assert.ok(problems.some((p) => p.code === 'dates' && p.message.includes('2018-07-02')), JSON.stringify(problems));
+  });
+
+  it('rejects an unknown indication family', () => {
+    const text = bcbsma.text.replace('indications: [chronic-pain]', 'indications: [chronic-pains]');
+    const problems = problemsFor(text);
+    assert.ok(problems.some((p) => p.code === 'unknown-reference' && p.message.includes('chronic-pains')), JSON.stringify(problems));
+  });
+
+  it('rejects two statements that disagree on the same drug, route and indication', () => {
+    const text = bcbsma.text.replace(
+      'exclusions:\n',
+      `  - id: contradiction\n    drugs: { names: [lidocaine] }\n    routes: [intravenous]\n    indications: [fibromyalgia]\n    verdict: not-medically-necessary\n    quote: Lidocaine should only be given IV to patients with normal conduction\nexclusions:\n`,
+    );
+    const problems = problemsFor(text);
+    assert.ok(problems.some((p) => p.code === 'conflict' && p.message.includes('contradiction')), JSON.stringify(problems));
+  });
+
+  it('reports YAML syntax errors with their line', () => {
+    const problems = problemsFor('id: x\n  bad: [\n');
+    assert.equal(problems[0]!.code, 'yaml-syntax');
+    assert.ok(problems[0]!.line !== undefined);
+  });
+
+  it('requires a basis for a conditional product rule', () => {
+    const text = bcbsma.text.replace("      effect: applies\n      quote: 'Commercial", "      effect: conditional\n      quote: 'Commercial");
+    const problems = problemsFor(text);
+    assert.ok(problems.some((p) => p.code === 'rule' && p.message.includes('basis')), JSON.stringify(problems));
+  });
+});

@@ -1,0 +1,147 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { packageRoot } from '../src/package-root.js';
+
+const bin = join(packageRoot(), 'bin/medpolicy.js');
+const run = (args: string[], input?: string) => {
+  const r = spawnSync(process.execPath, [bin, ...args], { input: input ?? '', encoding: 'utf8' });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+};
+const crps = {
+  payer: 'bcbsma',
+  dateOfService: '2025-09-15',
+  drug: 'ketamine',
+  route: 'intravenous',
+  diagnosisCodes: ['G90.521'],
+};
+
+describe('medpolicy check', () => {
+  it('writes one Determination as a JSON object for one request, exit 0', () => {
+    const r = run(['check'], JSON.stringify(crps, null, 2));
+    assert.equal(r.status, 0, r.stderr);
+    const d = JSON.parse(r.stdout);
+    assert.equal(d.outcome, 'not-covered');
+    assert.equal(d.basis, 'investigational');
+    assert.equal(d.policy.number, '291');
+  });
+
+  it('reads --request FILE', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'medpolicy-'));
+    writeFileSync(join(dir, 'r.json'), JSON.stringify(crps));
+    const r = run(['check', '--request', join(dir, 'r.json')]);
+    assert.equal(r.status, 0);
+    assert.equal(JSON.parse(r.stdout).payer, 'bcbsma');
+  });
+
+  it('writes NDJSON in order for NDJSON, an error object on a bad line, and goes on (exit 1)', () => {
+    const lines = [
+      JSON.stringify(crps),
+      '{"payer":"acme","dateOfService":"2025-09-15"}',
+      '{not json',
+      JSON.stringify({ ...crps, payer: 'medica' }),
+    ];
+    const r = run(['check'], lines.join('\n') + '\n');
+    assert.equal(r.status, 1);
+    const out = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    assert.equal(out.length, 4);
+    assert.equal(out[0].payer, 'bcbsma');
+    assert.equal(out[1].error.title, 'Unknown payer');
+    assert.equal(out[1].error.path, '/payer');
+    assert.equal(out[1].error.line, 2);
+    assert.equal(out[2].error.status, 400);
+    assert.equal(out[3].payer, 'medica');
+    assert.equal(out[3].basis, 'not-covered');
+  });
+
+  it('rejects one invalid request with its error object and exit 1', () => {
+    const r = run(
+      ['check'],
+      '{"payer":"bcbsma","dateOfService":"2025-09-15","diagnosisCodes":["not-a-code"]}',
+    );
+    assert.equal(r.status, 1);
+    assert.equal(JSON.parse(r.stdout).error.path, '/diagnosisCodes/0');
+  });
+
+  it('prints a table with reasons, and the trace with --explain', () => {
+    const r = run(['check', '--format', 'table', '--explain'], JSON.stringify(crps));
+    assert.equal(r.status, 0);
+    assert.match(r.stdout, /bcbsma\s+not-covered\s+investigational/);
+    assert.match(r.stdout, /is INVESTIGATIONAL\./);
+    assert.match(r.stdout, /G90\.521 is in value set crps/);
+  });
+
+  it('exits 2 on misuse: unknown option, bad format, unreadable file, empty input', () => {
+    assert.equal(run(['check', '--bogus']).status, 2);
+    assert.equal(run(['check', '--format', 'xml'], JSON.stringify(crps)).status, 2);
+    assert.equal(run(['check', '--request', '/nonexistent/file.json']).status, 2);
+    const empty = run(['check'], '');
+    assert.equal(empty.status, 2);
+    assert.match(empty.stderr, /input is empty/);
+  });
+
+  it('does not echo request contents to stderr', () => {
+    const r = run(['check', '--request', '/nonexistent/member-123.json']);
+    assert.doesNotMatch(r.stderr, /G90|ketamine/);
+  });
+});
+
+describe('medpolicy compare', () => {
+  it('writes a JSON array with one Determination per payer', () => {
+    const { payer: _, ...request } = crps;
+    const r = run(['compare'], JSON.stringify(request));
+    assert.equal(r.status, 0, r.stderr);
+    const ds = JSON.parse(r.stdout);
+    assert.deepEqual(
+      ds.map((d: { payer: string }) => d.payer),
+      ['bcbsal', 'bcbsm', 'bcbsma', 'bcbsri', 'bcn', 'medica'],
+    );
+    assert.equal(
+      ds.find((d: { payer: string }) => d.payer === 'bcbsri').basis,
+      'not-medically-necessary',
+    );
+  });
+
+  it('prints a side-by-side table', () => {
+    const { payer: _, ...request } = crps;
+    const r = run(['compare', '--format', 'table'], JSON.stringify(request));
+    assert.equal(r.status, 0);
+    assert.equal(r.stdout.trim().split('\n').length, 8);
+    assert.match(r.stdout, /medica\s+not-covered\s+not-covered\s+not-required\s+MB2300@2025-08/);
+  });
+
+  it('rejects a request that names a payer', () => {
+    const r = run(['compare'], JSON.stringify(crps));
+    assert.equal(r.status, 1);
+    assert.equal(JSON.parse(r.stdout).error.path, '/payer');
+  });
+});
+
+describe('medpolicy', () => {
+  it('lists policies, revision and code sets', () => {
+    const r = run(['policies']);
+    assert.equal(r.status, 0);
+    assert.match(r.stdout, /bcbsma-291\s+291\s+bcbsma/);
+    assert.match(r.stdout, /revision [0-9a-f]{16}/);
+    assert.match(r.stdout, /icd10cm: ICD-10-CM shipped subset/);
+    const json = JSON.parse(run(['policies', '--format', 'json']).stdout);
+    assert.equal(json.policies.length, 5);
+  });
+
+  it('has --help everywhere and exits 2 on an unknown command', () => {
+    for (const cmd of [[], ['check'], ['compare'], ['policies']]) {
+      const r = run([...cmd, '--help']);
+      assert.equal(r.status, 0);
+      assert.match(r.stdout, /Usage: medpolicy/);
+    }
+    const r = run(['frobnicate']);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /unknown command "frobnicate"/);
+  });
+});
