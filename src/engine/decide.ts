@@ -1,8 +1,10 @@
 import type {
   CompiledPolicy,
   CompiledPolicySet,
+  CompiledProductRule,
   CompiledStatement,
   CompiledVersion,
+  FamilyIndex,
 } from '../model/compiled-policy.js';
 import type {
   DeterminationV1,
@@ -13,14 +15,14 @@ import type {
 } from '../model/determination.js';
 import type { NormalizedRequest } from '../model/normalized-request.js';
 import type { Basis, Outcome, PriorAuth, Route } from '../model/vocabulary.js';
-import { statementCoversDrug } from './criteria/drug-in-scope.js';
 import { displayIcd10cm } from '../terminology/code-format.js';
 import type { Drug } from '../terminology/drugs.js';
 import type { Terminology } from '../terminology/terminology.js';
 import { codeWarnings } from './criteria/code-warnings.js';
 import { evalCondition } from './criteria/condition.js';
+import { statementCoversDrug } from './criteria/drug-in-scope.js';
 import { inferDrug, inferRoutes } from './criteria/infer-drug-and-route.js';
-import { priorAuthFor } from './criteria/prior-auth.js';
+import { priorAuthFor, type PriorAuthAnswer } from './criteria/prior-auth.js';
 import { versionAt } from './criteria/version-at.js';
 
 // The evaluator: a pure function of (request, policy set, terminology). No I/O, no clock.
@@ -38,6 +40,10 @@ import { versionAt } from './criteria/version-at.js';
 //     `conditional`; a referral sends it to another policy;
 //  6. prior authorization by the first rule that holds.
 // When a payer has several policies, the first that speaks (any outcome but out-of-scope) wins.
+//
+// Objects on this path keep one shape each (absent fields are undefined, which JSON omits), and
+// reasons and notices are shared frozen arrays assembled at first use: this is the hot path of
+// every adapter, batch screening included.
 
 export interface DecideOptions {
   trace?: boolean;
@@ -46,8 +52,8 @@ export interface DecideOptions {
 interface Candidate {
   family: string;
   /** The diagnosis code it came from, or undefined for the request's `indication`. */
-  code?: string;
-  entry?: string;
+  code: string | undefined;
+  entry: string | undefined;
 }
 
 interface Facts {
@@ -63,18 +69,21 @@ interface Facts {
 
 interface PolicyResult {
   outcome: Outcome;
-  basis?: Basis;
+  basis: Basis | undefined;
   priorAuth: PriorAuth;
-  policy?: CompiledPolicy;
-  version?: CompiledVersion;
-  indication?: string;
+  version: CompiledVersion | undefined;
+  indication: string | undefined;
   referTo: readonly string[];
-  reasons: ReasonV1[];
+  reasons: readonly ReasonV1[];
   missing: string[];
-  notices: NoticeV1[];
+  notices: readonly NoticeV1[];
 }
 
+type FamilyTable = ReadonlyMap<string, readonly CompiledStatement[]>;
+
 const NO_STRINGS: readonly string[] = Object.freeze([]);
+const NO_NOTICES: readonly NoticeV1[] = Object.freeze([]);
+const NO_STATEMENTS: readonly CompiledStatement[] = Object.freeze([]);
 
 export function decide(
   req: NormalizedRequest,
@@ -89,41 +98,15 @@ export function decide(
   const routes = inferRoutes(req, terminology, warnings);
   const candidates: Candidate[] = [];
   const unclassified: string[] = [];
-  if (req.indication !== undefined) candidates.push({ family: req.indication });
+  if (req.indication !== undefined) {
+    candidates.push({ family: req.indication, code: undefined, entry: undefined });
+  }
   for (const code of req.diagnosisCodes) {
     const m = terminology.indications.classify(code);
     if (m) candidates.push({ family: m.family, code, entry: m.entry });
     else unclassified.push(code);
   }
-  if (trace) {
-    trace.push({
-      step: 'request',
-      detail: `payer ${req.payer}, ${req.lineOfBusiness}${req.planType ? `/${req.planType}` : ''}, date of service ${req.dateOfService}`,
-    });
-    trace.push({
-      step: 'drug',
-      detail: drug
-        ? `${drug.id} (classes: ${drug.classes.join(', ') || 'none'})`
-        : `none resolved${req.drug ? ` from "${req.drug}"` : ''}`,
-    });
-    trace.push({
-      step: 'route',
-      detail: routes.length > 0 ? routes.join(', ') : 'none given or implied',
-    });
-    for (const c of candidates) {
-      trace.push({
-        step: 'indication',
-        detail: c.code
-          ? `${displayIcd10cm(c.code)} is in value set ${c.family} (entry ${c.entry})`
-          : `indication ${c.family} given by the request`,
-      });
-    }
-    for (const code of unclassified)
-      trace.push({
-        step: 'indication',
-        detail: `${displayIcd10cm(code)} is in no indication value set`,
-      });
-  }
+  if (trace) traceFacts(trace, req, drug, routes, candidates, unclassified);
   const facts: Facts = {
     req,
     terminology,
@@ -135,9 +118,8 @@ export function decide(
     trace,
   };
 
-  const policies = policySet.byPayer.get(req.payer) ?? [];
   let chosen: PolicyResult | undefined;
-  for (const policy of policies) {
+  for (const policy of policySet.byPayer.get(req.payer) ?? []) {
     const r = evaluatePolicy(policy, facts);
     if (!chosen) chosen = r;
     if (r.outcome !== 'out-of-scope' || r.referTo.length > 0) {
@@ -145,86 +127,73 @@ export function decide(
       break;
     }
   }
-  if (!chosen) {
-    chosen = {
-      outcome: 'out-of-scope',
-      priorAuth: 'not-applicable',
-      referTo: NO_STRINGS,
-      reasons: [{ text: `No policy of ${req.payer} is encoded.` }],
-      missing: [],
-      notices: [],
-    };
-  }
+  chosen ??= outOfScope(undefined, [{ text: `No policy of ${req.payer} is encoded.` }]);
 
-  // Assigned field by field so the JSON reads in the contract's order.
-  const d = { outcome: chosen.outcome } as DeterminationV1;
-  if (chosen.basis) d.basis = chosen.basis;
-  d.priorAuth = chosen.priorAuth;
-  d.payer = req.payer;
-  if (chosen.version) d.policy = chosen.version.ref;
-  if (chosen.indication) d.indication = chosen.indication;
-  if (drug) d.drug = drug.id;
-  if (routes.length === 1) d.route = routes[0]!;
-  d.referTo = [...chosen.referTo];
-  d.reasons = chosen.reasons;
-  d.missing = chosen.missing;
-  d.warnings = warnings;
-  d.notices = chosen.notices;
-  d.revision = policySet.revision;
-  if (trace) d.trace = trace;
-  return d;
+  // One literal, in the contract's field order.
+  return {
+    outcome: chosen.outcome,
+    basis: chosen.basis,
+    priorAuth: chosen.priorAuth,
+    payer: req.payer,
+    policy: chosen.version?.ref,
+    indication: chosen.indication,
+    drug: drug?.id,
+    route: routes.length === 1 ? routes[0] : undefined,
+    referTo: chosen.referTo,
+    reasons: chosen.reasons,
+    missing: chosen.missing,
+    warnings,
+    notices: chosen.notices,
+    revision: policySet.revision,
+    trace,
+  };
+}
+
+function result(
+  outcome: Outcome,
+  basis: Basis | undefined,
+  priorAuth: PriorAuth,
+  version: CompiledVersion | undefined,
+  indication: string | undefined,
+  referTo: readonly string[],
+  reasons: readonly ReasonV1[],
+  missing: string[],
+  notices: readonly NoticeV1[],
+): PolicyResult {
+  return { outcome, basis, priorAuth, version, indication, referTo, reasons, missing, notices };
 }
 
 function outOfScope(
-  policy: CompiledPolicy,
   version: CompiledVersion | undefined,
-  reasons: ReasonV1[],
+  reasons: readonly ReasonV1[],
+  indication?: string,
+  referTo: readonly string[] = NO_STRINGS,
 ): PolicyResult {
-  const r: PolicyResult = {
-    outcome: 'out-of-scope',
-    priorAuth: 'not-applicable',
-    policy,
-    referTo: NO_STRINGS,
+  return result(
+    'out-of-scope',
+    undefined,
+    'not-applicable',
+    version,
+    indication,
+    referTo,
     reasons,
-    missing: [],
-    notices: [],
-  };
-  if (version) r.version = version;
-  return r;
+    [],
+    NO_NOTICES,
+  );
 }
 
 function evaluatePolicy(policy: CompiledPolicy, f: Facts): PolicyResult {
   const { req, trace } = f;
   const version = versionAt(policy, req.dateOfService);
-  if (!version) {
-    const first = policy.versions[0]!;
-    trace?.push({
-      step: 'version',
-      detail: `${policy.id}: no version in force on ${req.dateOfService} (first: ${first.id}, ${first.effectiveFrom})`,
-    });
-    return outOfScope(policy, undefined, [
-      {
-        text: `${policy.title} was not in force before ${first.effectiveFrom}.`,
-        ...(first.changeReasons[0]?.citation ? { citation: first.changeReasons[0].citation } : {}),
-        rule: `version:${first.id}`,
-      },
-    ]);
-  }
+  if (!version) return notYetInForce(policy, f);
   trace?.push({
     step: 'version',
     detail: `${policy.id}: version ${version.id} (${version.effectiveFrom} to ${version.effectiveTo ?? 'now'})`,
   });
-  if (!version.textAvailable) {
-    f.warnings.push({
-      code: 'version-text-unavailable',
-      message: `${policy.id} version ${version.id} (${version.effectiveFrom} to ${version.effectiveTo ?? 'now'}) is recorded in the source, but its text is not; no verdict is given for ${req.dateOfService}`,
-      subject: `${policy.id}@${version.id}`,
-    });
-    return outOfScope(policy, version, [...version.changeReasons]);
-  }
+  if (!version.textAvailable) return textUnavailable(policy, version, f);
 
   // Product.
-  let product = undefined as CompiledVersion['productRules'][number] | undefined;
+  let product: CompiledProductRule | undefined;
   for (const rule of version.productRules) {
     if (evalCondition(rule.when, req) === true) {
       product = rule;
@@ -237,10 +206,9 @@ function evaluatePolicy(policy: CompiledPolicy, f: Facts): PolicyResult {
       ? `rule ${product.id}: ${product.effect}${product.basis ? ` (${product.basis})` : ''}`
       : `no rule names the product; default ${policy.productDefault}`,
   });
-  if (product?.effect === 'not-applicable')
-    return outOfScope(policy, version, [...product.reasons]);
+  if (product?.effect === 'not-applicable') return outOfScope(version, product.reasons);
   if (!product && policy.productDefault === 'out-of-scope') {
-    return outOfScope(policy, version, [
+    return outOfScope(version, [
       {
         text: `The policy does not name the member's product (${req.lineOfBusiness}${req.planType ? `, ${req.planType}` : ''}).`,
         rule: 'product:default',
@@ -248,139 +216,112 @@ function evaluatePolicy(policy: CompiledPolicy, f: Facts): PolicyResult {
     ]);
   }
 
-  // Scope: drug, route, indication.
-  const missing: string[] = [];
-  const missingReasons: ReasonV1[] = [];
+  // Scope: drug, route. A known drug with one route selects a precomputed family table.
+  let missing: string[] | undefined;
+  let missingReasons: ReasonV1[] | undefined;
+  let familyTable: FamilyTable | undefined;
   let inScope: readonly CompiledStatement[] = version.statements;
-  if (f.drug) {
-    const drug = f.drug;
-    inScope = inScope.filter((s) => statementCoversDrug(s, drug.id, drug.classes));
-    if (inScope.length === 0)
-      return outOfScope(policy, version, [
-        { text: `The policy does not speak to ${drug.label.toLowerCase()}.`, rule: 'scope:drug' },
-      ]);
-  } else if (req.drug !== undefined) {
-    return outOfScope(policy, version, [
-      { text: `The policy does not speak to "${req.drug}".`, rule: 'scope:drug' },
-    ]);
+  if (f.drug && f.routes.length === 1) {
+    const byRoute = version.scope.get(f.drug.id);
+    if (!byRoute) return drugOutOfScope(version, f);
+    familyTable = byRoute.get(f.routes[0]!);
+    if (!familyTable) return routeOutOfScope(version, f);
   } else {
-    missing.push('drug');
-    const unnamed = req.procedureCodes.find(
-      (pc) =>
-        pc.system === 'hcpcs' &&
-        f.terminology.hcpcs.get(pc.code) &&
-        !f.terminology.hcpcs.get(pc.code)!.drug,
-    );
-    missingReasons.push({
-      text: unnamed
-        ? `${unnamed.code} (${f.terminology.hcpcs.get(unnamed.code)!.display}) names no drug; give the drug.`
-        : 'The request names no drug, and no procedure code names one.',
-    });
-  }
-  if (f.routes.length > 0) {
-    const routes = f.routes;
-    const byRoute = inScope.filter((s) => routes.some((r) => s.routes.has(r)));
-    if (byRoute.length === 0) {
-      return outOfScope(policy, version, [
-        {
-          text: `The policy does not speak to ${routes.join(' or ')} administration${f.drug ? ` of ${f.drug.label.toLowerCase()}` : ''}.`,
-          rule: 'scope:route',
-        },
+    if (f.drug) {
+      const drug = f.drug;
+      inScope = inScope.filter((s) => statementCoversDrug(s, drug.id, drug.classes));
+      if (inScope.length === 0) return drugOutOfScope(version, f);
+    } else if (req.drug !== undefined) {
+      return outOfScope(version, [
+        { text: `The policy does not speak to "${req.drug}".`, rule: 'scope:drug' },
       ]);
+    } else {
+      (missing ??= []).push('drug');
+      (missingReasons ??= []).push({ text: noDrugText(f) });
     }
-    inScope = byRoute;
-  } else {
-    missing.push('route');
-    missingReasons.push({ text: 'The request gives no route, and no procedure code implies one.' });
+    if (f.routes.length > 0) {
+      const routes = f.routes;
+      inScope = inScope.filter((s) => routes.some((r) => s.routes.has(r)));
+      if (inScope.length === 0) return routeOutOfScope(version, f);
+    } else {
+      (missing ??= []).push('route');
+      (missingReasons ??= []).push({
+        text: 'The request gives no route, and no procedure code implies one.',
+      });
+    }
   }
 
-  let decided: { candidate: Candidate; statements: CompiledStatement[] } | undefined;
-  let excluded: { candidate: Candidate; reasons: readonly ReasonV1[] } | undefined;
+  // Indication: the first diagnosis the version speaks to decides.
+  let decided: Candidate | undefined;
+  let statements: readonly CompiledStatement[] = NO_STATEMENTS;
+  let excluded: FamilyIndex | undefined;
   for (const c of f.candidates) {
     const idx = version.byFamily.get(c.family);
     if (!idx) continue;
-    const statements = idx.statements.filter((s) => inScope.includes(s));
+    statements = scopedStatements(idx, c.family, familyTable, inScope);
     if (statements.length > 0) {
-      decided = { candidate: c, statements };
+      decided = c;
       break;
     }
     if (idx.exclusions.length > 0) {
-      excluded = { candidate: c, reasons: idx.exclusions.flatMap((e) => e.reasons) };
+      decided = c;
+      excluded = idx;
       break;
     }
   }
   if (f.candidates.length === 0 && f.unclassified.length === 0) {
-    missing.push('diagnosisCodes');
-    missingReasons.push({ text: 'The request gives no diagnosis code or indication.' });
-  } else if (excluded) {
-    trace?.push({
-      step: 'indication',
-      detail: `${describe(excluded.candidate)} is excluded from the policy`,
-    });
-    otherDiagnosisWarnings(version, excluded.candidate, undefined, inScope, f);
-    return {
-      ...outOfScope(policy, version, [...excluded.reasons]),
-      indication: excluded.candidate.family,
-    };
+    (missing ??= []).push('diagnosisCodes');
+    (missingReasons ??= []).push({ text: 'The request gives no diagnosis code or indication.' });
+  } else if (excluded && decided) {
+    trace?.push({ step: 'indication', detail: `${describe(decided)} is excluded from the policy` });
+    otherDiagnosisWarnings(version, decided, undefined, familyTable, inScope, f);
+    return outOfScope(version, excluded.exclusionReasons, decided.family);
   } else if (!decided) {
-    const asked = [...f.candidates.map(describe), ...f.unclassified.map(displayIcd10cm)].join(', ');
-    return outOfScope(policy, version, [
-      {
-        text: `The policy does not speak to ${asked}${f.drug ? ` for ${f.drug.label.toLowerCase()}` : ''}.`,
-        rule: 'scope:indication',
-      },
-    ]);
+    return indicationOutOfScope(version, f);
   }
 
-  if (missing.length > 0 || !decided) {
+  if (missing || !decided) {
     const pa = priorAuthFor(version, req);
-    return {
-      outcome: 'needs-info',
-      priorAuth: pa.priorAuth,
-      policy,
+    const reasons = [...(missingReasons ?? []), ...pa.reasons];
+    return result(
+      'needs-info',
+      undefined,
+      pa.priorAuth,
       version,
-      referTo: NO_STRINGS,
-      reasons: [...missingReasons, ...pa.reasons],
-      missing,
-      notices: [],
-    };
+      undefined,
+      NO_STRINGS,
+      reasons,
+      missing ?? [],
+      NO_NOTICES,
+    );
   }
 
   // Several routes implied (96372: IM or SC): every one must be decided the same way.
-  const statement = decided.statements[0]!;
+  const statement = statements[0]!;
   if (f.routes.length > 1 && !f.routes.every((r) => statement.routes.has(r))) {
-    return {
-      outcome: 'needs-info',
-      priorAuth: 'not-applicable',
-      policy,
+    const text = `The procedure codes allow ${f.routes.join(' or ')}; the policy decides them differently. Give the route.`;
+    return result(
+      'needs-info',
+      undefined,
+      'not-applicable',
       version,
-      referTo: NO_STRINGS,
-      missing: ['route'],
-      notices: [],
-      reasons: [
-        {
-          text: `The procedure codes allow ${f.routes.join(' or ')}; the policy decides them differently. Give the route.`,
-        },
-      ],
-    };
+      undefined,
+      NO_STRINGS,
+      [{ text }],
+      ['route'],
+      NO_NOTICES,
+    );
   }
   trace?.push({
     step: 'statement',
-    detail: `${describe(decided.candidate)} → statement ${statement.id} (${statement.verdict})`,
+    detail: `${describe(decided)} → statement ${statement.id} (${statement.verdict})`,
   });
-  otherDiagnosisWarnings(version, decided.candidate, statement, inScope, f);
+  otherDiagnosisWarnings(version, decided, statement, familyTable, inScope, f);
 
-  const reasons: ReasonV1[] = [];
-  for (const s of decided.statements)
-    if (s.verdict === statement.verdict) reasons.push(...s.reasons);
   if (statement.verdict === 'refer') {
-    return {
-      ...outOfScope(policy, version, reasons),
-      referTo: statement.referTo,
-      indication: decided.candidate.family,
-    };
+    const reasons = statements.filter((s) => s.verdict === 'refer').flatMap((s) => s.reasons);
+    return outOfScope(version, reasons, decided.family, statement.referTo);
   }
-  if (product) reasons.push(...product.reasons);
   let outcome: Outcome;
   let basis: Basis | undefined;
   if (product?.effect === 'conditional') {
@@ -394,38 +335,185 @@ function evaluatePolicy(policy: CompiledPolicy, f: Facts): PolicyResult {
   }
   const pa = priorAuthFor(version, req);
   trace?.push({ step: 'prior-auth', detail: pa.priorAuth });
-  reasons.push(...pa.reasons);
-  const result: PolicyResult = {
+  return result(
     outcome,
-    priorAuth: pa.priorAuth,
-    policy,
+    basis,
+    pa.priorAuth,
     version,
-    indication: decided.candidate.family,
-    referTo: NO_STRINGS,
-    reasons,
-    missing,
-    notices: noticesFor(version, outcome, req),
-  };
-  if (basis) result.basis = basis;
-  return result;
+    decided.family,
+    NO_STRINGS,
+    decidedReasons(statements, statement.verdict, product, pa),
+    [],
+    noticesFor(version, outcome, req),
+  );
+}
+
+/** The version's statements for a family that survived the drug and route filters. */
+function scopedStatements(
+  idx: FamilyIndex,
+  family: string,
+  familyTable: FamilyTable | undefined,
+  inScope: readonly CompiledStatement[],
+): readonly CompiledStatement[] {
+  if (familyTable) return familyTable.get(family) ?? NO_STATEMENTS;
+  return idx.statements.filter((s) => inScope.includes(s));
+}
+
+function notYetInForce(policy: CompiledPolicy, f: Facts): PolicyResult {
+  const first = policy.versions[0]!;
+  f.trace?.push({
+    step: 'version',
+    detail: `${policy.id}: no version in force on ${f.req.dateOfService} (first: ${first.id}, ${first.effectiveFrom})`,
+  });
+  const citation = first.changeReasons[0]?.citation;
+  return outOfScope(undefined, [
+    {
+      text: `${policy.title} was not in force before ${first.effectiveFrom}.`,
+      ...(citation ? { citation } : {}),
+      rule: `version:${first.id}`,
+    },
+  ]);
+}
+
+function textUnavailable(policy: CompiledPolicy, version: CompiledVersion, f: Facts): PolicyResult {
+  f.warnings.push({
+    code: 'version-text-unavailable',
+    message: `${policy.id} version ${version.id} (${version.effectiveFrom} to ${version.effectiveTo ?? 'now'}) is recorded in the source, but its text is not; no verdict is given for ${f.req.dateOfService}`,
+    subject: `${policy.id}@${version.id}`,
+  });
+  return outOfScope(version, version.changeReasons);
+}
+
+function drugOutOfScope(version: CompiledVersion, f: Facts): PolicyResult {
+  return outOfScope(version, [
+    { text: `The policy does not speak to ${f.drug!.label.toLowerCase()}.`, rule: 'scope:drug' },
+  ]);
+}
+
+function routeOutOfScope(version: CompiledVersion, f: Facts): PolicyResult {
+  return outOfScope(version, [
+    {
+      text: `The policy does not speak to ${f.routes.join(' or ')} administration${f.drug ? ` of ${f.drug.label.toLowerCase()}` : ''}.`,
+      rule: 'scope:route',
+    },
+  ]);
+}
+
+function indicationOutOfScope(version: CompiledVersion, f: Facts): PolicyResult {
+  const asked = [...f.candidates.map(describe), ...f.unclassified.map(displayIcd10cm)].join(', ');
+  return outOfScope(version, [
+    {
+      text: `The policy does not speak to ${asked}${f.drug ? ` for ${f.drug.label.toLowerCase()}` : ''}.`,
+      rule: 'scope:indication',
+    },
+  ]);
+}
+
+function noDrugText(f: Facts): string {
+  for (const pc of f.req.procedureCodes) {
+    const record = pc.system === 'hcpcs' ? f.terminology.hcpcs.get(pc.code) : undefined;
+    if (record && !record.drug)
+      return `${pc.code} (${record.display}) names no drug; give the drug.`;
+  }
+  return 'The request names no drug, and no procedure code names one.';
 }
 
 function describe(c: Candidate): string {
   return c.code ? `${displayIcd10cm(c.code)} (${c.family})` : c.family;
 }
 
+function traceFacts(
+  trace: TraceStepV1[],
+  req: NormalizedRequest,
+  drug: Drug | undefined,
+  routes: readonly Route[],
+  candidates: readonly Candidate[],
+  unclassified: readonly string[],
+): void {
+  trace.push({
+    step: 'request',
+    detail: `payer ${req.payer}, ${req.lineOfBusiness}${req.planType ? `/${req.planType}` : ''}, date of service ${req.dateOfService}`,
+  });
+  trace.push({
+    step: 'drug',
+    detail: drug
+      ? `${drug.id} (classes: ${drug.classes.join(', ') || 'none'})`
+      : `none resolved${req.drug ? ` from "${req.drug}"` : ''}`,
+  });
+  trace.push({
+    step: 'route',
+    detail: routes.length > 0 ? routes.join(', ') : 'none given or implied',
+  });
+  for (const c of candidates) {
+    trace.push({
+      step: 'indication',
+      detail: c.code
+        ? `${displayIcd10cm(c.code)} is in value set ${c.family} (entry ${c.entry})`
+        : `indication ${c.family} given by the request`,
+    });
+  }
+  for (const code of unclassified) {
+    trace.push({
+      step: 'indication',
+      detail: `${displayIcd10cm(code)} is in no indication value set`,
+    });
+  }
+}
+
+const sharedNotices = new WeakMap<CompiledVersion, Map<Outcome, readonly NoticeV1[]>>();
+
 function noticesFor(
   version: CompiledVersion,
   outcome: Outcome,
   req: NormalizedRequest,
-): NoticeV1[] {
+): readonly NoticeV1[] {
+  const conditional = version.notices.some((n) => n.when);
+  let byOutcome = sharedNotices.get(version);
+  if (!conditional && byOutcome) {
+    const hit = byOutcome.get(outcome);
+    if (hit) return hit;
+  }
   const out: NoticeV1[] = [];
   for (const n of version.notices) {
     if (n.outcomes && !n.outcomes.has(outcome)) continue;
     if (n.when && evalCondition(n.when, req) !== true) continue;
     out.push(...n.notices);
   }
-  return out;
+  if (conditional) return out;
+  if (!byOutcome) sharedNotices.set(version, (byOutcome = new Map()));
+  const frozen = Object.freeze(out);
+  byOutcome.set(outcome, frozen);
+  return frozen;
+}
+
+// The reasons of a decided outcome depend only on the statements, the product rule and the
+// prior-auth answer, all compiled objects: they are assembled once and shared, frozen.
+const NO_PRODUCT = {};
+const sharedReasons = new WeakMap<
+  readonly CompiledStatement[],
+  WeakMap<object, WeakMap<PriorAuthAnswer, readonly ReasonV1[]>>
+>();
+
+function decidedReasons(
+  statements: readonly CompiledStatement[],
+  verdict: string,
+  product: CompiledProductRule | undefined,
+  pa: PriorAuthAnswer,
+): readonly ReasonV1[] {
+  let byProduct = sharedReasons.get(statements);
+  if (!byProduct) sharedReasons.set(statements, (byProduct = new WeakMap()));
+  let byPa = byProduct.get(product ?? NO_PRODUCT);
+  if (!byPa) byProduct.set(product ?? NO_PRODUCT, (byPa = new WeakMap()));
+  let reasons = byPa.get(pa);
+  if (!reasons) {
+    const out: ReasonV1[] = [];
+    for (const s of statements) if (s.verdict === verdict) out.push(...s.reasons);
+    if (product) out.push(...product.reasons);
+    out.push(...pa.reasons);
+    reasons = Object.freeze(out);
+    byPa.set(pa, reasons);
+  }
+  return reasons;
 }
 
 /** Later diagnoses that this version would decide differently are named, never silently dropped. */
@@ -433,14 +521,16 @@ function otherDiagnosisWarnings(
   version: CompiledVersion,
   chosen: Candidate,
   statement: CompiledStatement | undefined,
+  familyTable: FamilyTable | undefined,
   inScope: readonly CompiledStatement[],
   f: Facts,
 ): void {
+  if (f.candidates.length < 2) return;
   for (const c of f.candidates) {
     if (c === chosen || c.family === chosen.family) continue;
     const idx = version.byFamily.get(c.family);
     if (!idx) continue;
-    const other = idx.statements.find((s) => inScope.includes(s));
+    const other = scopedStatements(idx, c.family, familyTable, inScope)[0];
     // After an excluded first diagnosis (no statement), any later one a statement decides differs.
     const differs = other
       ? other.verdict !== statement?.verdict

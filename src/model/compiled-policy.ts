@@ -71,6 +71,8 @@ export interface CompiledCode {
 export interface FamilyIndex {
   statements: readonly CompiledStatement[];
   exclusions: readonly CompiledExclusion[];
+  /** The exclusions' reasons, joined once. */
+  exclusionReasons: readonly ReasonV1[];
 }
 
 export interface CompiledVersion {
@@ -92,7 +94,18 @@ export interface CompiledVersion {
   notices: readonly CompiledNotice[];
   /** Indication family → the statements and exclusions that speak to it (ancestors resolved). */
   byFamily: ReadonlyMap<string, FamilyIndex>;
+  /**
+   * The statements that reach a (drug, route, indication family), precomputed for every drug in
+   * the catalog: the per-request path is three lookups. A drug or route absent from it is out of
+   * the version's scope.
+   */
+  scope: ScopeTable;
 }
+
+export type ScopeTable = ReadonlyMap<
+  string,
+  ReadonlyMap<Route, ReadonlyMap<string, readonly CompiledStatement[]>>
+>;
 
 export interface CompiledPolicy {
   id: string;

@@ -39,21 +39,21 @@ export interface NoticeV1 {
 
 export interface DeterminationV1 {
   outcome: Outcome;
-  basis?: Basis;
+  basis?: Basis | undefined;
   priorAuth: PriorAuth;
   payer: string;
-  policy?: PolicyRefV1;
-  indication?: string;
-  drug?: string;
-  route?: string;
-  referTo: string[];
-  reasons: ReasonV1[];
+  policy?: PolicyRefV1 | undefined;
+  indication?: string | undefined;
+  drug?: string | undefined;
+  route?: string | undefined;
+  referTo: readonly string[];
+  reasons: readonly ReasonV1[];
   missing: string[];
   warnings: WarningV1[];
-  notices: NoticeV1[];
+  notices: readonly NoticeV1[];
   /** Content hash of the compiled policy set that decided this. */
   revision: string;
-  trace?: TraceStepV1[];
+  trace?: TraceStepV1[] | undefined;
 }
 
 export interface TraceStepV1 {

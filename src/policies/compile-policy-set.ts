@@ -12,7 +12,9 @@ import type {
   CompiledStatement,
   CompiledVersion,
   FamilyIndex,
+  ScopeTable,
 } from '../model/compiled-policy.js';
+import { ROUTES, type Route } from '../model/vocabulary.js';
 import type { CitationV1, ReasonV1 } from '../model/determination.js';
 import type { Condition, PolicyFile } from '../model/policy.js';
 import { classifyProcedureCode, normalizeIcd10cm } from '../terminology/code-format.js';
@@ -246,7 +248,7 @@ function compileOne(
     compiled: {
       id: s.id,
       verdict: s.verdict,
-      referTo: s.referTo ?? [],
+      referTo: Object.freeze(s.referTo ?? []),
       ...(s.drugs.names ? { drugNames: new Set(s.drugs.names.map((n) => terminology.drugs.resolve(n)?.id ?? n)) } : {}),
       ...(s.drugs.classes ? { drugClasses: new Set(s.drugs.classes) } : {}),
       routes: new Set(s.routes),
@@ -345,6 +347,7 @@ function compileOne(
       codeIndex: new Map(vCodes.map((c) => [c.code, c])),
       notices: activeIn(notices).map((n) => n.compiled),
       byFamily: indexFamilies(vStatements, vExclusions, terminology),
+      scope: scopeTable(vStatements, terminology),
     };
   });
 
@@ -390,9 +393,33 @@ function indexFamilies(statements: CompiledStatement[], exclusions: CompiledExcl
     const lineage = terminology.indications.lineage(family);
     const s = statements.filter((st) => st.indications.some((i) => lineage.has(i)));
     const e = exclusions.filter((ex) => ex.indications.some((i) => lineage.has(i)));
-    if (s.length > 0 || e.length > 0) out.set(family, { statements: s, exclusions: e });
+    if (s.length > 0 || e.length > 0) {
+      out.set(family, { statements: s, exclusions: e, exclusionReasons: Object.freeze(e.flatMap((x) => x.reasons)) });
+    }
   }
   return out;
+}
+
+function scopeTable(statements: CompiledStatement[], terminology: Terminology): ScopeTable {
+  const table = new Map<string, Map<Route, Map<string, CompiledStatement[]>>>();
+  for (const drug of terminology.drugs.drugs.values()) {
+    const forDrug = statements.filter((s) => statementCoversDrug(s, drug.id, drug.classes));
+    if (forDrug.length === 0) continue;
+    const byRoute = new Map<Route, Map<string, CompiledStatement[]>>();
+    for (const route of ROUTES) {
+      const forRoute = forDrug.filter((s) => s.routes.has(route));
+      if (forRoute.length === 0) continue;
+      const byFamily = new Map<string, CompiledStatement[]>();
+      for (const family of terminology.indications.families.keys()) {
+        const lineage = terminology.indications.lineage(family);
+        const hits = forRoute.filter((s) => s.indications.some((i) => lineage.has(i)));
+        if (hits.length > 0) byFamily.set(family, hits);
+      }
+      byRoute.set(route, byFamily);
+    }
+    table.set(drug.id, byRoute);
+  }
+  return table;
 }
 
 function compileCondition(c: Condition): CompiledCondition {

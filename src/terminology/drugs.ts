@@ -29,5 +29,6 @@ export function compileDrugs(file: DrugCatalogFile): DrugCatalog {
     }
     d.classes.forEach((c) => classes.add(c));
   }
-  return { drugs, classes, resolve: (name) => byName.get(name.trim().toLowerCase()) };
+  // Requests usually spell the name as the catalog does: try it as given before normalizing.
+  return { drugs, classes, resolve: (name) => byName.get(name) ?? byName.get(name.trim().toLowerCase()) };
 }

@@ -10,11 +10,10 @@ const SYSTEM_LABEL = { icd10cm: 'ICD-10-CM', hcpcs: 'HCPCS', cpt: 'CPT' } as con
 export function codeWarnings(req: NormalizedRequest, t: Terminology, out: WarningV1[]): void {
   if (req.diagnosisCodes.length > 0) {
     coverageWarning(t.icd10cm, req.dateOfService, out);
-    for (const code of req.diagnosisCodes)
-      checkCode(t.icd10cm, code, displayIcd10cm(code), req.dateOfService, out);
+    for (const code of req.diagnosisCodes) checkCode(t.icd10cm, code, req.dateOfService, out);
   }
   for (const pc of req.procedureCodes)
-    checkCode(pc.system === 'cpt' ? t.cpt : t.hcpcs, pc.code, pc.code, req.dateOfService, out);
+    checkCode(pc.system === 'cpt' ? t.cpt : t.hcpcs, pc.code, req.dateOfService, out);
 }
 
 function coverageWarning(cs: CodeSystem, date: string, out: WarningV1[]): void {
@@ -28,15 +27,13 @@ function coverageWarning(cs: CodeSystem, date: string, out: WarningV1[]): void {
   }
 }
 
-function checkCode(
-  cs: CodeSystem,
-  code: string,
-  display: string,
-  date: string,
-  out: WarningV1[],
-): void {
-  const label = `${SYSTEM_LABEL[cs.system]} ${display}`;
+function checkCode(cs: CodeSystem, code: string, date: string, out: WarningV1[]): void {
   const record = cs.get(code);
+  // Most codes are valid: build display strings only for a warning.
+  const w = record ? windowOn(record, date) : undefined;
+  if (w?.billable) return;
+  const display = cs.system === 'icd10cm' ? displayIcd10cm(code) : code;
+  const label = `${SYSTEM_LABEL[cs.system]} ${display}`;
   if (!record) {
     const outsideSubset =
       cs.subsetPrefixes !== undefined && !cs.subsetPrefixes.some((p) => code.startsWith(p));
@@ -51,7 +48,6 @@ function checkCode(
     );
     return;
   }
-  const w = windowOn(record, date);
   if (!w) {
     const spans = record.windows.map((x) => `${x.from} to ${x.to ?? 'now'}`).join(', ');
     out.push({
