@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { packageRoot } from '../package-root.js';
 import { readOrderFile } from './cms-order-file.js';
-import { mapCodeSystem, type CodeRecord } from './code-system.js';
+import { mapCodeSystem, type CodeRecord, type CodeSystem } from './code-system.js';
+import { readHcpcsFile } from './cms-hcpcs-file.js';
 import { compileDrugs } from './drugs.js';
 import { releasesIcd10cm, shippedIcd10cm, type CuratedChange } from './icd10cm.js';
 import { compileIndications } from './indications.js';
@@ -16,6 +17,8 @@ export interface TerminologyOptions {
   icd10cmFiles?: string[];
   /** Fiscal year, when a single file's name does not carry it (MEDPOLICY_ICD10CM_FY). */
   icd10cmFiscalYear?: number;
+  /** A CMS HCPCS contractor file (HCPC<YYYY>_<MON>_ANWEB.txt) to load (MEDPOLICY_HCPCS). */
+  hcpcsFile?: string;
   root?: string;
 }
 
@@ -23,6 +26,7 @@ export function terminologyOptionsFromEnv(env: NodeJS.ProcessEnv): TerminologyOp
   const opts: TerminologyOptions = {};
   const files = env.MEDPOLICY_ICD10CM?.split(',').map((s) => s.trim()).filter(Boolean);
   if (files?.length) opts.icd10cmFiles = files;
+  if (env.MEDPOLICY_HCPCS?.trim()) opts.hcpcsFile = env.MEDPOLICY_HCPCS.trim();
   if (env.MEDPOLICY_ICD10CM_FY) {
     const fy = Number(env.MEDPOLICY_ICD10CM_FY);
     if (!Number.isInteger(fy) || fy < 2016 || fy > 2100) {
@@ -79,6 +83,26 @@ function procedureCodeSystem(path: string) {
   return mapCodeSystem(file.system, file.version, path, { from: '1900-01-01' }, records, []);
 }
 
+/**
+ * The complete CMS HCPCS file, with the shipped drug and route annotations kept: CMS gives the
+ * codes, descriptors and dates; medpolicy adds which drug a code names.
+ */
+function loadedHcpcs(path: string, shipped: CodeSystem): CodeSystem {
+  const { label, entries } = readHcpcsFile(path);
+  const records: CodeRecord[] = entries.map((e) => {
+    const annotated = shipped.get(e.code);
+    const window = { from: e.added ?? '1900-01-01', billable: true, ...(e.terminated ? { to: e.terminated } : {}) };
+    return {
+      code: e.code,
+      display: e.long || e.short,
+      windows: [window],
+      ...(annotated?.drug ? { drug: annotated.drug } : {}),
+      ...(annotated?.routes ? { routes: annotated.routes } : {}),
+    };
+  });
+  return mapCodeSystem('hcpcs', `${label} (loaded from CMS file)`, `CMS HCPCS Level II file ${path}`, { from: '1900-01-01' }, records);
+}
+
 /** Reads the shipped code sets and value sets, or the operator's CMS files. Fails loudly. */
 export function loadTerminology(opts: TerminologyOptions = {}): Terminology {
   const root = opts.root ?? packageRoot();
@@ -95,7 +119,9 @@ export function loadTerminology(opts: TerminologyOptions = {}): Terminology {
   validateDrugCatalog(drugsFile, 'policies/valuesets/drugs.yaml');
   return {
     icd10cm,
-    hcpcs: procedureCodeSystem(join(root, 'terminology/hcpcs/hcpcs.yaml')),
+    hcpcs: opts.hcpcsFile
+      ? loadedHcpcs(opts.hcpcsFile, procedureCodeSystem(join(root, 'terminology/hcpcs/hcpcs.yaml')))
+      : procedureCodeSystem(join(root, 'terminology/hcpcs/hcpcs.yaml')),
     cpt: procedureCodeSystem(join(root, 'terminology/hcpcs/cpt.yaml')),
     indications: compileIndications(indicationsFile),
     drugs: compileDrugs(drugsFile),

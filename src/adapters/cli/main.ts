@@ -17,7 +17,9 @@ Run "medpolicy <command> --help" for a command's options.
 Environment:
   MEDPOLICY_ICD10CM     comma-separated CMS ICD-10-CM order files (.txt or .txt.gz) to load
                         instead of the shipped subset (e.g. icd10cm_order_2026.txt)
-  MEDPOLICY_ICD10CM_FY  fiscal year of a single such file when its name does not say it`;
+  MEDPOLICY_ICD10CM_FY  fiscal year of a single such file when its name does not say it
+  MEDPOLICY_HCPCS       a CMS HCPCS Level II contractor file (HCPC<YYYY>_<MON>_ANWEB.txt) to load
+                        instead of the shipped HCPCS codes`;
 
 const COMMANDS: Record<
   string,
