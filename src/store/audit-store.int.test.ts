@@ -1,0 +1,213 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { AuditEventV1 } from '../model/audit-event.js';
+import { decideRequest } from '../service/decide-request.js';
+import { loadContext } from '../service/load-context.js';
+import { StoreUnavailableError } from '../service/audit-port.js';
+import { freshDatabase, type FreshDatabase } from '../../test/support/postgres.js';
+import type { AuditStore } from './audit-store.js';
+import { openStore } from './open-store.js';
+
+const ctx = loadContext({});
+
+function event(payer: string, diagnosis: string, requester = 'local'): AuditEventV1 {
+  const request = {
+    payer,
+    dateOfService: '2025-09-15',
+    drug: 'ketamine',
+    route: 'intravenous',
+    diagnosisCodes: [diagnosis],
+  };
+  const r = decideRequest(request, ctx);
+  assert.ok(r.ok);
+  return {
+    id: randomUUID(),
+    recordedAt: new Date().toISOString(),
+    requester,
+    request,
+    determination: r.determination,
+  };
+}
+
+/** The same behaviour on both backends. */
+function storeContract(name: string, open: () => Promise<AuditStore>) {
+  describe(`audit store on ${name}`, () => {
+    let store: AuditStore;
+    before(async () => {
+      store = await open();
+    });
+    after(async () => {
+      await store.close();
+    });
+
+    test('a recorded determination reads back whole, with its request', async () => {
+      const e = event('bcbsma', 'G90.521');
+      await store.record([e]);
+      const back = await store.get(e.id);
+      assert.deepEqual(back, JSON.parse(JSON.stringify(e)));
+      assert.equal(await store.get(randomUUID()), undefined);
+      assert.equal(await store.get('not-a-uuid'), undefined);
+    });
+
+    test('concurrent records all commit, and the list pages through them newest first without gaps', async () => {
+      const before = await store.count();
+      const events = Array.from({ length: 57 }, (_, i) =>
+        event(i % 2 ? 'bcbsal' : 'medica', i % 3 ? 'G90.521' : 'F33.2', 'key_paging'),
+      );
+      await Promise.all(events.map((e) => store.record([e])));
+      assert.equal(await store.count(), before + 57);
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await store.list({ requester: 'key_paging' }, 10, cursor);
+        assert.ok(page.items.length <= 10);
+        seen.push(...page.items.map((i) => i.id));
+        cursor = page.nextCursor;
+      } while (cursor);
+      assert.equal(seen.length, 57);
+      assert.equal(new Set(seen).size, 57);
+      assert.deepEqual(new Set(seen), new Set(events.map((e) => e.id)));
+    });
+
+    test('filters by payer, outcome, policy and date range', async () => {
+      const e = event('bcbsri', 'G90.521', 'key_filter');
+      await store.record([e]);
+      const d = e.determination;
+      const byPayer = await store.list({ requester: 'key_filter', payer: 'bcbsri' }, 50);
+      assert.deepEqual(
+        byPayer.items.map((i) => i.id),
+        [e.id],
+      );
+      assert.equal(byPayer.items[0]?.outcome, d.outcome);
+      assert.equal(byPayer.items[0]?.dateOfService, '2025-09-15');
+      assert.equal(
+        (await store.list({ requester: 'key_filter', payer: 'bcbsma' }, 50)).items.length,
+        0,
+      );
+      assert.equal(
+        (await store.list({ requester: 'key_filter', outcome: d.outcome }, 50)).items.length,
+        1,
+      );
+      assert.equal(
+        (await store.list({ requester: 'key_filter', policy: d.policy?.id }, 50)).items.length,
+        1,
+      );
+      assert.equal(
+        (await store.list({ requester: 'key_filter', from: '2999-01-01' }, 50)).items.length,
+        0,
+      );
+      const today = new Date().toISOString().slice(0, 10);
+      assert.equal(
+        (await store.list({ requester: 'key_filter', from: today, to: today }, 50)).items.length,
+        1,
+      );
+    });
+
+    test('an idempotency key keeps the first answer and writes nothing the second time', async () => {
+      const first = event('bcbsal', 'G90.521', 'key_idem');
+      const answer = { requestHash: 'h1', status: 200, response: { id: first.id } };
+      assert.deepEqual(await store.recordIdempotent('key_idem', 'k-1', answer, [first]), {
+        stored: true,
+      });
+      const again = event('bcbsal', 'G90.521', 'key_idem');
+      const second = await store.recordIdempotent(
+        'key_idem',
+        'k-1',
+        { ...answer, response: { id: again.id } },
+        [again],
+      );
+      assert.deepEqual(second, { stored: false, first: answer });
+      assert.equal(await store.get(again.id), undefined);
+      assert.deepEqual(await store.findIdempotent('key_idem', 'k-1'), answer);
+      assert.equal(await store.findIdempotent('someone-else', 'k-1'), undefined);
+    });
+
+    test('API keys are stored hashed, authenticate until revoked', async () => {
+      const { id, key } = await store.createApiKey('desk');
+      assert.match(key, /^mp_[A-Za-z0-9_-]{32}$/);
+      const rows = await store.db.query<{ key_hash: string }>(
+        'SELECT key_hash FROM api_keys WHERE id = $1',
+        [id],
+      );
+      assert.notEqual(rows.rows[0]?.key_hash, key);
+      assert.equal(await store.authenticate(key), id);
+      assert.equal(await store.authenticate(key + 'x'), undefined);
+      assert.ok((await store.listApiKeys()).some((k) => k.id === id && k.revokedAt === undefined));
+      assert.equal(await store.revokeApiKey(id), true);
+      assert.equal(await store.revokeApiKey(id), false);
+      assert.equal(await store.authenticate(key), undefined);
+    });
+
+    test('a NUL character in a free-text field does not stop the record', async () => {
+      const e = event('bcbsma', 'G90.521');
+      const withNul = { ...e, request: { ...(e.request as object), drug: 'keta\u0000mine' } };
+      await store.record([withNul]);
+      assert.ok(await store.get(e.id));
+    });
+  });
+}
+
+storeContract('PGlite (in memory)', () => openStore({ dataDir: 'memory://' }));
+
+let pgdb: FreshDatabase;
+describe('PostgreSQL', () => {
+  before(async () => {
+    pgdb = await freshDatabase();
+  });
+  after(async () => {
+    await pgdb.drop();
+  });
+  storeContract('PostgreSQL', () => openStore({ databaseUrl: pgdb.url }));
+
+  test('migrations run once, even from two processes starting together', async () => {
+    const [a, b] = await Promise.all([
+      openStore({ databaseUrl: pgdb.url }),
+      openStore({ databaseUrl: pgdb.url }),
+    ]);
+    const rows = await a.db.query<{ version: number }>(
+      'SELECT version FROM schema_migrations ORDER BY version',
+    );
+    assert.deepEqual(
+      rows.rows.map((r) => r.version),
+      [1],
+    );
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  test('losing the database rejects with StoreUnavailableError, and the store recovers by itself', async () => {
+    const store = await openStore({ databaseUrl: pgdb.url });
+    try {
+      await store.record([event('bcbsma', 'G90.521')]);
+      await pgdb.cut();
+      await assert.rejects(store.record([event('bcbsma', 'G90.521')]), StoreUnavailableError);
+      assert.equal(await store.ping(), false);
+      await pgdb.restore();
+      const e = event('bcbsma', 'G90.521');
+      await store.record([e]);
+      assert.ok(await store.get(e.id));
+      assert.equal(await store.ping(), true);
+    } finally {
+      await pgdb.restore();
+      await store.close();
+    }
+  });
+});
+
+test('the embedded database keeps its records across a restart', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'medpolicy-pglite-'));
+  try {
+    const e = event('bcbsm', 'G90.521');
+    const first = await openStore({ dataDir: dir });
+    await first.record([e]);
+    await first.close();
+    const second = await openStore({ dataDir: dir });
+    assert.equal((await second.get(e.id))?.id, e.id);
+    await second.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,359 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { AuditEventV1, AuditSummaryV1 } from '../model/audit-event.js';
+import type { AuditPort } from '../service/audit-port.js';
+import { StoreUnavailableError } from '../service/audit-port.js';
+import { BatchWriter } from './batch-writer.js';
+import { migrate } from './migrations.js';
+import type { Queryable, SqlClient } from './sql-client.js';
+
+export interface DeterminationFilter {
+  payer?: string | undefined;
+  outcome?: string | undefined;
+  policy?: string | undefined;
+  requester?: string | undefined;
+  /** Recorded at or after (ISO date or timestamp). */
+  from?: string | undefined;
+  /** Recorded before the end of this date, or before this timestamp. */
+  to?: string | undefined;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor?: string | undefined;
+}
+
+export interface IdempotentAnswer {
+  requestHash: string;
+  status: number;
+  response: unknown;
+}
+
+export interface ApiKeyInfo {
+  id: string;
+  name: string;
+  createdAt: string;
+  revokedAt?: string | undefined;
+}
+
+const INSERT_EVENTS = `
+  INSERT INTO determinations (id, recorded_at, requester, request_id, group_id, payer, outcome,
+    basis, prior_auth, policy_id, policy_version, date_of_service, revision, request, determination)
+  SELECT id, recorded_at, requester, request_id, group_id, payer, outcome, basis, prior_auth,
+    policy_id, policy_version, date_of_service, revision, request::jsonb, determination::jsonb
+  FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::text[], $5::uuid[], $6::text[],
+    $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::date[], $13::text[],
+    $14::text[], $15::text[])
+  AS t(id, recorded_at, requester, request_id, group_id, payer, outcome, basis, prior_auth,
+    policy_id, policy_version, date_of_service, revision, request, determination)`;
+
+/**
+ * The audit store: durable determinations, idempotency keys and API keys on PostgreSQL or
+ * PGlite. Every failure to reach the database surfaces as StoreUnavailableError so that the
+ * HTTP adapter can answer 503 instead of an unrecorded decision.
+ */
+export class AuditStore implements AuditPort {
+  private readonly writer: BatchWriter<AuditEventV1>;
+
+  private constructor(
+    readonly db: SqlClient,
+    readonly description: string,
+  ) {
+    this.writer = new BatchWriter(
+      (events) => insertEvents(this.db, events),
+      db.kind === 'pglite' ? 1 : 3,
+      500,
+    );
+  }
+
+  static async open(db: SqlClient, description: string): Promise<AuditStore> {
+    await migrate(db);
+    return new AuditStore(db, description);
+  }
+
+  async record(events: AuditEventV1[]): Promise<void> {
+    if (events.length === 0) return;
+    await guard(this.writer.write(events));
+  }
+
+  /**
+   * Commits the events together with the answer under an idempotency key. When the key was
+   * already used, nothing is written and the first answer is returned instead.
+   */
+  async recordIdempotent(
+    requester: string,
+    key: string,
+    answer: IdempotentAnswer,
+    events: AuditEventV1[],
+  ): Promise<{ stored: true } | { stored: false; first: IdempotentAnswer }> {
+    return guard(
+      this.db.transaction(async (tx) => {
+        const inserted = await tx.query(
+          `INSERT INTO idempotency_keys (requester, key, request_hash, status, response, created_at)
+           VALUES ($1, $2, $3, $4, $5::jsonb, now()) ON CONFLICT DO NOTHING RETURNING 1`,
+          [requester, key, answer.requestHash, answer.status, jsonText(answer.response)],
+        );
+        if (inserted.rows.length === 0) {
+          const first = await findIdempotent(tx, requester, key);
+          if (!first) throw new Error('idempotency key vanished during its own transaction');
+          return { stored: false as const, first };
+        }
+        await insertEvents(tx, events);
+        return { stored: true as const };
+      }),
+    );
+  }
+
+  findIdempotent(requester: string, key: string): Promise<IdempotentAnswer | undefined> {
+    return guard(findIdempotent(this.db, requester, key));
+  }
+
+  async get(id: string): Promise<AuditEventV1 | undefined> {
+    if (!UUID.test(id)) return undefined;
+    const res = await guard(
+      this.db.query<EventRow>(
+        `SELECT id, recorded_at, requester, request_id, group_id, request, determination
+         FROM determinations WHERE id = $1`,
+        [id],
+      ),
+    );
+    const row = res.rows[0];
+    return row ? eventFromRow(row) : undefined;
+  }
+
+  async list(
+    filter: DeterminationFilter,
+    limit: number,
+    cursor?: string,
+  ): Promise<Page<AuditSummaryV1>> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (sql: string, value: unknown) => {
+      params.push(value);
+      where.push(sql.replace('?', `$${params.length}`));
+    };
+    if (filter.payer) add('payer = ?', filter.payer);
+    if (filter.outcome) add('outcome = ?', filter.outcome);
+    if (filter.policy) add('policy_id = ?', filter.policy);
+    if (filter.requester) add('requester = ?', filter.requester);
+    if (filter.from) add('recorded_at >= ?::timestamptz', filter.from);
+    if (filter.to) {
+      if (/^\d{4}-\d{2}-\d{2}$/.test(filter.to))
+        add("recorded_at < ?::date + interval '1 day'", filter.to);
+      else add('recorded_at < ?::timestamptz', filter.to);
+    }
+    if (cursor !== undefined) add('seq < ?', cursor);
+    params.push(limit + 1);
+    const res = await guard(
+      this.db.query<SummaryRow>(
+        `SELECT seq, id, recorded_at, requester, group_id, payer, outcome, basis, prior_auth,
+                policy_id, policy_version, date_of_service::text AS date_of_service
+         FROM determinations ${where.length ? 'WHERE ' + where.join(' AND ') : ''}
+         ORDER BY seq DESC LIMIT $${params.length}`,
+        params,
+      ),
+    );
+    const rows = res.rows.slice(0, limit);
+    const last = rows[rows.length - 1];
+    return {
+      items: rows.map(summaryFromRow),
+      nextCursor: res.rows.length > limit && last ? String(last.seq) : undefined,
+    };
+  }
+
+  async count(): Promise<number> {
+    const res = await guard(
+      this.db.query<{ n: string }>('SELECT count(*)::text AS n FROM determinations'),
+    );
+    return Number(res.rows[0]?.n ?? 0);
+  }
+
+  /** True when the database answers a trivial query within the timeout. */
+  async ping(timeoutMs = 1000): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        this.db.query('SELECT 1'),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error('ping timed out')), timeoutMs);
+        }),
+      ]);
+      return true;
+    } catch {
+      return false;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Creates an API key; the secret is returned once and only its hash is kept. */
+  async createApiKey(name: string): Promise<{ id: string; key: string }> {
+    const id = `key_${randomBytes(6).toString('hex')}`;
+    const key = `mp_${randomBytes(24).toString('base64url')}`;
+    await guard(
+      this.db.query(
+        'INSERT INTO api_keys (id, name, key_hash, created_at) VALUES ($1, $2, $3, now())',
+        [id, name, hashApiKey(key)],
+      ),
+    );
+    return { id, key };
+  }
+
+  async listApiKeys(): Promise<ApiKeyInfo[]> {
+    const res = await guard(
+      this.db.query<{ id: string; name: string; created_at: Date; revoked_at: Date | null }>(
+        'SELECT id, name, created_at, revoked_at FROM api_keys ORDER BY created_at, id',
+      ),
+    );
+    return res.rows.map((r) => ({
+      id: r.id,
+      name: r.name,
+      createdAt: new Date(r.created_at).toISOString(),
+      revokedAt: r.revoked_at ? new Date(r.revoked_at).toISOString() : undefined,
+    }));
+  }
+
+  async revokeApiKey(id: string): Promise<boolean> {
+    const res = await guard(
+      this.db.query(
+        'UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING 1',
+        [id],
+      ),
+    );
+    return res.rows.length > 0;
+  }
+
+  /** The id of the live key with this secret, if any. */
+  async authenticate(key: string): Promise<string | undefined> {
+    const res = await guard(
+      this.db.query<{ id: string }>(
+        'SELECT id FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL',
+        [hashApiKey(key)],
+      ),
+    );
+    return res.rows[0]?.id;
+  }
+
+  async close(): Promise<void> {
+    await this.db.close();
+  }
+}
+
+// API keys are 192 random bits, so a fast hash is enough: there is nothing to brute-force.
+export function hashApiKey(key: string): string {
+  return createHash('sha256').update(key).digest('hex');
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+async function guard<T>(p: Promise<T>): Promise<T> {
+  try {
+    return await p;
+  } catch (e) {
+    throw e instanceof StoreUnavailableError ? e : new StoreUnavailableError(e);
+  }
+}
+
+async function insertEvents(db: Queryable, events: AuditEventV1[]): Promise<void> {
+  const cols: unknown[][] = Array.from({ length: 15 }, () => []);
+  for (const e of events) {
+    const d = e.determination;
+    const req = e.request as { dateOfService?: unknown };
+    const row = [
+      e.id,
+      e.recordedAt,
+      e.requester,
+      e.requestId ?? null,
+      e.groupId ?? null,
+      d.payer,
+      d.outcome,
+      d.basis ?? null,
+      d.priorAuth,
+      d.policy?.id ?? null,
+      d.policy?.version ?? null,
+      typeof req.dateOfService === 'string' ? req.dateOfService : null,
+      d.revision,
+      jsonText(e.request),
+      jsonText(d),
+    ];
+    row.forEach((v, i) => cols[i]!.push(v));
+  }
+  await db.query(INSERT_EVENTS, cols);
+}
+
+// jsonb refuses the NUL character; a request may carry one in a free-text field.
+function jsonText(value: unknown): string {
+  return JSON.stringify(value).replace(/(?<!\\)((?:\\\\)*)\\u0000/g, '$1\\ufffd');
+}
+
+async function findIdempotent(
+  db: Queryable,
+  requester: string,
+  key: string,
+): Promise<IdempotentAnswer | undefined> {
+  const res = await db.query<{ request_hash: string; status: number; response: unknown }>(
+    'SELECT request_hash, status, response FROM idempotency_keys WHERE requester = $1 AND key = $2',
+    [requester, key],
+  );
+  const row = res.rows[0];
+  return row
+    ? { requestHash: row.request_hash, status: row.status, response: row.response }
+    : undefined;
+}
+
+interface EventRow {
+  id: string;
+  recorded_at: Date;
+  requester: string;
+  request_id: string | null;
+  group_id: string | null;
+  request: unknown;
+  determination: AuditEventV1['determination'];
+}
+
+function eventFromRow(r: EventRow): AuditEventV1 {
+  const e: AuditEventV1 = {
+    id: r.id,
+    recordedAt: new Date(r.recorded_at).toISOString(),
+    requester: r.requester,
+    request: r.request,
+    determination: r.determination,
+  };
+  if (r.request_id !== null) e.requestId = r.request_id;
+  if (r.group_id !== null) e.groupId = r.group_id;
+  return e;
+}
+
+interface SummaryRow {
+  seq: string;
+  id: string;
+  recorded_at: Date;
+  requester: string;
+  group_id: string | null;
+  payer: string;
+  outcome: string;
+  basis: string | null;
+  prior_auth: string;
+  policy_id: string | null;
+  policy_version: string | null;
+  date_of_service: string | null;
+}
+
+function summaryFromRow(r: SummaryRow): AuditSummaryV1 {
+  return {
+    id: r.id,
+    recordedAt: new Date(r.recorded_at).toISOString(),
+    requester: r.requester,
+    groupId: r.group_id ?? undefined,
+    payer: r.payer,
+    outcome: r.outcome,
+    basis: r.basis ?? undefined,
+    priorAuth: r.prior_auth,
+    policyId: r.policy_id ?? undefined,
+    policyVersion: r.policy_version ?? undefined,
+    dateOfService: dateText(r.date_of_service),
+  };
+}
+
+function dateText(d: string | null): string | undefined {
+  return d === null ? undefined : d.slice(0, 10);
+}

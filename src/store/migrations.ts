@@ -1,0 +1,89 @@
+import type { SqlClient } from './sql-client.js';
+
+/**
+ * Versioned, append-only migrations shared by PostgreSQL and PGlite. Never edit a released one:
+ * add the next version. Each runs in its own transaction with its bookkeeping row.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'audit determinations, idempotency keys, api keys',
+    sql: `
+      CREATE TABLE determinations (
+        seq             bigserial PRIMARY KEY,
+        id              uuid NOT NULL UNIQUE,
+        recorded_at     timestamptz NOT NULL,
+        requester       text NOT NULL,
+        request_id      text,
+        group_id        uuid,
+        payer           text NOT NULL,
+        outcome         text NOT NULL,
+        basis           text,
+        prior_auth      text NOT NULL,
+        policy_id       text,
+        policy_version  text,
+        date_of_service date,
+        revision        text NOT NULL,
+        request         jsonb NOT NULL,
+        determination   jsonb NOT NULL
+      );
+      CREATE INDEX determinations_recorded_at ON determinations (recorded_at);
+      CREATE INDEX determinations_payer ON determinations (payer, seq);
+      CREATE INDEX determinations_outcome ON determinations (outcome, seq);
+      CREATE INDEX determinations_policy ON determinations (policy_id, seq);
+      CREATE INDEX determinations_group ON determinations (group_id) WHERE group_id IS NOT NULL;
+
+      CREATE TABLE idempotency_keys (
+        requester    text NOT NULL,
+        key          text NOT NULL,
+        request_hash text NOT NULL,
+        status       integer NOT NULL,
+        response     jsonb NOT NULL,
+        created_at   timestamptz NOT NULL,
+        PRIMARY KEY (requester, key)
+      );
+
+      CREATE TABLE api_keys (
+        id          text PRIMARY KEY,
+        name        text NOT NULL,
+        key_hash    text NOT NULL UNIQUE,
+        created_at  timestamptz NOT NULL,
+        revoked_at  timestamptz
+      );
+    `,
+  },
+];
+
+/** Applies every migration not yet applied; safe when several processes start at once. */
+export async function migrate(db: SqlClient): Promise<number[]> {
+  await db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version    integer PRIMARY KEY,
+    name       text NOT NULL,
+    applied_at timestamptz NOT NULL DEFAULT now()
+  )`);
+  const applied: number[] = [];
+  for (const m of MIGRATIONS) {
+    const done = await db.transaction(async (tx) => {
+      // Serializes concurrent starters; the lock ends with the transaction.
+      await tx.query('SELECT pg_advisory_xact_lock(7243001)');
+      const seen = await tx.query('SELECT 1 FROM schema_migrations WHERE version = $1', [
+        m.version,
+      ]);
+      if (seen.rows.length > 0) return false;
+      await tx.exec(m.sql);
+      await tx.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [
+        m.version,
+        m.name,
+      ]);
+      return true;
+    });
+    if (done) applied.push(m.version);
+  }
+  return applied;
+}

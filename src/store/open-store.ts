@@ -1,0 +1,52 @@
+import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+import { AuditStore } from './audit-store.js';
+import { pgliteClient, postgresClient } from './sql-client.js';
+
+export interface StoreOptions {
+  /** postgres://… ; when absent, an embedded PGlite database in dataDir. */
+  databaseUrl?: string | undefined;
+  /** Where the embedded database lives; "memory://" keeps it in memory (tests). */
+  dataDir?: string | undefined;
+}
+
+export const DEFAULT_DATA_DIR = '.medpolicy/data';
+
+export function storeOptionsFromEnv(env: NodeJS.ProcessEnv): StoreOptions {
+  return {
+    databaseUrl: env['DATABASE_URL'] || undefined,
+    dataDir: env['MEDPOLICY_DATA_DIR'] || undefined,
+  };
+}
+
+/** Opens and migrates the store: PostgreSQL when a URL is given, embedded PGlite otherwise. */
+export async function openStore(opts: StoreOptions): Promise<AuditStore> {
+  if (opts.databaseUrl) {
+    const pool = new pg.Pool({
+      connectionString: opts.databaseUrl,
+      max: 8,
+      connectionTimeoutMillis: 2000,
+      idleTimeoutMillis: 30_000,
+      query_timeout: 10_000,
+      application_name: 'medpolicy',
+    });
+    // An idle connection the server drops must not crash the process; the next query reconnects.
+    pool.on('error', () => {});
+    return AuditStore.open(postgresClient(pool), `postgresql ${redactUrl(opts.databaseUrl)}`);
+  }
+  const dataDir = opts.dataDir ?? DEFAULT_DATA_DIR;
+  const db = dataDir === 'memory://' ? new PGlite() : new PGlite(dataDir);
+  await db.waitReady;
+  return AuditStore.open(pgliteClient(db), `pglite ${dataDir}`);
+}
+
+/** Never print a database password. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparseable DATABASE_URL)';
+  }
+}
