@@ -13,6 +13,14 @@ export const PROBLEM_TYPES = {
   'invalid-date': { status: 422, title: 'Invalid date' },
   'malformed-code': { status: 422, title: 'Malformed code' },
   'invalid-value': { status: 422, title: 'Invalid value' },
+  'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
+  'not-found': { status: 404, title: 'Not found' },
+  unauthorized: { status: 401, title: 'Unauthorized' },
+  'rate-limited': { status: 429, title: 'Too many requests' },
+  'idempotency-key-reused': { status: 422, title: 'Idempotency key reused' },
+  'store-unavailable': { status: 503, title: 'Audit store unavailable' },
+  'shutting-down': { status: 503, title: 'Service shutting down' },
+  internal: { status: 500, title: 'Internal error' },
 } as const;
 
 export type ProblemCode = keyof typeof PROBLEM_TYPES;

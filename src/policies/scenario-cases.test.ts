@@ -1,34 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { DeterminationV1 } from '../model/determination.js';
 import { decideRequest } from '../service/decide-request.js';
 import { loadContext } from '../service/load-context.js';
-import { loadScenarioCases, type ScenarioCase } from './scenario-cases.js';
+import { caseMismatches as mismatches, loadScenarioCases } from './scenario-cases.js';
 import { indexSource, locateQuote } from './quote-locator.js';
 
 const ctx = loadContext({});
 const cases = loadScenarioCases();
-
-/** Compares only what the case states; absent keys are not checked, null means "absent". */
-export function mismatches(c: ScenarioCase, d: DeterminationV1): string[] {
-  const e = c.expect;
-  const problems: string[] = [];
-  const eq = (label: string, expected: unknown, actual: unknown) => {
-    if (expected === undefined) return;
-    if (JSON.stringify(expected ?? undefined) !== JSON.stringify(actual)) problems.push(`${label}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
-  };
-  eq('outcome', e.outcome, d.outcome);
-  eq('basis', e.basis, d.basis);
-  eq('priorAuth', e.priorAuth, d.priorAuth);
-  eq('version', e.version, d.policy?.version);
-  eq('indication', e.indication, d.indication);
-  eq('drug', e.drug, d.drug);
-  eq('referTo', e.referTo, d.referTo);
-  eq('missing', e.missing, d.missing);
-  if (e.warnings) eq('warnings', [...e.warnings].sort(), [...new Set(d.warnings.map((w) => w.code))].sort());
-  for (const kind of e.notices ?? []) if (!d.notices.some((n) => n.kind === kind)) problems.push(`notices: no ${kind} notice`);
-  return problems;
-}
 
 describe('scenario corpus', () => {
   it('has at least 150 cases across all six payers', () => {

@@ -1,3 +1,4 @@
+import type { DeterminationV1 } from '../model/determination.js';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
@@ -67,3 +68,25 @@ export function parseCases(file: string, text: string): ScenarioCase[] {
     return { file, line, policy: data.policy!, name: c.name, cite: c.cite, request: merged, expect: c.expect };
   });
 }
+
+/** Compares only what the case states; absent keys are not checked, null means "absent". */
+export function caseMismatches(c: ScenarioCase, d: DeterminationV1): string[] {
+  const e = c.expect;
+  const problems: string[] = [];
+  const eq = (label: string, expected: unknown, actual: unknown) => {
+    if (expected === undefined) return;
+    if (JSON.stringify(expected ?? undefined) !== JSON.stringify(actual)) problems.push(`${label}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
+  };
+  eq('outcome', e.outcome, d.outcome);
+  eq('basis', e.basis, d.basis);
+  eq('priorAuth', e.priorAuth, d.priorAuth);
+  eq('version', e.version, d.policy?.version);
+  eq('indication', e.indication, d.indication);
+  eq('drug', e.drug, d.drug);
+  eq('referTo', e.referTo, d.referTo);
+  eq('missing', e.missing, d.missing);
+  if (e.warnings) eq('warnings', [...e.warnings].sort(), [...new Set(d.warnings.map((w) => w.code))].sort());
+  for (const kind of e.notices ?? []) if (!d.notices.some((n) => n.kind === kind)) problems.push(`notices: no ${kind} notice`);
+  return problems;
+}
+

@@ -1,6 +1,7 @@
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { AuditStore } from './audit-store.js';
+import { lockDataDir } from './data-dir-lock.js';
 import { pgliteClient, postgresClient } from './sql-client.js';
 
 export interface StoreOptions {
@@ -35,9 +36,26 @@ export async function openStore(opts: StoreOptions): Promise<AuditStore> {
     return AuditStore.open(postgresClient(pool), `postgresql ${redactUrl(opts.databaseUrl)}`);
   }
   const dataDir = opts.dataDir ?? DEFAULT_DATA_DIR;
-  const db = dataDir === 'memory://' ? new PGlite() : new PGlite(dataDir);
-  await db.waitReady;
-  return AuditStore.open(pgliteClient(db), `pglite ${dataDir}`);
+  if (dataDir === 'memory://') {
+    const db = new PGlite();
+    await db.waitReady;
+    return AuditStore.open(pgliteClient(db), 'pglite in memory');
+  }
+  const unlock = lockDataDir(dataDir);
+  try {
+    const db = new PGlite(dataDir);
+    await db.waitReady;
+    const client = pgliteClient(db);
+    const close = client.close;
+    client.close = async () => {
+      await close();
+      unlock();
+    };
+    return await AuditStore.open(client, `pglite ${dataDir}`);
+  } catch (e) {
+    unlock();
+    throw e;
+  }
 }
 
 /** Never print a database password. */

@@ -1,7 +1,9 @@
 import { check, CHECK_USAGE } from './check.js';
 import { compare, COMPARE_USAGE } from './compare.js';
 import { EXIT, UsageError } from './exit-codes.js';
+import { keys, KEYS_USAGE } from './keys.js';
 import { listPolicies, POLICIES_USAGE } from './policies.js';
+import { serve, SERVE_USAGE } from './serve.js';
 import { loadContext, type DecisionContext } from '../../service/load-context.js';
 
 export const USAGE = `Usage: medpolicy <command> [options]
@@ -10,7 +12,8 @@ Commands:
   check      decide coverage requests (JSON or NDJSON) for one payer each
   compare    decide one request for every payer, side by side
   policies   list the loaded policies, their versions and the code sets in use
-  serve      run the HTTP service (not in this release yet)
+  serve      run the HTTP service with its audit store (REST API, OpenAPI, docs)
+  keys       create, list and revoke the service's API keys
 
 Run "medpolicy <command> --help" for a command's options.
 
@@ -19,7 +22,9 @@ Environment:
                         instead of the shipped subset (e.g. icd10cm_order_2026.txt)
   MEDPOLICY_ICD10CM_FY  fiscal year of a single such file when its name does not say it
   MEDPOLICY_HCPCS       a CMS HCPCS Level II contractor file (HCPC<YYYY>_<MON>_ANWEB.txt) to load
-                        instead of the shipped HCPCS codes`;
+                        instead of the shipped HCPCS codes
+  DATABASE_URL          serve/keys: record in this PostgreSQL database instead of the embedded one
+  MEDPOLICY_DATA_DIR    serve/keys: the embedded database's directory (default .medpolicy/data)`;
 
 const COMMANDS: Record<
   string,
@@ -35,6 +40,8 @@ const COMMANDS: Record<
   check: { usage: CHECK_USAGE, run: check },
   compare: { usage: COMPARE_USAGE, run: compare },
   policies: { usage: POLICIES_USAGE, run: listPolicies },
+  serve: { usage: SERVE_USAGE, run: serve },
+  keys: { usage: KEYS_USAGE, run: keys },
 };
 
 /** Runs one command; returns the exit status. Never prints request contents to stderr. */
@@ -47,10 +54,6 @@ export async function main(
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     (command === undefined ? err : out)(USAGE);
     return command === undefined ? EXIT.misuse : EXIT.decided;
-  }
-  if (command === 'serve') {
-    err('medpolicy serve: the HTTP service is not part of this release yet; use check or compare.');
-    return EXIT.misuse;
   }
   const cmd = COMMANDS[command];
   if (!cmd) {

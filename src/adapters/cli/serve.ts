@@ -1,0 +1,131 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { packageRoot } from '../../package-root.js';
+import type { DecisionContext } from '../../service/load-context.js';
+import { openStore, storeOptionsFromEnv } from '../../store/open-store.js';
+import { buildServer } from '../http/server.js';
+import { EXIT, UsageError } from './exit-codes.js';
+
+export const SERVE_USAGE = `Usage: medpolicy serve [--port N] [--host ADDR] [options]
+
+Runs the HTTP service: REST API under /v1, OpenAPI at /openapi.json, docs at /docs, /healthz.
+Every determination is recorded in the audit store before it is answered.
+
+Options:
+  --port N            port to listen on (default 8080, or $PORT)
+  --host ADDR         address to bind (default 127.0.0.1). Off loopback, API keys are required.
+  --require-keys      require API keys on loopback too
+  --insecure          serve without API keys on a non-loopback address (not for production)
+  --data-dir DIR      embedded database directory (default .medpolicy/data, or $MEDPOLICY_DATA_DIR)
+  --rate-limit N      requests per minute per API key (default 6000; 0 turns it off)
+  --log-level LEVEL   fatal|error|warn|info|debug (default info, or $MEDPOLICY_LOG_LEVEL)
+  -h, --help          show this help
+
+Environment:
+  DATABASE_URL        postgres://… to record in PostgreSQL instead of the embedded PGlite
+  MEDPOLICY_ICD10CM, MEDPOLICY_HCPCS   complete CMS code sets (see medpolicy --help)
+
+Logs are JSON lines on standard output with request ids, never request bodies or member data.
+SIGTERM or SIGINT stops accepting, finishes in-flight requests, then closes the database.`;
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+const LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+
+export async function serve(
+  argv: string[],
+  ctx: () => DecisionContext,
+  out: (s: string) => void,
+): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string', default: '127.0.0.1' },
+      'require-keys': { type: 'boolean', default: false },
+      insecure: { type: 'boolean', default: false },
+      'data-dir': { type: 'string' },
+      'rate-limit': { type: 'string', default: '6000' },
+      'log-level': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (values.help) {
+    out(SERVE_USAGE);
+    return EXIT.decided;
+  }
+  const port = Number(values.port ?? process.env['PORT'] ?? 8080);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new UsageError(`--port must be a port number, not '${values.port}'`);
+  }
+  const rateLimit = Number(values['rate-limit']);
+  if (!Number.isInteger(rateLimit) || rateLimit < 0) {
+    throw new UsageError(`--rate-limit must be a whole number of requests per minute`);
+  }
+  const level = values['log-level'] ?? process.env['MEDPOLICY_LOG_LEVEL'] ?? 'info';
+  if (!LEVELS.has(level))
+    throw new UsageError(`--log-level must be one of ${[...LEVELS].join(', ')}`);
+  const host = values.host;
+  const loopback = LOOPBACK.has(host);
+  if (values.insecure && values['require-keys']) {
+    throw new UsageError('--insecure and --require-keys contradict each other');
+  }
+  const requireApiKey = values['require-keys'] || (!loopback && !values.insecure);
+
+  const root = packageRoot();
+  const version = (
+    JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }
+  ).version;
+  const context = ctx();
+  const storeOpts = storeOptionsFromEnv(process.env);
+  if (values['data-dir']) storeOpts.dataDir = values['data-dir'];
+  const store = await openStore(storeOpts);
+  const app = await buildServer({
+    ctx: context,
+    store,
+    root,
+    requireApiKey,
+    rateLimitPerMinute: rateLimit,
+    logger: { level },
+    version,
+  });
+  try {
+    await app.listen({ port, host });
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+  app.log.info(
+    {
+      store: store.db.kind,
+      revision: context.policySet.revision,
+      apiKeys: requireApiKey ? 'required' : 'not required',
+    },
+    'medpolicy serving',
+  );
+  if (!loopback && values.insecure)
+    app.log.warn('serving without API keys on a non-loopback address (--insecure)');
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      app.log.info({ signal }, 'draining in-flight requests');
+      app
+        .close()
+        .then(() => store.close())
+        .then(
+          () => resolve(EXIT.decided),
+          (e: unknown) => {
+            app.log.error({ err: { message: (e as Error).message } }, 'shutdown failed');
+            resolve(EXIT.misuse);
+          },
+        );
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+}

@@ -1,0 +1,22 @@
+import type { FastifyInstance } from 'fastify';
+import { describeTerminology } from '../../../terminology/terminology.js';
+import type { HttpDeps } from '../server.js';
+
+export function healthRoutes(app: FastifyInstance, deps: HttpDeps): void {
+  app.get(
+    '/healthz',
+    { schema: { summary: 'Ready when the service and its database answer', tags: ['service'] } },
+    async (_request, reply) => {
+      const database = await deps.store.ping();
+      reply.code(database ? 200 : 503);
+      if (!database) reply.header('retry-after', '2');
+      return {
+        status: database ? 'ok' : 'unavailable',
+        database: database ? 'ok' : 'unreachable',
+        store: deps.store.db.kind,
+        revision: deps.ctx.policySet.revision,
+        codeSets: describeTerminology(deps.ctx.terminology),
+      };
+    },
+  );
+}

@@ -1,0 +1,64 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { policyDetail, policyIndex } from '../../../service/policy-views.js';
+import { describeTerminology } from '../../../terminology/terminology.js';
+import { sendProblem } from '../problem-json.js';
+import type { HttpDeps } from '../server.js';
+import { ProblemSchema } from './schemas.js';
+
+export function policyRoutes(app: FastifyInstance, deps: HttpDeps): void {
+  const { ctx } = deps;
+  const index = policyIndex(ctx.policySet, describeTerminology(ctx.terminology));
+  const byId = new Map(ctx.policySet.policies.map((p) => [p.id, p]));
+  const ids = [...byId.keys()];
+  const notFound = (reply: Parameters<typeof sendProblem>[0], id: string) =>
+    sendProblem(reply, 'not-found', `no policy has id '${id}'`, '/id', `known: ${ids.join(', ')}`);
+
+  app.get(
+    '/v1/policies',
+    {
+      schema: {
+        summary:
+          'The loaded policies, their payers and versions, the policy-set revision and code sets',
+        tags: ['policies'],
+      },
+    },
+    async () => index,
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/v1/policies/:id',
+    {
+      schema: {
+        summary: 'One policy: every version with its statements, rules, codes and their quotes',
+        tags: ['policies'],
+        params: Type.Object({ id: Type.String({ maxLength: 128 }) }),
+        response: { 404: ProblemSchema },
+      },
+    },
+    async (request, reply) => {
+      const p = byId.get(request.params.id);
+      return p ? policyDetail(p) : notFound(reply, request.params.id);
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/v1/policies/:id/source',
+    {
+      schema: {
+        summary: "The policy's source document, the text every quote is checked against",
+        tags: ['policies'],
+        params: Type.Object({ id: Type.String({ maxLength: 128 }) }),
+        response: { 404: ProblemSchema },
+      },
+    },
+    async (request, reply) => {
+      const p = byId.get(request.params.id);
+      if (!p) return notFound(reply, request.params.id);
+      const text = readFileSync(join(deps.root, p.sourcePath), 'utf8');
+      return reply.type('text/plain; charset=utf-8').send(text);
+    },
+  );
+}

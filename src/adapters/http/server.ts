@@ -1,0 +1,173 @@
+import { randomUUID } from 'node:crypto';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { Ajv } from 'ajv';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { problem } from '../../model/problem.js';
+import { parseRequestText } from '../../service/decide-request.js';
+import type { DecisionContext } from '../../service/load-context.js';
+import type { AuditStore } from '../../store/audit-store.js';
+import { registerAuth } from './auth.js';
+import { errorHandler, ProblemError, sendProblem } from './problem-json.js';
+import { codeRoutes } from './routes/codes.js';
+import { determinationRoutes } from './routes/determinations.js';
+import { healthRoutes } from './routes/health.js';
+import { policyRoutes } from './routes/policies.js';
+
+export interface HttpDeps {
+  ctx: DecisionContext;
+  store: AuditStore;
+  /** Package root: where policy source documents are read from. */
+  root: string;
+}
+
+export interface ServerOptions extends HttpDeps {
+  /** Require an API key on /v1 (always, off loopback, unless started --insecure). */
+  requireApiKey: boolean;
+  /** Requests per minute per API key; 0 turns the limit off. */
+  rateLimitPerMinute: number;
+  logger: NonNullable<FastifyServerOptions['logger']>;
+  bodyLimit?: number;
+  version: string;
+}
+
+export const DEFAULT_BODY_LIMIT = 64 * 1024;
+const PROTECTED = ['/v1/'];
+
+// Query strings and path parameters are checked as sent: no coercion, no dropped fields.
+const ajv = new Ajv({
+  allErrors: true,
+  strict: false,
+  coerceTypes: false,
+  removeAdditional: false,
+  useDefaults: false,
+});
+
+export async function buildServer(opts: ServerOptions): Promise<FastifyInstance> {
+  const bodyLimit = opts.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  const app = Fastify({
+    logger: opts.logger,
+    bodyLimit,
+    genReqId: () => randomUUID(),
+    requestIdHeader: false,
+    return503OnClosing: true,
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
+  });
+
+  // Bodies are validated by the service (the same validator the CLI uses, with its field-naming
+  // errors); the route's body schema documents them in OpenAPI.
+  app.setValidatorCompiler(({ schema, httpPart }) => {
+    if (httpPart === 'body') return () => true;
+    return ajv.compile(schema) as (data: unknown) => boolean;
+  });
+  // Response schemas document; they must never strip a field on the way out.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(
+    // application/json and its +json relatives (fhir+json for the FHIR adapters).
+    /^application\/([a-z.-]+\+)?json$/,
+    { parseAs: 'string', bodyLimit },
+    (_request, body, done) => {
+      const parsed = parseRequestText(String(body));
+      if (parsed.ok) done(null, parsed.value);
+      else done(new ProblemError(parsed.error.error), undefined);
+    },
+  );
+
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+    reply.header('cache-control', 'no-store');
+  });
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(
+      reply,
+      'not-found',
+      `no route ${request.method} ${request.url.split('?')[0]}`,
+      '',
+      'see /openapi.json or /docs',
+    ),
+  );
+
+  await app.register(helmet, {
+    // The docs page needs its own inline bootstrap; everything else is same-origin only.
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        frameAncestors: ["'none'"],
+        fontSrc: ["'self'"],
+        // Plain HTTP on loopback is the default deployment; upgrading would break it.
+        upgradeInsecureRequests: null,
+      },
+    },
+    // Served over plain HTTP on loopback by default; HSTS belongs to the TLS terminator.
+    strictTransportSecurity: false,
+  });
+
+  registerAuth(app, opts.store, opts.requireApiKey, PROTECTED);
+
+  if (opts.rateLimitPerMinute > 0) {
+    await app.register(rateLimit, {
+      max: opts.rateLimitPerMinute,
+      timeWindow: '1 minute',
+      hook: 'preHandler',
+      keyGenerator: (request) => request.requester,
+      // Limits are per API key; the open loopback mode has no key to count against.
+      allowList: (request) => request.requester === 'local' || !request.url.startsWith('/v1/'),
+      errorResponseBuilder: (_request, context) =>
+        new ProblemError(
+          problem(
+            'rate-limited',
+            `more than ${context.max} requests per minute for this API key`,
+            '',
+            `retry after ${Math.ceil(context.ttl / 1000)} seconds`,
+          ),
+        ),
+    });
+  }
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'medpolicy',
+        version: opts.version,
+        description:
+          "Coverage decisions from insurers' written medical policies, each with the policy words it relied on. Errors are application/problem+json (RFC 9457).",
+      },
+      components: {
+        securitySchemes: {
+          apiKey: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'An API key from `medpolicy keys create`',
+          },
+        },
+      },
+      security: opts.requireApiKey ? [{ apiKey: [] }] : [],
+      tags: [
+        { name: 'decisions', description: 'Decide coverage requests' },
+        { name: 'audit', description: 'Recorded determinations' },
+        { name: 'policies', description: 'The encoded policies' },
+        { name: 'codes', description: 'ICD-10-CM, HCPCS and CPT codes' },
+        { name: 'service', description: 'Health' },
+      ],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+
+  const deps: HttpDeps = { ctx: opts.ctx, store: opts.store, root: opts.root };
+  healthRoutes(app, deps);
+  determinationRoutes(app, deps);
+  policyRoutes(app, deps);
+  codeRoutes(app, deps);
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  return app;
+}

@@ -1,0 +1,61 @@
+import { Type } from '@sinclair/typebox';
+import { StringEnum } from './string-enum.js';
+import { BASES, OUTCOMES, PRIOR_AUTH } from './vocabulary.js';
+
+// The wire shape of DeterminationV1 for OpenAPI; a test holds every decided case against it.
+const Citation = Type.Object({
+  source: Type.String({ description: 'Repository path of the source document' }),
+  quote: Type.String({ description: 'Verbatim text from the source' }),
+  line: Type.Integer({ description: 'Line of the source the quote starts on' }),
+});
+
+const Reason = Type.Object({
+  text: Type.String(),
+  citation: Type.Optional(Citation),
+  rule: Type.Optional(Type.String({ description: 'The policy rule that produced this reason' })),
+});
+
+export const DeterminationSchema = Type.Object(
+  {
+    outcome: StringEnum(OUTCOMES),
+    basis: Type.Optional(StringEnum(BASES)),
+    priorAuth: StringEnum(PRIOR_AUTH),
+    payer: Type.String(),
+    policy: Type.Optional(
+      Type.Object({
+        id: Type.String(),
+        title: Type.String(),
+        number: Type.Optional(Type.String()),
+        version: Type.String(),
+        effectiveFrom: Type.String(),
+        effectiveTo: Type.Optional(Type.String()),
+      }),
+    ),
+    indication: Type.Optional(Type.String()),
+    drug: Type.Optional(Type.String()),
+    route: Type.Optional(Type.String()),
+    referTo: Type.Array(Type.String()),
+    reasons: Type.Array(Reason),
+    missing: Type.Array(Type.String()),
+    warnings: Type.Array(
+      Type.Object({
+        code: Type.String(),
+        message: Type.String(),
+        subject: Type.Optional(Type.String()),
+      }),
+    ),
+    notices: Type.Array(
+      Type.Object({
+        kind: StringEnum(['member-liability', 'benefit', 'administrative', 'coding'] as const),
+        text: Type.String(),
+        citation: Citation,
+      }),
+    ),
+    revision: Type.String({ description: 'Content hash of the policy set that decided this' }),
+    trace: Type.Optional(Type.Array(Type.Object({ step: Type.String(), detail: Type.String() }))),
+    id: Type.Optional(
+      Type.String({ format: 'uuid', description: 'The audit record id (HTTP service only)' }),
+    ),
+  },
+  { additionalProperties: false },
+);
