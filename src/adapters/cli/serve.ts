@@ -91,8 +91,9 @@ export async function serve(
     logger: { level },
     version,
   });
+  let address: string;
   try {
-    await app.listen({ port, host });
+    address = await app.listen({ port, host });
   } catch (e) {
     await store.close();
     throw e;
@@ -104,6 +105,10 @@ export async function serve(
       apiKeys: requireApiKey ? 'required' : 'not required',
     },
     'medpolicy serving',
+  );
+  // One plain line on stderr whatever the log level: for people, and for scripts that wait for it.
+  process.stderr.write(
+    `medpolicy serving at ${address} (store: ${store.db.kind}, API keys: ${requireApiKey ? 'required' : 'not required'}; docs at ${address}/docs)\n`,
   );
   if (!loopback && values.insecure)
     app.log.warn('serving without API keys on a non-loopback address (--insecure)');
