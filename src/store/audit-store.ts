@@ -3,6 +3,7 @@ import type { AuditEventV1, AuditSummaryV1 } from '../model/audit-event.js';
 import type { AuditPort } from '../service/audit-port.js';
 import { StoreUnavailableError } from '../service/audit-port.js';
 import { BatchWriter } from './batch-writer.js';
+import { jsonOf } from '../service/json-text.js';
 import { migrate } from './migrations.js';
 import type { Queryable, SqlClient } from './sql-client.js';
 
@@ -35,16 +36,17 @@ export interface ApiKeyInfo {
   revokedAt?: string | undefined;
 }
 
+// The batch travels as one JSON array: request and determination are spliced in as the exact
+// text answered, with none of the escaping a text[] parameter would need.
 const INSERT_EVENTS = `
   INSERT INTO determinations (id, recorded_at, requester, request_id, group_id, payer, outcome,
     basis, prior_auth, policy_id, policy_version, date_of_service, revision, request, determination)
   SELECT id, recorded_at, requester, request_id, group_id, payer, outcome, basis, prior_auth,
-    policy_id, policy_version, date_of_service, revision, request::jsonb, determination::jsonb
-  FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::text[], $5::uuid[], $6::text[],
-    $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::date[], $13::text[],
-    $14::text[], $15::text[])
-  AS t(id, recorded_at, requester, request_id, group_id, payer, outcome, basis, prior_auth,
-    policy_id, policy_version, date_of_service, revision, request, determination)`;
+    policy_id, policy_version, date_of_service, revision, request, determination
+  FROM json_to_recordset($1::json) AS t(id uuid, recorded_at timestamptz, requester text,
+    request_id text, group_id uuid, payer text, outcome text, basis text, prior_auth text,
+    policy_id text, policy_version text, date_of_service date, revision text, request json,
+    determination json)`;
 
 /**
  * The audit store: durable determinations, idempotency keys and API keys on PostgreSQL or
@@ -254,35 +256,29 @@ async function guard<T>(p: Promise<T>): Promise<T> {
 }
 
 async function insertEvents(db: Queryable, events: AuditEventV1[]): Promise<void> {
-  const cols: unknown[][] = Array.from({ length: 15 }, () => []);
+  const rows: string[] = [];
+  const str = (v: string | undefined) => (v === undefined ? 'null' : JSON.stringify(v));
   for (const e of events) {
     const d = e.determination;
     const req = e.request as { dateOfService?: unknown };
-    const row = [
-      e.id,
-      e.recordedAt,
-      e.requester,
-      e.requestId ?? null,
-      e.groupId ?? null,
-      d.payer,
-      d.outcome,
-      d.basis ?? null,
-      d.priorAuth,
-      d.policy?.id ?? null,
-      d.policy?.version ?? null,
-      typeof req.dateOfService === 'string' ? req.dateOfService : null,
-      d.revision,
-      jsonText(e.request),
-      jsonText(d),
-    ];
-    row.forEach((v, i) => cols[i]!.push(v));
+    const dos = typeof req.dateOfService === 'string' ? req.dateOfService : undefined;
+    rows.push(
+      `{"id":${str(e.id)},"recorded_at":${str(e.recordedAt)},"requester":${str(e.requester)},` +
+        `"request_id":${str(e.requestId)},"group_id":${str(e.groupId)},"payer":${str(d.payer)},` +
+        `"outcome":${str(d.outcome)},"basis":${str(d.basis)},"prior_auth":${str(d.priorAuth)},` +
+        `"policy_id":${str(d.policy?.id)},"policy_version":${str(d.policy?.version)},` +
+        `"date_of_service":${str(dos)},"revision":${str(d.revision)},` +
+        `"request":${jsonText(e.request)},"determination":${jsonText(d)}}`,
+    );
   }
-  await db.query(INSERT_EVENTS, cols);
+  await db.query(INSERT_EVENTS, [`[${rows.join(',')}]`], 'insert-determinations');
 }
 
-// jsonb refuses the NUL character; a request may carry one in a free-text field.
+// jsonb (idempotency answers) refuses the NUL character; a request may carry one in a free-text field.
 function jsonText(value: unknown): string {
-  return JSON.stringify(value).replace(/(?<!\\)((?:\\\\)*)\\u0000/g, '$1\\ufffd');
+  const text = typeof value === 'object' && value !== null ? jsonOf(value) : JSON.stringify(value);
+  if (!text.includes('\\u0000')) return text;
+  return text.replace(/(?<!\\)((?:\\\\)*)\\u0000/g, '$1\\ufffd');
 }
 
 async function findIdempotent(

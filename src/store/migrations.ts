@@ -30,10 +30,12 @@ export const MIGRATIONS: readonly Migration[] = [
         policy_version  text,
         date_of_service date,
         revision        text NOT NULL,
-        request         jsonb NOT NULL,
-        determination   jsonb NOT NULL
+        -- json, not jsonb: the exact text that was asked and answered, and cheaper to write.
+        request         json NOT NULL,
+        determination   json NOT NULL
       );
-      CREATE INDEX determinations_recorded_at ON determinations (recorded_at);
+      -- recorded_at only grows, so a BRIN index serves date ranges at a fraction of a b-tree's write cost.
+      CREATE INDEX determinations_recorded_at ON determinations USING brin (recorded_at);
       CREATE INDEX determinations_payer ON determinations (payer, seq);
       CREATE INDEX determinations_outcome ON determinations (outcome, seq);
       CREATE INDEX determinations_policy ON determinations (policy_id, seq);

@@ -3,7 +3,12 @@ import type pg from 'pg';
 
 /** The little SQL the store needs, spoken the same way to PostgreSQL and to embedded PGlite. */
 export interface Queryable {
-  query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<{ rows: R[] }>;
+  /** With a name, PostgreSQL prepares the statement once per connection (hot paths). */
+  query<R = Record<string, unknown>>(
+    sql: string,
+    params?: unknown[],
+    name?: string,
+  ): Promise<{ rows: R[] }>;
   /** Several statements without parameters (migrations). */
   exec(sql: string): Promise<void>;
 }
@@ -18,8 +23,12 @@ export interface SqlClient extends Queryable {
 export function postgresClient(pool: pg.Pool): SqlClient {
   return {
     kind: 'postgres',
-    async query<R>(sql: string, params?: unknown[]) {
-      const res = await pool.query(sql, params as unknown[]);
+    async query<R>(sql: string, params?: unknown[], name?: string) {
+      const res = await pool.query(
+        name
+          ? { name, text: sql, values: params as unknown[] }
+          : { text: sql, values: params as unknown[] },
+      );
       return { rows: res.rows as R[] };
     },
     async exec(sql: string) {
@@ -31,8 +40,12 @@ export function postgresClient(pool: pg.Pool): SqlClient {
       try {
         await conn.query('BEGIN');
         const tx: Queryable = {
-          async query<R>(sql: string, params?: unknown[]) {
-            const res = await conn.query(sql, params as unknown[]);
+          async query<R>(sql: string, params?: unknown[], name?: string) {
+            const res = await conn.query(
+              name
+                ? { name, text: sql, values: params as unknown[] }
+                : { text: sql, values: params as unknown[] },
+            );
             return { rows: res.rows as R[] };
           },
           async exec(sql: string) {

@@ -8,7 +8,14 @@ import { problem, type ErrorObject } from '../../model/problem.js';
 const KEY = /^[\x21-\x7e]{1,255}$/;
 
 export type Answer =
-  | { status: number; body: unknown; events: AuditEventV1[]; headers?: Record<string, string> }
+  | {
+      status: number;
+      body: unknown;
+      /** The body already serialized, when the route has it (saves a second stringify). */
+      bodyText?: string;
+      events: AuditEventV1[];
+      headers?: Record<string, string>;
+    }
   | { error: ErrorObject };
 
 function idempotencyKey(request: FastifyRequest): string | undefined {
@@ -45,7 +52,8 @@ export async function answerRecorded(
     // A rejected request decides nothing, so there is nothing to record or to replay.
     if ('error' in answer) return sendError(reply, answer.error);
     await store.record(answer.events);
-    return send(reply, answer.status, answer.body, answer.headers);
+    if (answer.bodyText !== undefined) reply.type('application/json; charset=utf-8');
+    return send(reply, answer.status, answer.bodyText ?? answer.body, answer.headers);
   }
   const requestHash = createHash('sha256')
     .update(`${request.method} ${request.routeOptions.url ?? ''}\n${JSON.stringify(request.body)}`)

@@ -5,6 +5,7 @@ import { DeterminationSchema } from '../../../model/determination-schema.js';
 import { OUTCOMES } from '../../../model/vocabulary.js';
 import { StringEnum } from '../../../model/string-enum.js';
 import { compareForRecord, decideForRecord } from '../../../service/decide-and-record.js';
+import { jsonWithId } from '../../../service/json-text.js';
 import { answerRecorded } from '../idempotency.js';
 import { sendProblem } from '../problem-json.js';
 import type { HttpDeps } from '../server.js';
@@ -81,6 +82,7 @@ export function determinationRoutes(app: FastifyInstance, deps: HttpDeps): void 
         return {
           status: 200,
           body: { id: r.id, ...r.determination },
+          bodyText: jsonWithId(r.id, r.determination),
           events: r.events,
           headers: { location: `/v1/determinations/${r.id}` },
         };
