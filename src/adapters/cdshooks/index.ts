@@ -1,0 +1,11 @@
+// The CDS Hooks (Da Vinci CRD) adapter's public surface, for an HTTP server to mount.
+export { discoveryDocument, type DiscoveryDocument } from './discovery.js';
+export {
+  handleHook,
+  type CoverageAssertionRecordV1,
+  type HookDeps,
+  type HookResult,
+} from './handle-hook.js';
+export { httpFhirFetch, type FhirFetch, type FhirReadResult } from './prefetch.js';
+export { SERVICES, findService, type ServiceDefinition } from './services.js';
+export { loadCoverageMap, selectCoverage, type CoverageMap } from './coverage-map.js';
