@@ -9,3 +9,13 @@ export {
 export { httpFhirFetch, type FhirFetch, type FhirReadResult } from './prefetch.js';
 export { SERVICES, findService, type ServiceDefinition } from './services.js';
 export { loadCoverageMap, selectCoverage, type CoverageMap } from './coverage-map.js';
+export {
+  verifyCdsClientJwt,
+  clientAuthRequired,
+  MemoryReplayCache,
+  ALLOWED_ALGORITHMS,
+  type JwtAuthOptions,
+  type JwtAuthResult,
+  type ReplayCache,
+  type TrustedIssuer,
+} from './jwt-auth.js';
