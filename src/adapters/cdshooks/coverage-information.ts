@@ -61,7 +61,7 @@ const REASON_VS_22 = new Set([
   'technical',
 ]);
 
-const BASIS_TEXT: Record<Basis, string> = {
+export const BASIS_TEXT: Record<Basis, string> = {
   investigational: 'investigational',
   'not-medically-necessary': 'not medically necessary',
   'not-covered': 'not covered',
