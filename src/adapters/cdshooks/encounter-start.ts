@@ -1,6 +1,6 @@
-// encounter-start: userId, patientId, encounterId. Reads the Encounter and primary Coverage (so a
-// deployment can cache them for the encounter's order hooks); the policies attach nothing to the
-// start of an encounter, so no cards.
+// encounter-start: userId, patientId, encounterId. Validated and answered with no cards: the
+// policies attach nothing to the start of an encounter, and without a coverage cache (not built
+// yet) reading the Encounter and Coverage here would serve nothing.
 import { firstProblem, requireString, type HookBehaviour } from './hook-behaviour.js';
 
 export const encounterStart: HookBehaviour = {

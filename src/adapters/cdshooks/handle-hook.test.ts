@@ -634,3 +634,52 @@ describe('malformed hook calls never throw and never 500', () => {
     }
   });
 });
+
+describe('encounter hooks', () => {
+  for (const [id, hook] of [
+    ['medpolicy-encounter-start', 'encounter-start'],
+    ['medpolicy-encounter-discharge', 'encounter-discharge'],
+  ] as const)
+    it(`${hook}: 200 with no cards and no EHR reads; a missing encounterId is a 400`, async () => {
+      let reads = 0;
+      const d = deps({
+        fetchFhir: async () => {
+          reads++;
+          return { ok: false, message: 'x' };
+        },
+      });
+      const call = {
+        hook,
+        hookInstance: 'e3b0c442-98fc-4c14-9afb-f4c8996fb924',
+        context: { userId: 'Practitioner/1', patientId: 'p', encounterId: 'e' },
+      };
+      assert.deepEqual(await handleHook(id, call, d), { status: 200, body: { cards: [] } });
+      assert.equal(reads, 0);
+      assert.equal(
+        (
+          await handleHook(
+            id,
+            { ...call, context: { userId: 'Practitioner/1', patientId: 'p' } },
+            d,
+          )
+        ).status,
+        400,
+      );
+    });
+
+  it('order-select decides only the selected orders', async () => {
+    const o: OrderOptions = { payerName: 'BCBSMA' };
+    const call = orderSignCall(o) as J;
+    call['hook'] = 'order-select';
+    call['context']['draftOrders']['entry'].push({
+      resource: medicationRequest({ ...o, drug: 'lidocaine' }, 'mr-2'),
+    });
+    call['context']['selections'] = ['MedicationRequest/mr-2'];
+    const body = (await handleHook('medpolicy-order-select', call, deps())).body as J;
+    assert.deepEqual(
+      body.systemActions.map((a: J) => a.resource.id),
+      ['mr-2'],
+    );
+    assert.equal(covInfo(body.systemActions[0].resource)['doc-needed'], undefined);
+  });
+});

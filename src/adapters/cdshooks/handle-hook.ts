@@ -92,12 +92,14 @@ export async function handleHook(
 
 async function answer(serviceId: string, req: HookRequest, deps: HookDeps): Promise<HookResult> {
   const behaviour = HOOK_BEHAVIOURS[req.hook as keyof typeof HOOK_BEHAVIOURS];
+  // Encounter hooks read nothing: there is no cache to warm yet, and reading a patient's
+  // coverage for no answer would only take data the decision does not need (CRD sec-5).
+  if (!behaviour.decides) return { status: 200, body: { cards: [] } };
   const data = await gatherData(
     req,
     behaviour.targets(req.context),
     deps.fetchFhir ?? defaultFetch,
   );
-  if (!behaviour.decides) return { status: 200, body: { cards: [] } };
 
   const map = deps.coverageMap ?? loadCoverageMap();
   const now = deps.now();

@@ -132,7 +132,7 @@ export const SERVICES: readonly ServiceDefinition[] = [
     hook: 'encounter-start',
     title: 'Coverage context at encounter start',
     description:
-      'Reads the encounter and the primary coverage so that later order hooks in the encounter are answered from the same data; returns no cards of its own.',
+      'Accepted for completeness; the medical policies here attach nothing to the start of an encounter, so it returns no cards.',
     primary: false,
     prefetch: { ...BASE },
     configurationOptions: [OPTION.maxCards],
