@@ -683,3 +683,35 @@ describe('encounter hooks', () => {
     assert.equal(covInfo(body.systemActions[0].resource)['doc-needed'], undefined);
   });
 });
+
+describe('limits', () => {
+  it('a fhirServer outside the allowlist is not read (nor sent the token): answered, not fetched', async () => {
+    let reads = 0;
+    const d = deps({
+      fetchFhir: async () => {
+        reads++;
+        return { ok: false, message: 'x' };
+      },
+      fhirServerAllowed: (u) => u.startsWith('https://ehr.trusted.example/'),
+    });
+    const call = orderSignCall({
+      payerName: 'BCBSMA',
+      withoutCoveragePrefetch: true,
+      fhirServer: 'http://169.254.169.254/fhir',
+    });
+    const res = await handleHook('medpolicy-order-sign', call, d);
+    assert.equal(res.status, 200);
+    assert.equal(reads, 0);
+    assert.match((res.body as J).cards[0].detail, /not one this service reads from/);
+  });
+
+  it('more than 100 draft orders is a 400', async () => {
+    const call = orderSignCall({ payerName: 'BCBSMA' }) as J;
+    const entry = call['context']['draftOrders']['entry'][0];
+    call['context']['draftOrders']['entry'] = Array.from({ length: 101 }, (_, i) => ({
+      ...entry,
+      resource: { ...entry.resource, id: `mr-${i}` },
+    }));
+    assert.equal((await handleHook('medpolicy-order-sign', call, deps())).status, 400);
+  });
+});

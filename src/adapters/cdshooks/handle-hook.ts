@@ -52,6 +52,11 @@ export interface HookDeps {
   ctx: DecisionContext;
   /** Reads against the EHR; defaults to Node's fetch with a 2 s timeout. */
   fetchFhir?: FhirFetch;
+  /**
+   * Which `fhirServer` URLs may be read (and sent the client's access token). Default: any —
+   * the client is authenticated by its JWT; a deployment should allowlist its EHRs.
+   */
+  fhirServerAllowed?: (fhirServer: string) => boolean;
   now: () => Date;
   newId: () => string;
   /** Public URL of a policy, for the detail policy-link and the External Reference card. */
@@ -99,6 +104,7 @@ async function answer(serviceId: string, req: HookRequest, deps: HookDeps): Prom
     req,
     behaviour.targets(req.context),
     deps.fetchFhir ?? defaultFetch,
+    deps.fhirServerAllowed,
   );
 
   const map = deps.coverageMap ?? loadCoverageMap();

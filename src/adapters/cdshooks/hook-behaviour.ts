@@ -26,6 +26,9 @@ export const ORDER_TYPES = [
   'VisionPrescription',
 ];
 
+/** More resources than an order screen holds is not a real call; bound the work. */
+export const MAX_ENTRIES = 100;
+
 export function requireString(context: Json, field: string): string | undefined {
   return str(context[field]) ? undefined : `context.${field} must be a non-empty string`;
 }
@@ -41,6 +44,7 @@ export function checkBundle(
   if (v['entry'] !== undefined && !Array.isArray(v['entry']))
     return `context.${field}.entry must be an array`;
   const entries = asArray(v['entry']);
+  if (entries.length > MAX_ENTRIES) return `context.${field} has more than ${MAX_ENTRIES} entries`;
   for (let i = 0; i < entries.length; i++) {
     const e = entries[i];
     const r = isObject(e) ? e['resource'] : undefined;
@@ -63,6 +67,7 @@ export function bundleResources(v: unknown): Json[] {
 export function checkRefArray(v: unknown, field: string): string | undefined {
   if (!Array.isArray(v) || v.length === 0)
     return `context.${field} must be a non-empty array of references`;
+  if (v.length > MAX_ENTRIES) return `context.${field} has more than ${MAX_ENTRIES} references`;
   for (let i = 0; i < v.length; i++)
     if (!refKey(v[i]))
       return `context.${field}[${i}] must be a reference like "MedicationRequest/123"`;

@@ -76,6 +76,7 @@ class Reader {
   constructor(
     private req: HookRequest,
     private fetchFhir: FhirFetch | undefined,
+    private allowed: (fhirServer: string) => boolean,
   ) {}
 
   /** Reads `path` (relative to fhirServer), following searchset `next` links a few pages. */
@@ -83,6 +84,12 @@ class Reader {
     if (!this.req.fhirServer || !this.fetchFhir) {
       this.problems.push(
         `${path.split(/[/?]/)[0]} was not prefetched and no FHIR server was given to read it from`,
+      );
+      return undefined;
+    }
+    if (!this.allowed(this.req.fhirServer)) {
+      this.problems.push(
+        `${path.split(/[/?]/)[0]} was not prefetched and the fhirServer given is not one this service reads from`,
       );
       return undefined;
     }
@@ -155,8 +162,10 @@ export async function gatherData(
   req: HookRequest,
   targets: Targets,
   fetchFhir: FhirFetch | undefined,
+  /** Which EHR FHIR servers may be read (and sent the token); default: any. */
+  fhirServerAllowed: (fhirServer: string) => boolean = () => true,
 ): Promise<GatheredData> {
-  const reader = new Reader(req, fetchFhir);
+  const reader = new Reader(req, fetchFhir, fhirServerAllowed);
   const resources = new Map<string, Json>();
   index(resources, targets.inline);
   for (const t of asArray(req.context['fulfillmentTasks'])) index(resources, [t]);
