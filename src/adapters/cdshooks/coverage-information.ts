@@ -1,0 +1,333 @@
+// The Da Vinci CRD coverage-information extension: built from a version-neutral assertion for
+// CRD 2.0.1 (the default; what conformance testers validate) or 2.2, and checked against that
+// version's invariants before it leaves. See README.md "Coverage information".
+import type { DeterminationV1 } from '../../model/determination.js';
+import type { Basis } from '../../model/vocabulary.js';
+import { isObject, str, type Json } from './fhir.js';
+
+export const COVERAGE_INFORMATION_URL =
+  'http://hl7.org/fhir/us/davinci-crd/StructureDefinition/ext-coverage-information';
+export const CRD_TEMP_SYSTEM = 'http://hl7.org/fhir/us/davinci-crd/CodeSystem/temp';
+
+/** Two-part CRD versions, as `davinci-crd.version` and `davinci-crd.requestedVersion` spell them. */
+export const CRD_VERSIONS = ['2.0', '2.2'] as const;
+export type CrdVersion = (typeof CRD_VERSIONS)[number];
+export const DEFAULT_CRD_VERSION: CrdVersion = '2.0';
+
+export type Covered = 'covered' | 'not-covered' | 'conditional' | 'indeterminate';
+export type PaNeeded =
+  'no-auth' | 'auth-needed' | 'satisfied' | 'performpa' | 'conditional' | 'indeterminate';
+export type InfoNeeded =
+  'performer' | 'location' | 'timeframe' | 'contract-window' | 'detail-code' | 'OTH';
+/** Reason codes of the 2.2 coverageAssertionReasons value set this server uses. */
+export type ReasonCode =
+  'technical' | 'coverage-not-found' | 'no-member-found' | 'no-active-coverage';
+
+export interface AssertionReason {
+  code?: ReasonCode;
+  text: string;
+}
+
+/** What the payer asserts about one order under one coverage, independent of CRD version. */
+export interface CoverageAssertion {
+  coverageReference: string;
+  covered: Covered;
+  paNeeded?: PaNeeded;
+  infoNeeded: InfoNeeded[];
+  reasons: AssertionReason[];
+  policyLink?: { url: string; qualification: string };
+  date: string;
+  assertionId: string;
+}
+
+const VALUE_SETS: Record<CrdVersion, { covered: string[]; pa: string[]; info: string[] }> = {
+  '2.0': {
+    covered: ['covered', 'not-covered', 'conditional'],
+    pa: ['no-auth', 'auth-needed', 'satisfied', 'performpa', 'conditional'],
+    info: ['performer', 'location', 'timeframe'],
+  },
+  '2.2': {
+    covered: ['covered', 'not-covered', 'conditional', 'indeterminate'],
+    pa: ['no-auth', 'auth-needed', 'satisfied', 'performpa', 'conditional', 'indeterminate'],
+    info: ['performer', 'location', 'timeframe', 'contract-window', 'detail-code', 'OTH'],
+  },
+};
+const REASON_VS_22 = new Set([
+  'gold-card',
+  'no-member-found',
+  'no-active-coverage',
+  'coverage-not-found',
+  'auth-out-network',
+  'technical',
+]);
+
+export const BASIS_TEXT: Record<Basis, string> = {
+  investigational: 'investigational',
+  'not-medically-necessary': 'not medically necessary',
+  'not-covered': 'not covered',
+  'follows-primary-medicare': 'coverage follows primary Medicare’s decision',
+  'fep-benefit-plan': 'coverage turns on the member’s FEP benefit plan',
+  'home-plan-policy': 'the member’s home plan policy applies (ITS/BlueCard)',
+  'group-specific-policy': 'a group-specific policy may supersede',
+  'state-medicaid-program': 'coverage follows the state Medicaid program',
+};
+
+function policyName(d: DeterminationV1, label: string): string {
+  const p = d.policy;
+  if (!p) return `${label} medical policy`;
+  return `${label} policy ${p.number ? `#${p.number} ` : ''}“${p.title}” (version ${p.version})`;
+}
+
+export interface AssertionInputs {
+  coverageReference: string;
+  payerLabel: string;
+  date: string;
+  assertionId: string;
+  policyUrl?: string | undefined;
+  /** Fields the request lacked: setting → location, providerParticipating → performer. */
+  requestHasSetting: boolean;
+  requestHasProviderParticipating: boolean;
+}
+
+/** The engine's Determination as a coverage assertion. */
+export function assertionFromDetermination(
+  d: DeterminationV1,
+  a: AssertionInputs,
+): CoverageAssertion {
+  const base = {
+    coverageReference: a.coverageReference,
+    date: a.date,
+    assertionId: a.assertionId,
+    infoNeeded: [] as InfoNeeded[],
+    reasons: [] as AssertionReason[],
+  };
+  const out: CoverageAssertion = { ...base, covered: 'conditional' };
+  if (d.policy && a.policyUrl)
+    out.policyLink = { url: a.policyUrl, qualification: policyName(d, a.payerLabel) };
+  const name = policyName(d, a.payerLabel);
+  const pa = (): PaNeeded => {
+    switch (d.priorAuth) {
+      case 'required':
+        return 'auth-needed';
+      case 'not-required':
+      case 'not-applicable':
+        return 'no-auth';
+      case 'conditional':
+        if (!a.requestHasSetting) out.infoNeeded.push('location');
+        if (!a.requestHasProviderParticipating) out.infoNeeded.push('performer');
+        if (out.infoNeeded.length === 0) out.infoNeeded.push('OTH');
+        out.reasons.push({
+          text: `Prior authorization under ${name} depends on where and by whom the service is given.`,
+        });
+        return 'conditional';
+    }
+  };
+  switch (d.outcome) {
+    case 'covered':
+      out.covered = 'covered';
+      out.paNeeded = pa();
+      break;
+    case 'not-covered':
+      out.covered = 'not-covered';
+      out.reasons.push({
+        text: `Not covered: ${BASIS_TEXT[d.basis ?? 'not-covered']} under ${name}.`,
+      });
+      break;
+    case 'conditional':
+      out.covered = 'conditional';
+      out.paNeeded = pa();
+      out.infoNeeded.push('OTH');
+      out.reasons.push({ text: `Conditional: ${BASIS_TEXT[d.basis ?? 'not-covered']} (${name}).` });
+      break;
+    case 'needs-info':
+      out.covered = 'conditional';
+      out.paNeeded = 'conditional';
+      out.infoNeeded.push('OTH');
+      out.reasons.push({
+        text: `The order does not state what ${name} needs to decide: ${d.missing.join(', ')}.`,
+      });
+      break;
+    case 'out-of-scope': {
+      out.covered = 'conditional';
+      out.paNeeded = 'conditional';
+      out.infoNeeded.push('OTH');
+      const refer =
+        d.referTo.length > 0 ? ` See policy ${d.referTo.map((r) => `#${r}`).join(', ')}.` : '';
+      out.reasons.push({
+        text: d.policy
+          ? `${name} does not decide this order for this product or indication; the member’s benefit plan governs.${refer}`
+          : `No ${a.payerLabel} medical policy in force on the date of service speaks to this order; the member’s benefit plan governs.${refer}`,
+      });
+      break;
+    }
+  }
+  return out;
+}
+
+/** No decision could be made: a technical problem, or a coverage this server does not administer. */
+export function indeterminateAssertion(
+  a: { coverageReference: string; date: string; assertionId: string },
+  reason: AssertionReason,
+): CoverageAssertion {
+  return {
+    ...a,
+    covered: 'indeterminate',
+    paNeeded: 'indeterminate',
+    infoNeeded: [],
+    reasons: [reason],
+  };
+}
+
+/**
+ * The extension for one CRD version. 2.0.1 has no `indeterminate`, no `OTH`/`detail-code`
+ * info-needed, no detail category or valueUrl, and wants pa-needed whenever covered is not
+ * not-covered; 2.2 wants info-needed whenever something is conditional and a reason whenever
+ * something is indeterminate. The result is checked; a violation is a bug and throws.
+ */
+export function buildCoverageInformation(a: CoverageAssertion, version: CrdVersion): Json {
+  const vs = VALUE_SETS[version];
+  let covered: Covered = a.covered;
+  let pa: PaNeeded | undefined = a.paNeeded;
+  if (version === '2.0') {
+    if (covered === 'indeterminate') covered = 'conditional';
+    if (pa === 'indeterminate') pa = 'conditional';
+  }
+  if (covered === 'not-covered')
+    pa = undefined; // 2.2 crd-ci-q2
+  else if (pa === undefined) pa = covered === 'covered' ? 'no-auth' : 'conditional'; // 2.0.1 q2
+  let info = [...new Set(a.infoNeeded)].filter((c) => vs.info.includes(c));
+  const anyConditional = covered === 'conditional' || pa === 'conditional';
+  if (!anyConditional) info = [];
+  else if (version === '2.2' && info.length === 0) info = ['OTH']; // 2.2 crd-ci-q3
+  const reasons =
+    a.reasons.length > 0 || version === '2.0' ? a.reasons : [{ text: 'See the policy.' }];
+
+  const ext: Json[] = [
+    { url: 'coverage', valueReference: { reference: a.coverageReference } },
+    { url: 'covered', valueCode: covered },
+  ];
+  if (pa) ext.push({ url: 'pa-needed', valueCode: pa });
+  for (const i of info) ext.push({ url: 'info-needed', valueCode: i });
+  for (const r of reasons) {
+    const cc: Json = { text: r.text };
+    if (version === '2.2' && r.code) cc['coding'] = [{ system: CRD_TEMP_SYSTEM, code: r.code }];
+    ext.push({ url: 'reason', valueCodeableConcept: cc });
+  }
+  if (a.policyLink) {
+    const detail: Json[] = [];
+    if (version === '2.2') detail.push({ url: 'category', valueCode: 'cat-other' });
+    detail.push({
+      url: 'code',
+      valueCodeableConcept: { coding: [{ system: CRD_TEMP_SYSTEM, code: 'policy-link' }] },
+    });
+    detail.push(
+      version === '2.2'
+        ? { url: 'value', valueUrl: a.policyLink.url }
+        : { url: 'value', valueString: a.policyLink.url },
+    );
+    detail.push({ url: 'qualification', valueString: a.policyLink.qualification });
+    ext.push({ url: 'detail', extension: detail });
+  }
+  ext.push({ url: 'date', valueDate: a.date });
+  ext.push({ url: 'coverage-assertion-id', valueString: a.assertionId });
+  const out = { url: COVERAGE_INFORMATION_URL, extension: ext };
+  const problems = checkCoverageInformation(out, version);
+  if (problems.length > 0)
+    throw new Error(`coverage-information invariant violated: ${problems.join('; ')}`);
+  return out;
+}
+
+function values(ext: Json, url: string): unknown[] {
+  const subs = Array.isArray(ext['extension']) ? (ext['extension'] as unknown[]) : [];
+  return subs
+    .filter((e): e is Json => isObject(e) && e['url'] === url)
+    .map((e) => {
+      const k = Object.keys(e).find((key) => key.startsWith('value'));
+      return k ? e[k] : e;
+    });
+}
+
+/**
+ * Every violation of the extension's cardinalities, required bindings and invariants for a CRD
+ * version (2.2: crd-ci-q1..q9; 2.0.1: its q1..q5). Empty when valid.
+ */
+export function checkCoverageInformation(ext: unknown, version: CrdVersion): string[] {
+  const p: string[] = [];
+  if (!isObject(ext)) return ['not an extension object'];
+  if (ext['url'] !== COVERAGE_INFORMATION_URL) p.push('url is not ext-coverage-information');
+  const vs = VALUE_SETS[version];
+  const one = (url: string) => {
+    const n = values(ext, url).length;
+    if (n !== 1) p.push(`${url} must occur once (found ${n})`);
+  };
+  one('coverage');
+  one('covered');
+  one('date');
+  one('coverage-assertion-id');
+  const covered = values(ext, 'covered').map(String);
+  const pa = values(ext, 'pa-needed').map(String);
+  const doc = values(ext, 'doc-needed').map(String);
+  const purpose = values(ext, 'doc-purpose').map(String);
+  const info = values(ext, 'info-needed').map(String);
+  const reasons = values(ext, 'reason');
+  if (pa.length > 1) p.push('pa-needed occurs more than once');
+  for (const c of covered)
+    if (!vs.covered.includes(c)) p.push(`covered '${c}' is not in the ${version} value set`);
+  for (const c of pa)
+    if (!vs.pa.includes(c)) p.push(`pa-needed '${c}' is not in the ${version} value set`);
+  for (const c of info)
+    if (!vs.info.includes(c)) p.push(`info-needed '${c}' is not in the ${version} value set`);
+  const coverageRef = values(ext, 'coverage')[0];
+  if (coverageRef !== undefined && !(isObject(coverageRef) && str(coverageRef['reference'])))
+    p.push('coverage must be a Reference with a reference');
+  const date = values(ext, 'date')[0];
+  if (date !== undefined && !(typeof date === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(date)))
+    p.push('date must be a FHIR date');
+  const id = values(ext, 'coverage-assertion-id')[0];
+  if (id !== undefined && !str(id)) p.push('coverage-assertion-id must be a non-empty string');
+  // q1: questionnaire ⇒ doc-needed
+  if (values(ext, 'questionnaire').length > 0 && doc.length === 0)
+    p.push('crd-ci-q1: questionnaire without doc-needed');
+  const satisfied = pa.includes('satisfied');
+  const satisfiedId = values(ext, 'satisfied-pa-id').length > 0;
+  if (satisfied !== satisfiedId)
+    p.push('crd-ci-q5: satisfied-pa-id exists if and only if pa-needed is satisfied');
+  const conditional = [...covered, ...pa, ...doc].includes('conditional');
+  if (version === '2.2') {
+    if (covered.includes('not-covered') && pa.length > 0)
+      p.push('crd-ci-q2: not-covered with pa-needed');
+    if (conditional !== info.length > 0)
+      p.push('crd-ci-q3: info-needed exists if and only if something is conditional');
+    if (
+      pa.some((x) => ['satisfied', 'no-auth', 'not-covered'].includes(x)) &&
+      purpose.includes('withpa')
+    )
+      p.push('crd-ci-q4: doc-purpose withpa when no prior authorization will be sought');
+    if (info.includes('OTH') && reasons.length === 0)
+      p.push('crd-ci-q6: info-needed OTH without a reason');
+    for (const r of reasons) {
+      const coded = isObject(r) && Array.isArray(r['coding']) ? (r['coding'] as unknown[]) : [];
+      const outside = coded.some(
+        (c) =>
+          !(isObject(c) && c['system'] === CRD_TEMP_SYSTEM && REASON_VS_22.has(String(c['code']))),
+      );
+      if ((outside || coded.length === 0) && !(isObject(r) && str(r['text'])))
+        p.push('crd-ci-q7: a reason outside the value set needs text');
+    }
+    if (purpose.length > 0 && reasons.length === 0)
+      p.push('crd-ci-q8: doc-purpose without a reason');
+    if ([...covered, ...pa, ...doc].includes('indeterminate') && reasons.length === 0)
+      p.push('crd-ci-q9: indeterminate without a reason');
+  } else {
+    if (!covered.includes('not-covered') && covered.length > 0 && pa.length === 0)
+      p.push('crd-ci-q2 (2.0.1): pa-needed must be present unless not-covered');
+    if (info.length > 0 && !conditional)
+      p.push('crd-ci-q3 (2.0.1): info-needed without anything conditional');
+    if (satisfied && purpose.includes('PA'))
+      p.push('crd-ci-q4 (2.0.1): doc-purpose PA when satisfied');
+    for (const d of values(ext, 'detail'))
+      if (isObject(d) && values(d, 'category').length > 0)
+        p.push('detail.category does not exist in 2.0.1');
+  }
+  return p;
+}

@@ -1,0 +1,368 @@
+// POST {base}/cds-services/{id}: the transport-agnostic core. Validates, gathers data, maps each
+// order to a CoverageRequest, decides it through the service, and answers with a coverage-
+// information systemAction per order plus Instructions and External Reference cards.
+// Business outcomes — unknown coverage, missing data, a failed EHR read — are 200s.
+import type { DeterminationV1 } from '../../model/determination.js';
+import { decideRequest } from '../../service/decide-request.js';
+import type { DecisionContext } from '../../service/load-context.js';
+import { operationOutcome } from '../pas/operation-outcome.js';
+import { externalReferenceCard, instructionsCard, summary } from './cards.js';
+import {
+  assertionFromDetermination,
+  buildCoverageInformation,
+  COVERAGE_INFORMATION_URL,
+  indeterminateAssertion,
+  type CoverageAssertion,
+  type CrdVersion,
+} from './coverage-information.js';
+import {
+  loadCoverageMap,
+  selectCoverage,
+  type CoverageMap,
+  type ResolvedCoverage,
+} from './coverage-map.js';
+import { orderToCoverageRequest } from './fhir-to-coverage-request.js';
+import { asArray, isObject, resourceKey, str, type Json } from './fhir.js';
+import { HOOK_BEHAVIOURS } from './hooks.js';
+import { checkHookRequest, type HookRequest } from './hook-request.js';
+import { gatherData, httpFhirFetch, type FhirFetch, type GatheredData } from './prefetch.js';
+import { findService } from './services.js';
+
+/** What is kept of each assertion: enough to honour it later (CRD found-11), no PHI. */
+export interface CoverageAssertionRecordV1 {
+  assertionId: string;
+  serviceId: string;
+  hook: string;
+  hookInstance: string;
+  madeAt: string;
+  crdVersion: CrdVersion;
+  /** "MedicationRequest/123" on the client's system. */
+  order: string;
+  /** "Coverage/abc" on the client's system. */
+  coverage: string;
+  payer?: string;
+  /** The CoverageRequest decided (codes, dates, product: no member identifiers). */
+  request?: unknown;
+  determination?: DeterminationV1;
+  covered: string;
+  paNeeded?: string;
+}
+
+export interface HookDeps {
+  ctx: DecisionContext;
+  /** Reads against the EHR; defaults to Node's fetch with a 2 s timeout. */
+  fetchFhir?: FhirFetch;
+  /**
+   * Which `fhirServer` URLs may be read (and sent the client's access token). Default: any —
+   * the client is authenticated by its JWT; a deployment should allowlist its EHRs.
+   */
+  fhirServerAllowed?: (fhirServer: string) => boolean;
+  now: () => Date;
+  newId: () => string;
+  /** Public URL of a policy, for the detail policy-link and the External Reference card. */
+  policyUrl: (policyId: string) => string;
+  /** Persists each assertion (the audit store); awaited before answering. */
+  record?: (assertion: CoverageAssertionRecordV1) => Promise<void>;
+  coverageMap?: CoverageMap;
+}
+
+export interface HookResult {
+  status: number;
+  body: unknown;
+}
+
+const defaultFetch = httpFhirFetch();
+
+export async function handleHook(
+  serviceId: string,
+  body: unknown,
+  deps: HookDeps,
+): Promise<HookResult> {
+  const service = findService(serviceId);
+  if (!service)
+    return { status: 404, body: operationOutcome('not-found', `no CDS service '${serviceId}'`) };
+  const behaviour = HOOK_BEHAVIOURS[service.hook];
+  const checked = checkHookRequest(service, behaviour, body);
+  if (!checked.ok) return { status: 400, body: operationOutcome('invalid', checked.message) };
+  try {
+    return await answer(service.id, checked.value, deps);
+  } catch (e) {
+    // A bug, not a client error: say so without echoing the request.
+    return {
+      status: 500,
+      body: operationOutcome('exception', `internal error: ${(e as Error).message}`),
+    };
+  }
+}
+
+async function answer(serviceId: string, req: HookRequest, deps: HookDeps): Promise<HookResult> {
+  const behaviour = HOOK_BEHAVIOURS[req.hook as keyof typeof HOOK_BEHAVIOURS];
+  // Encounter hooks read nothing: there is no cache to warm yet, and reading a patient's
+  // coverage for no answer would only take data the decision does not need (CRD sec-5).
+  if (!behaviour.decides) return { status: 200, body: { cards: [] } };
+  const data = await gatherData(
+    req,
+    behaviour.targets(req.context),
+    deps.fetchFhir ?? defaultFetch,
+    deps.fhirServerAllowed,
+  );
+
+  const map = deps.coverageMap ?? loadCoverageMap();
+  const now = deps.now();
+  const today = now.toISOString().slice(0, 10);
+  const orgs = new Map([...data.resources].filter(([k]) => k.startsWith('Organization/')));
+  const selection = data.coverageUnavailable
+    ? undefined
+    : selectCoverage(data.coverages, map, orgs, today);
+
+  const cards: Json[] = [];
+  const references: Json[] = [];
+  const systemActions: Json[] = [];
+
+  if (!selection || selection.kind === 'none') {
+    // The extension needs a Coverage to refer to; without one, say so in a card.
+    const why = data.coverageUnavailable
+      ? `Coverage could not be read from the EHR (${data.problems.join('; ')}), so coverage requirements could not be assessed.`
+      : 'No active coverage was found for this patient, so coverage requirements could not be assessed.';
+    cards.push({
+      uuid: deps.newId(),
+      summary: summary(
+        data.coverageUnavailable ? 'Coverage could not be read' : 'No active coverage on record',
+      ),
+      detail: why,
+      indicator: 'info',
+      source: { label: 'Medical policy coverage', topic: cardTopic(req.version) },
+    });
+    return respond(cards, references, systemActions, req);
+  }
+
+  for (const target of data.targets) {
+    const orderRef = resourceKey(target) ?? String(target['resourceType']);
+    const made = decideTarget(
+      target,
+      selection.coverage,
+      selection.kind === 'ours',
+      data,
+      deps,
+      map,
+      today,
+    );
+    const ext = buildCoverageInformation(made.assertion, req.version);
+    systemActions.push({
+      type: 'update',
+      description: summary(`Coverage information for ${orderRef}: ${made.assertion.covered}`),
+      resource: withCoverageInformation(target, ext, made.assertion.coverageReference),
+    });
+    if (made.determination && selection.coverage.label) {
+      const inputs = {
+        determination: made.determination,
+        payerLabel: selection.coverage.label,
+        orderLabel: made.label,
+        orderPhrase: made.phrase ?? 'this order',
+        orderReference: orderRef,
+        policyUrl: made.determination.policy
+          ? deps.policyUrl(made.determination.policy.id)
+          : undefined,
+        version: req.version,
+        newId: deps.newId,
+      };
+      const instr = instructionsCard(inputs);
+      if (instr) cards.push(instr);
+      const ref = externalReferenceCard(inputs);
+      if (ref) references.push(ref);
+    }
+    if (deps.record) {
+      const rec: CoverageAssertionRecordV1 = {
+        assertionId: made.assertion.assertionId,
+        serviceId,
+        hook: req.hook,
+        hookInstance: req.hookInstance,
+        madeAt: now.toISOString(),
+        crdVersion: req.version,
+        order: orderRef,
+        coverage: made.assertion.coverageReference,
+        covered: made.assertion.covered,
+      };
+      if (selection.coverage.payer) rec.payer = selection.coverage.payer;
+      if (made.request) rec.request = made.request;
+      if (made.determination) rec.determination = made.determination;
+      if (made.assertion.paNeeded) rec.paNeeded = made.assertion.paNeeded;
+      await deps.record(rec);
+    }
+  }
+  if (!req.configuration.coverageInfo) {
+    systemActions.length = 0;
+    cards.length = 0;
+  }
+  if (!req.configuration.guideline) references.length = 0;
+  return respond(cards, references, systemActions, req);
+}
+
+function cardTopic(version: CrdVersion): Json {
+  return {
+    system:
+      version === '2.2'
+        ? 'http://terminology.hl7.org/CodeSystem/cdshooks-card-type'
+        : 'http://hl7.org/fhir/us/davinci-crd/CodeSystem/temp',
+    code: 'coverage-info',
+    display: 'Coverage Information',
+  };
+}
+
+function respond(
+  cards: Json[],
+  references: Json[],
+  systemActions: Json[],
+  req: HookRequest,
+): HookResult {
+  const all = [...cards, ...references].slice(0, req.configuration.maxCards);
+  const body: Json = { cards: all };
+  // CDS Hooks: optional arrays are omitted, never empty.
+  if (systemActions.length > 0) body['systemActions'] = systemActions;
+  return { status: 200, body };
+}
+
+/** The draft resource unchanged but for its coverage-information extension (CRD resp-37). */
+export function withCoverageInformation(
+  resource: Json,
+  ext: Json,
+  coverageReference: string,
+): Json {
+  const kept = asArray(resource['extension']).filter(
+    (e) =>
+      !(isObject(e) && e['url'] === COVERAGE_INFORMATION_URL && sameCoverage(e, coverageReference)),
+  );
+  return { ...resource, extension: [...kept, ext] };
+}
+
+function sameCoverage(ext: Json, ref: string): boolean {
+  return asArray(ext['extension']).some(
+    (s) =>
+      isObject(s) &&
+      s['url'] === 'coverage' &&
+      isObject(s['valueReference']) &&
+      s['valueReference']['reference'] === ref,
+  );
+}
+
+interface Made {
+  assertion: CoverageAssertion;
+  label: string;
+  phrase?: string;
+  determination?: DeterminationV1;
+  request?: unknown;
+}
+
+function decideTarget(
+  target: Json,
+  coverage: ResolvedCoverage,
+  ours: boolean,
+  data: GatheredData,
+  deps: HookDeps,
+  map: CoverageMap,
+  today: string,
+): Made {
+  const base = { coverageReference: coverage.reference, date: today, assertionId: deps.newId() };
+  const label = resourceKey(target) ?? String(target['resourceType']);
+  if (!ours) {
+    const payor = asArray(coverage.coverage['payor'])
+      .map((p) => (isObject(p) ? str(p['display']) : undefined))
+      .find(Boolean);
+    return {
+      label,
+      assertion: indeterminateAssertion(base, {
+        code: 'coverage-not-found',
+        text: `The coverage${payor ? ` (payor “${payor}”)` : ''} is not one this service answers for; ask the member’s plan.`,
+      }),
+    };
+  }
+  try {
+    const mapped = orderToCoverageRequest(deps.ctx, map, {
+      resource: target,
+      resources: data.resources,
+      encounter: data.encounter,
+      coverage,
+      today,
+    });
+    const technical = data.problems.length > 0 ? data.problems.join('; ') : undefined;
+    if (!mapped.inScope) {
+      if (technical)
+        return {
+          label: mapped.label,
+          assertion: indeterminateAssertion(base, {
+            code: 'technical',
+            text: `Could not assess: ${technical}.`,
+          }),
+        };
+      return {
+        label: mapped.label,
+        request: mapped.request,
+        assertion: {
+          ...base,
+          covered: 'conditional',
+          paNeeded: 'conditional',
+          infoNeeded: ['OTH'],
+          reasons: [
+            {
+              text: `No ${coverage.label ?? ''} medical policy served here speaks to this order; the member’s benefit plan governs.`,
+            },
+          ],
+        },
+      };
+    }
+    const result = decideRequest(mapped.request, deps.ctx);
+    if (!result.ok) {
+      const problems = [result.error.error, ...(result.error.error.problems ?? [])].map(
+        (p) => p.detail,
+      );
+      return {
+        label: mapped.label,
+        request: mapped.request,
+        assertion: {
+          ...base,
+          covered: 'conditional',
+          paNeeded: 'conditional',
+          infoNeeded: ['OTH'],
+          reasons: [
+            {
+              text: `The order could not be decided as sent: ${[...new Set(problems)].join('; ')}.`,
+            },
+          ],
+        },
+      };
+    }
+    const d = result.determination;
+    if (technical && (d.outcome === 'needs-info' || d.outcome === 'out-of-scope'))
+      return {
+        label: mapped.label,
+        request: mapped.request,
+        determination: d,
+        assertion: indeterminateAssertion(base, {
+          code: 'technical',
+          text: `Could not assess: ${technical}.`,
+        }),
+      };
+    const assertion = assertionFromDetermination(d, {
+      ...base,
+      payerLabel: coverage.label ?? d.payer,
+      policyUrl: d.policy ? deps.policyUrl(d.policy.id) : undefined,
+      requestHasSetting: mapped.request.setting !== undefined,
+      requestHasProviderParticipating: mapped.request.providerParticipating !== undefined,
+    });
+    return {
+      label: mapped.label,
+      phrase: mapped.phrase,
+      request: mapped.request,
+      determination: d,
+      assertion,
+    };
+  } catch (e) {
+    return {
+      label,
+      assertion: indeterminateAssertion(base, {
+        code: 'technical',
+        text: `Internal error while deciding: ${(e as Error).message}`,
+      }),
+    };
+  }
+}

@@ -1,0 +1,21 @@
+// The CDS Hooks (Da Vinci CRD) adapter's public surface, for an HTTP server to mount.
+export { discoveryDocument, type DiscoveryDocument } from './discovery.js';
+export {
+  handleHook,
+  type CoverageAssertionRecordV1,
+  type HookDeps,
+  type HookResult,
+} from './handle-hook.js';
+export { httpFhirFetch, type FhirFetch, type FhirReadResult } from './prefetch.js';
+export { SERVICES, findService, type ServiceDefinition } from './services.js';
+export { loadCoverageMap, selectCoverage, type CoverageMap } from './coverage-map.js';
+export {
+  verifyCdsClientJwt,
+  clientAuthRequired,
+  MemoryReplayCache,
+  ALLOWED_ALGORITHMS,
+  type JwtAuthOptions,
+  type JwtAuthResult,
+  type ReplayCache,
+  type TrustedIssuer,
+} from './jwt-auth.js';

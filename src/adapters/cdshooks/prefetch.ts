@@ -1,0 +1,251 @@
+// The data a decision reads: prefetch first, then reads against the EHR's fhirServer with the
+// access token the client gave (CRD found-5, found-24). A read that fails is recorded as a
+// technical problem; the hook still answers 200 with indeterminate content for what it affects.
+import {
+  asArray,
+  isObject,
+  isResource,
+  refKey,
+  resourceKey,
+  resourcesIn,
+  str,
+  type Json,
+} from './fhir.js';
+import type { Targets } from './hook-behaviour.js';
+import type { HookRequest } from './hook-request.js';
+
+export type FhirReadResult = { ok: true; body: unknown } | { ok: false; message: string };
+
+/** One GET against the EHR: `url` is absolute (fhirServer + path). */
+export type FhirFetch = (url: string, accessToken: string | undefined) => Promise<FhirReadResult>;
+
+export interface HttpFhirFetchOptions {
+  /** Per read; the whole hook answers within CRD's 5 s, so keep this well under it. */
+  timeoutMs?: number;
+  /** Largest body accepted, in bytes. */
+  maxBytes?: number;
+}
+
+/** A FhirFetch over Node's global fetch, with a timeout and a body size limit. */
+export function httpFhirFetch(opts: HttpFhirFetchOptions = {}): FhirFetch {
+  const timeoutMs = opts.timeoutMs ?? 2000;
+  const maxBytes = opts.maxBytes ?? 5_000_000;
+  return async (url, accessToken) => {
+    try {
+      const headers: Record<string, string> = { accept: 'application/fhir+json, application/json' };
+      if (accessToken) headers['authorization'] = `Bearer ${accessToken}`;
+      const res = await fetch(url, {
+        headers,
+        signal: AbortSignal.timeout(timeoutMs),
+        redirect: 'error',
+      });
+      const text = await res.text();
+      if (text.length > maxBytes) return { ok: false, message: `${res.status} response too large` };
+      if (!res.ok) return { ok: false, message: `HTTP ${res.status}` };
+      return { ok: true, body: JSON.parse(text) as unknown };
+    } catch (e) {
+      const err = e as Error;
+      return {
+        ok: false,
+        message: err.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : err.message,
+      };
+    }
+  };
+}
+
+export interface GatheredData {
+  /** Every resource by "Type/id". */
+  resources: Map<string, Json>;
+  /** The resources the hook decides, in context order. */
+  targets: Json[];
+  coverages: Json[];
+  /** Coverage could be neither prefetched nor read. */
+  coverageUnavailable: boolean;
+  encounter?: Json;
+  /** Technical problems (failed reads), phrased for a reason text; no PHI. */
+  problems: string[];
+  /** How many reads went to the EHR. */
+  reads: number;
+}
+
+const MAX_PAGES = 3;
+
+class Reader {
+  reads = 0;
+  problems: string[] = [];
+  constructor(
+    private req: HookRequest,
+    private fetchFhir: FhirFetch | undefined,
+    private allowed: (fhirServer: string) => boolean,
+  ) {}
+
+  /** Reads `path` (relative to fhirServer), following searchset `next` links a few pages. */
+  async read(path: string): Promise<unknown[] | undefined> {
+    if (!this.req.fhirServer || !this.fetchFhir) {
+      this.problems.push(
+        `${path.split(/[/?]/)[0]} was not prefetched and no FHIR server was given to read it from`,
+      );
+      return undefined;
+    }
+    if (!this.allowed(this.req.fhirServer)) {
+      this.problems.push(
+        `${path.split(/[/?]/)[0]} was not prefetched and the fhirServer given is not one this service reads from`,
+      );
+      return undefined;
+    }
+    const out: unknown[] = [];
+    let url: string | undefined = `${this.req.fhirServer}/${path}`;
+    for (let page = 0; url && page < MAX_PAGES; page++) {
+      this.reads++;
+      const r = await this.fetchFhir(url, this.req.accessToken);
+      if (!r.ok) {
+        this.problems.push(`reading ${path.split(/[/?]/)[0]} from the EHR failed (${r.message})`);
+        return out.length > 0 ? out : undefined;
+      }
+      if (isResource(r.body) && r.body.resourceType === 'OperationOutcome') {
+        this.problems.push(
+          `reading ${path.split(/[/?]/)[0]} from the EHR returned an OperationOutcome`,
+        );
+        return undefined;
+      }
+      out.push(...resourcesIn(r.body));
+      url = undefined;
+      if (isResource(r.body) && r.body.resourceType === 'Bundle') {
+        const next = asArray(r.body['link']).find((l) => isObject(l) && l['relation'] === 'next');
+        const href = isObject(next) ? str(next['url']) : undefined;
+        // Follow pages only on the same server: never send the token elsewhere (CRD sec-9).
+        if (href && href.startsWith(`${this.req.fhirServer}/`)) url = href;
+      }
+    }
+    return out;
+  }
+}
+
+function index(map: Map<string, Json>, rs: Iterable<unknown>) {
+  for (const r of rs) {
+    const k = resourceKey(r);
+    if (k && !map.has(k)) map.set(k, r as Json);
+  }
+}
+
+/** Prefetch value usable as data: present, and not an OperationOutcome (CDS Hooks allows both). */
+function prefetched(req: HookRequest, key: string): { present: boolean; resources: Json[] } {
+  if (!(key in req.prefetch)) return { present: false, resources: [] };
+  const v = req.prefetch[key];
+  if (v === null) return { present: true, resources: [] };
+  if (isResource(v) && v.resourceType === 'OperationOutcome')
+    return { present: false, resources: [] };
+  if (!isResource(v)) return { present: false, resources: [] };
+  return { present: true, resources: resourcesIn(v) };
+}
+
+function idSearch(type: string, keys: string[]): string {
+  return `${type}?_id=${keys.map((k) => encodeURIComponent(k.split('/')[1]!)).join(',')}`;
+}
+
+/** Fetches the missing resources among `keys`, grouped by type, in parallel. */
+async function readMissing(reader: Reader, resources: Map<string, Json>, keys: string[]) {
+  const missing = [...new Set(keys)].filter((k) => !resources.has(k));
+  const byType = new Map<string, string[]>();
+  for (const k of missing)
+    byType.set(k.split('/')[0]!, [...(byType.get(k.split('/')[0]!) ?? []), k]);
+  await Promise.all(
+    [...byType].map(async ([type, ks]) => {
+      const got =
+        ks.length === 1 ? await reader.read(ks[0]!) : await reader.read(idSearch(type, ks));
+      if (got) index(resources, got);
+    }),
+  );
+}
+
+export async function gatherData(
+  req: HookRequest,
+  targets: Targets,
+  fetchFhir: FhirFetch | undefined,
+  /** Which EHR FHIR servers may be read (and sent the token); default: any. */
+  fhirServerAllowed: (fhirServer: string) => boolean = () => true,
+): Promise<GatheredData> {
+  const reader = new Reader(req, fetchFhir, fhirServerAllowed);
+  const resources = new Map<string, Json>();
+  index(resources, targets.inline);
+  for (const t of asArray(req.context['fulfillmentTasks'])) index(resources, [t]);
+  for (const key of Object.keys(req.prefetch)) index(resources, prefetched(req, key).resources);
+
+  const patientId = str(req.context['patientId']);
+  const encounterId = str(req.context['encounterId']);
+  const coveragePf = prefetched(req, 'coverage');
+  const encounterKey = encounterId ? `Encounter/${encounterId}` : undefined;
+
+  // Phase 1: coverage, encounter and the dispatched orders, in parallel.
+  let coverages: Json[] = coveragePf.resources.filter((r) => r['resourceType'] === 'Coverage');
+  let coverageUnavailable = false;
+  await Promise.all([
+    (async () => {
+      if (coveragePf.present || !patientId) return;
+      const got = await reader.read(
+        `Coverage?patient=${encodeURIComponent(patientId)}&status=active`,
+      );
+      if (got === undefined) coverageUnavailable = true;
+      else {
+        coverages = got.filter((r): r is Json => isResource(r) && r.resourceType === 'Coverage');
+        index(resources, coverages);
+      }
+    })(),
+    encounterKey ? readMissing(reader, resources, [encounterKey]) : Promise.resolve(),
+    readMissing(reader, resources, targets.refs),
+  ]);
+  const targetList = [
+    ...targets.inline,
+    ...targets.refs.map((k) => resources.get(k)).filter((r): r is Json => r !== undefined),
+  ];
+  for (const k of targets.refs)
+    if (!resources.has(k))
+      reader.problems.push(`the dispatched order ${k.split('/')[0]} could not be read`);
+
+  // Phase 2: what the orders and coverages point to — the orders appointments are based on,
+  // Medications, reason Conditions, payor Organizations without a name.
+  const second: string[] = [];
+  for (const t of targetList)
+    for (const ref of asArray(t['basedOn'])) {
+      const k = refKey(ref);
+      if (k && /^(MedicationRequest|ServiceRequest)\//.test(k)) second.push(k);
+    }
+  await readMissing(reader, resources, second);
+  const third: string[] = [];
+  const orders = [
+    ...targetList,
+    ...second.map((k) => resources.get(k)).filter((r): r is Json => r !== undefined),
+  ];
+  for (const o of orders) {
+    const med = refKey(o['medicationReference']);
+    if (med) third.push(med);
+    for (const ref of asArray(o['reasonReference'])) {
+      const k = refKey(ref);
+      if (k?.startsWith('Condition/')) third.push(k);
+    }
+  }
+  for (const c of coverages)
+    for (const p of asArray(c['payor'])) {
+      const k = refKey(p);
+      if (
+        k?.startsWith('Organization/') &&
+        isObject(p) &&
+        !str(p['display']) &&
+        !isObject(p['identifier'])
+      )
+        third.push(k);
+    }
+  await readMissing(reader, resources, third);
+
+  const out: GatheredData = {
+    resources,
+    targets: targetList,
+    coverages,
+    coverageUnavailable,
+    problems: reader.problems,
+    reads: reader.reads,
+  };
+  const encounter = encounterKey ? resources.get(encounterKey) : undefined;
+  if (encounter) out.encounter = encounter;
+  return out;
+}

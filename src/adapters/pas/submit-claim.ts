@@ -1,0 +1,465 @@
+// Da Vinci PAS: POST [base]/Claim/$submit takes a PAS request Bundle (Claim first) and answers
+// with a PAS response Bundle (ClaimResponse first). Each Claim item is decided by the same path
+// CRD uses — FHIR → CoverageRequest → decideRequest — and carries an X12 306 reviewAction:
+// A1 certified, A3 not certified (with the policy's reason), A4 pended (a person must look).
+import type { DeterminationV1 } from '../../model/determination.js';
+import { decideRequest } from '../../service/decide-request.js';
+import type { DecisionContext } from '../../service/load-context.js';
+import { BASIS_TEXT, COVERAGE_INFORMATION_URL } from '../cdshooks/coverage-information.js';
+import { loadCoverageMap, selectCoverage, type CoverageMap } from '../cdshooks/coverage-map.js';
+import { orderToCoverageRequest } from '../cdshooks/fhir-to-coverage-request.js';
+import {
+  asArray,
+  codings,
+  isObject,
+  isResource,
+  refKey,
+  resourceKey,
+  str,
+  type Json,
+} from '../cdshooks/fhir.js';
+import { operationOutcome } from './operation-outcome.js';
+
+export const REVIEW_ACTION_URL =
+  'http://hl7.org/fhir/us/davinci-pas/StructureDefinition/extension-reviewAction';
+export const REQUESTED_SERVICE_URL =
+  'http://hl7.org/fhir/us/davinci-pas/StructureDefinition/extension-requestedService';
+export const X12_306 = 'https://codesystem.x12.org/005010/306';
+
+export const REVIEW_ACTIONS = {
+  certified: { code: 'A1', display: 'Certified in total' },
+  notCertified: { code: 'A3', display: 'Not Certified' },
+  pended: { code: 'A4', display: 'Pended' },
+} as const;
+export type ReviewAction = keyof typeof REVIEW_ACTIONS;
+
+/** What is stored per ClaimResponse: the response and, per item, its decision. */
+export interface PasClaimResponseRecordV1 {
+  id: string;
+  createdAt: string;
+  payer?: string;
+  /** The submitter's Bundle identifier (their transaction id). */
+  submitterTransaction?: { system?: string; value?: string };
+  items: {
+    sequence: number;
+    reviewAction: (typeof REVIEW_ACTIONS)[ReviewAction]['code'];
+    coverageAssertionId: string;
+    /** The CoverageRequest decided: codes, dates and product, no member identifiers. */
+    request?: unknown;
+    determination?: DeterminationV1;
+  }[];
+  claimResponse: Json;
+}
+
+/** Storage port; implemented on the audit store. */
+export interface PasRecordStore {
+  saveClaimResponse(record: PasClaimResponseRecordV1): Promise<void>;
+  getClaimResponse(id: string): Promise<unknown | undefined>;
+}
+
+export interface PasDeps {
+  ctx: DecisionContext;
+  store: PasRecordStore;
+  now: () => Date;
+  newId: () => string;
+  policyUrl?: (policyId: string) => string;
+  coverageMap?: CoverageMap;
+  /** The decision path; defaults to the service's decideRequest. */
+  decide?: typeof decideRequest;
+}
+
+export interface PasResult {
+  status: number;
+  body: unknown;
+}
+
+const bad = (message: string, expression?: string): PasResult => ({
+  status: 400,
+  body: operationOutcome('invalid', message, expression),
+});
+
+class BundleIndex {
+  private byKey = new Map<string, Json>();
+  private fullUrl = new Map<Json, string>();
+  constructor(entries: Json[]) {
+    for (const e of entries) {
+      const r = e['resource'] as Json;
+      const url = str(e['fullUrl']);
+      if (url) {
+        this.byKey.set(url, r);
+        this.fullUrl.set(r, url);
+      }
+      const k = resourceKey(r);
+      if (k && !this.byKey.has(k)) this.byKey.set(k, r);
+    }
+  }
+  resolve(ref: unknown): Json | undefined {
+    const raw = isObject(ref) ? str(ref['reference']) : undefined;
+    if (!raw) return undefined;
+    return this.byKey.get(raw) ?? (refKey(ref) ? this.byKey.get(refKey(ref)!) : undefined);
+  }
+  urlOf(r: Json): string | undefined {
+    return this.fullUrl.get(r);
+  }
+  resourcesByKey(): Map<string, Json> {
+    const m = new Map<string, Json>();
+    for (const r of this.fullUrl.keys()) {
+      const k = resourceKey(r);
+      if (k) m.set(k, r);
+    }
+    return m;
+  }
+}
+
+export async function submitPasBundle(bundle: unknown, deps: PasDeps): Promise<PasResult> {
+  if (!isObject(bundle) || bundle['resourceType'] !== 'Bundle')
+    return bad('the body must be a PAS request Bundle');
+  if (bundle['type'] !== 'collection') return bad('Bundle.type must be collection', 'Bundle.type');
+  if (!isObject(bundle['identifier']))
+    return bad('Bundle.identifier (the submitter transaction id) is required', 'Bundle.identifier');
+  if (!str(bundle['timestamp'])) return bad('Bundle.timestamp is required', 'Bundle.timestamp');
+  const entries = asArray(bundle['entry']);
+  if (entries.length === 0) return bad('the Bundle has no entries', 'Bundle.entry');
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i];
+    if (!isObject(e) || !isResource(e['resource']))
+      return bad(`Bundle.entry[${i}] needs a resource`, `Bundle.entry[${i}]`);
+    if (!str(e['fullUrl']))
+      return bad(`Bundle.entry[${i}] needs a fullUrl`, `Bundle.entry[${i}].fullUrl`);
+  }
+  const claim = (entries[0] as Json)['resource'] as Json;
+  if (claim['resourceType'] !== 'Claim')
+    return bad('the first entry must be the Claim', 'Bundle.entry[0].resource');
+  if (claim['use'] !== 'preauthorization')
+    return bad('Claim.use must be preauthorization', 'Claim.use');
+  const items = asArray(claim['item']);
+  if (items.length === 0) return bad('Claim.item is required', 'Claim.item');
+  for (let i = 0; i < items.length; i++) {
+    const it = items[i];
+    if (
+      !isObject(it) ||
+      typeof it['sequence'] !== 'number' ||
+      !Number.isInteger(it['sequence']) ||
+      it['sequence'] < 1
+    )
+      return bad(
+        `Claim.item[${i}].sequence must be a positive integer`,
+        `Claim.item[${i}].sequence`,
+      );
+  }
+  const index = new BundleIndex(entries as Json[]);
+  const insurance = asArray(claim['insurance']).filter(isObject);
+  const focal = insurance.find((i) => i['focal'] === true) ?? insurance[0];
+  const coverage = focal ? index.resolve(focal['coverage']) : undefined;
+  if (!coverage || coverage['resourceType'] !== 'Coverage')
+    return bad(
+      'Claim.insurance (focal) must reference a Coverage included in the Bundle',
+      'Claim.insurance',
+    );
+  if (!isObject(claim['patient'])) return bad('Claim.patient is required', 'Claim.patient');
+
+  try {
+    return await decideClaim(bundle, claim, coverage, index, deps);
+  } catch (e) {
+    return {
+      status: 500,
+      body: operationOutcome('exception', `internal error: ${(e as Error).message}`),
+    };
+  }
+}
+
+interface ItemDecision {
+  sequence: number;
+  action: ReviewAction;
+  note: string;
+  reason?: string;
+  number?: string;
+  coverageAssertionId: string;
+  request?: unknown;
+  determination?: DeterminationV1;
+}
+
+async function decideClaim(
+  bundle: Json,
+  claim: Json,
+  coverage: Json,
+  index: BundleIndex,
+  deps: PasDeps,
+): Promise<PasResult> {
+  const map = deps.coverageMap ?? loadCoverageMap();
+  const now = deps.now();
+  const today = now.toISOString().slice(0, 10);
+  const resources = index.resourcesByKey();
+  // The insurer Organization names the payer when the Coverage's payor does not.
+  const insurer = index.resolve(claim['insurer']);
+  const cov: Json = { ...coverage };
+  if (insurer && asArray(cov['payor']).length === 0)
+    cov['payor'] = [{ reference: resourceKey(insurer) }];
+  const orgs = new Map([...resources].filter(([k]) => k.startsWith('Organization/')));
+  const selection = selectCoverage([cov], map, orgs, undefined);
+
+  const diagnoses = asArray(claim['diagnosis'])
+    .filter(isObject)
+    .sort((a, b) => Number(a['sequence'] ?? 0) - Number(b['sequence'] ?? 0));
+  const decisions: ItemDecision[] = [];
+  for (const raw of asArray(claim['item']).filter(isObject)) {
+    const sequence = raw['sequence'] as number;
+    const requested = asArray(raw['extension'])
+      .filter(isObject)
+      .find((e) => e['url'] === REQUESTED_SERVICE_URL);
+    const service = requested ? index.resolve(requested['valueReference']) : undefined;
+    const assertionId = (service && carriedAssertionId(service)) ?? deps.newId();
+    const base = { sequence, coverageAssertionId: assertionId };
+    if (selection.kind !== 'ours') {
+      decisions.push({
+        ...base,
+        action: 'pended',
+        note: 'The coverage is not one administered here; the request is pended for review.',
+      });
+      continue;
+    }
+    const target = itemTarget(raw, service, diagnoses);
+    const mapped = orderToCoverageRequest(deps.ctx, map, {
+      resource: target,
+      resources,
+      coverage: selection.coverage,
+      today,
+    });
+    if (!mapped.inScope) {
+      decisions.push({
+        ...base,
+        request: mapped.request,
+        action: 'pended',
+        note: 'No medical policy served here speaks to this item; pended for clinical review.',
+      });
+      continue;
+    }
+    const result = (deps.decide ?? decideRequest)(mapped.request, deps.ctx);
+    if (!result.ok) {
+      decisions.push({
+        ...base,
+        request: mapped.request,
+        action: 'pended',
+        note: `The item could not be decided as sent: ${result.error.error.detail}`,
+      });
+      continue;
+    }
+    const d = result.determination;
+    const label = selection.coverage.label ?? d.payer;
+    const policy = d.policy
+      ? `${label} policy ${d.policy.number ? `#${d.policy.number} ` : ''}“${d.policy.title}” (version ${d.policy.version})`
+      : `${label} medical policy`;
+    const quote = d.reasons.find((r) => r.citation)?.citation?.quote.replace(/\s+/g, ' ');
+    const link = d.policy && deps.policyUrl ? ` ${deps.policyUrl(d.policy.id)}` : '';
+    const common = { ...base, request: mapped.request, determination: d };
+    switch (d.outcome) {
+      case 'covered':
+        decisions.push({
+          ...common,
+          action: 'certified',
+          number: deps.newId(),
+          note: `Certified under ${policy}.${link}`,
+        });
+        break;
+      case 'not-covered': {
+        const basis = (d.basis ?? 'not-covered').replace(/-/g, ' ');
+        decisions.push({
+          ...common,
+          action: 'notCertified',
+          reason: `${basis}: ${quote ?? policy}`,
+          note: `Not certified: ${basis} under ${policy}.${quote ? ` The policy states: “${quote}”` : ''}${link}`,
+        });
+        break;
+      }
+      case 'conditional':
+        decisions.push({
+          ...common,
+          action: 'pended',
+          note: `Pended: ${d.basis ? BASIS_TEXT[d.basis] : 'coverage is conditional'} (${policy}).`,
+        });
+        break;
+      case 'needs-info':
+        decisions.push({
+          ...common,
+          action: 'pended',
+          note: `Pended: ${policy} needs ${d.missing.join(', ')} to decide.`,
+        });
+        break;
+      case 'out-of-scope':
+        decisions.push({
+          ...common,
+          action: 'pended',
+          note: `Pended: ${policy} does not decide this item for this product or indication${d.referTo.length ? `; see policy ${d.referTo.map((r) => `#${r}`).join(', ')}` : ''}.`,
+        });
+        break;
+    }
+  }
+
+  const id = deps.newId();
+  const claimResponse = buildClaimResponse(id, claim, index, decisions, now);
+  const record: PasClaimResponseRecordV1 = {
+    id,
+    createdAt: now.toISOString(),
+    items: decisions.map((d) => {
+      const item: PasClaimResponseRecordV1['items'][number] = {
+        sequence: d.sequence,
+        reviewAction: REVIEW_ACTIONS[d.action].code,
+        coverageAssertionId: d.coverageAssertionId,
+      };
+      if (d.request !== undefined) item.request = d.request;
+      if (d.determination) item.determination = d.determination;
+      return item;
+    }),
+    claimResponse,
+  };
+  if (selection.kind === 'ours' && selection.coverage.payer)
+    record.payer = selection.coverage.payer;
+  const ident = bundle['identifier'] as Json;
+  record.submitterTransaction = {
+    ...(str(ident['system']) ? { system: String(ident['system']) } : {}),
+    ...(str(ident['value']) ? { value: String(ident['value']) } : {}),
+  };
+  await deps.store.saveClaimResponse(record);
+
+  // Echo the resources the ClaimResponse references, under the request's fullUrls (PAS spec-33).
+  const echoed: Json[] = [];
+  for (const ref of [claim['patient'], claim['insurer'], claim['provider']]) {
+    const r = index.resolve(ref);
+    if (r && !echoed.some((e) => e['resource'] === r))
+      echoed.push({ fullUrl: index.urlOf(r), resource: r });
+  }
+  return {
+    status: 200,
+    body: {
+      resourceType: 'Bundle',
+      identifier: bundle['identifier'],
+      type: 'collection',
+      timestamp: now.toISOString(),
+      entry: [{ fullUrl: `urn:uuid:${id}`, resource: claimResponse }, ...echoed],
+    },
+  };
+}
+
+/** The coverage-assertion-id CRD put on the requested service, carried into PAS (CRD resp-31). */
+function carriedAssertionId(r: Json): string | undefined {
+  for (const e of asArray(r['extension']))
+    if (isObject(e) && e['url'] === COVERAGE_INFORMATION_URL)
+      for (const s of asArray(e['extension']))
+        if (isObject(s) && s['url'] === 'coverage-assertion-id' && str(s['valueString']))
+          return String(s['valueString']);
+  return undefined;
+}
+
+/** What to decide for an item: its requested service, with the Claim's codes, diagnoses and date. */
+function itemTarget(item: Json, service: Json | undefined, diagnoses: Json[]): Json {
+  const pointers = asArray(item['diagnosisSequence']).filter(
+    (n): n is number => typeof n === 'number',
+  );
+  const chosen =
+    pointers.length > 0
+      ? pointers.map((n) => diagnoses.find((d) => d['sequence'] === n)).filter(isObject)
+      : diagnoses;
+  const reasonCode = chosen.map((d) => d['diagnosisCodeableConcept']).filter(isObject);
+  const date =
+    str(item['servicedDate']) ??
+    (isObject(item['servicedPeriod']) ? str(item['servicedPeriod']['start']) : undefined);
+  const base: Json = service
+    ? { ...service }
+    : { resourceType: 'ServiceRequest', id: `item-${String(item['sequence'])}` };
+  if (base['resourceType'] === 'ServiceRequest') {
+    const extra = codings(item['productOrService']);
+    const own = codings(base['code']);
+    base['code'] = {
+      ...(isObject(base['code']) ? base['code'] : {}),
+      coding: [...own, ...extra.filter((c) => !own.some((o) => o.code === c.code))],
+    };
+    if (isObject(item['locationCodeableConcept']) && base['locationCode'] === undefined)
+      base['locationCode'] = [item['locationCodeableConcept']];
+    if (date) base['occurrenceDateTime'] = date;
+  } else if (date && base['resourceType'] === 'MedicationRequest') {
+    base['dispenseRequest'] = {
+      ...(isObject(base['dispenseRequest']) ? base['dispenseRequest'] : {}),
+      validityPeriod: { start: date },
+    };
+  }
+  if (
+    asArray(base['reasonCode']).length === 0 &&
+    asArray(base['reasonReference']).length === 0 &&
+    reasonCode.length > 0
+  )
+    base['reasonCode'] = reasonCode;
+  return base;
+}
+
+function buildClaimResponse(
+  id: string,
+  claim: Json,
+  index: BundleIndex,
+  decisions: ItemDecision[],
+  now: Date,
+): Json {
+  const notes: Json[] = [];
+  const items = decisions.map((d) => {
+    notes.push({ number: notes.length + 1, type: 'display', text: d.note });
+    const reviewAction: Json[] = [
+      {
+        url: 'code',
+        valueCodeableConcept: { coding: [{ system: X12_306, ...REVIEW_ACTIONS[d.action] }] },
+      },
+    ];
+    if (d.number) reviewAction.push({ url: 'number', valueString: d.number });
+    const adjudication: Json = {
+      category: {
+        coding: [
+          { system: 'http://terminology.hl7.org/CodeSystem/adjudication', code: 'submitted' },
+        ],
+      },
+      extension: [{ url: REVIEW_ACTION_URL, extension: reviewAction }],
+    };
+    if (d.reason) adjudication['reason'] = { text: d.reason };
+    return { itemSequence: d.sequence, noteNumber: [notes.length], adjudication: [adjudication] };
+  });
+  const claimUrl = index.urlOf(claim);
+  const pended = decisions.some((d) => d.action === 'pended');
+  const out: Json = {
+    resourceType: 'ClaimResponse',
+    id,
+    identifier: [{ system: 'urn:medpolicy:claimresponse', value: id }],
+    status: 'active',
+    type: claim['type'] ?? {
+      coding: [
+        { system: 'http://terminology.hl7.org/CodeSystem/claim-type', code: 'professional' },
+      ],
+    },
+    use: 'preauthorization',
+    patient: claim['patient'],
+    created: now.toISOString(),
+    insurer: claim['insurer'],
+    requestor: claim['provider'],
+    request:
+      claimUrl && !claimUrl.startsWith('urn:')
+        ? { reference: claimUrl }
+        : resourceKey(claim)
+          ? { reference: resourceKey(claim) }
+          : { identifier: asArray(claim['identifier'])[0] },
+    outcome: pended ? 'partial' : 'complete',
+    item: items,
+    processNote: notes,
+  };
+  const certified = decisions.find((d) => d.number);
+  if (certified) out['preAuthRef'] = certified.number;
+  for (const k of ['insurer', 'requestor', 'type']) if (out[k] === undefined) delete out[k];
+  return out;
+}
+
+/** GET [base]/ClaimResponse/{id}. */
+export async function readClaimResponse(
+  id: string,
+  deps: { store: PasRecordStore },
+): Promise<PasResult> {
+  if (!/^[A-Za-z0-9\-.]{1,64}$/.test(id)) return bad('not a FHIR id');
+  const found = await deps.store.getClaimResponse(id);
+  if (found === undefined)
+    return { status: 404, body: operationOutcome('not-found', `ClaimResponse/${id} is not known`) };
+  return { status: 200, body: found };
+}
