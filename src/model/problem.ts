@@ -1,26 +1,30 @@
 /**
  * One problem shape for every adapter. The code decides the HTTP status, the CLI exit status
- * and (later) the OperationOutcome issue type from a single table.
+ * and the FHIR OperationOutcome issue type (FHIR R4 IssueType codes) from a single table.
  */
 export const PROBLEM_TYPES = {
-  'invalid-json': { status: 400, title: 'Malformed JSON' },
-  'too-large': { status: 413, title: 'Request too large' },
-  'wrong-type': { status: 422, title: 'Wrong type' },
-  'unknown-field': { status: 422, title: 'Unknown field' },
-  'missing-field': { status: 422, title: 'Missing required field' },
-  'unknown-value': { status: 422, title: 'Unknown value' },
-  'unknown-payer': { status: 422, title: 'Unknown payer' },
-  'invalid-date': { status: 422, title: 'Invalid date' },
-  'malformed-code': { status: 422, title: 'Malformed code' },
-  'invalid-value': { status: 422, title: 'Invalid value' },
-  'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
-  'not-found': { status: 404, title: 'Not found' },
-  unauthorized: { status: 401, title: 'Unauthorized' },
-  'rate-limited': { status: 429, title: 'Too many requests' },
-  'idempotency-key-reused': { status: 422, title: 'Idempotency key reused' },
-  'store-unavailable': { status: 503, title: 'Audit store unavailable' },
-  'shutting-down': { status: 503, title: 'Service shutting down' },
-  internal: { status: 500, title: 'Internal error' },
+  'invalid-json': { status: 400, title: 'Malformed JSON', issue: 'structure' },
+  'too-large': { status: 413, title: 'Request too large', issue: 'too-large' },
+  'wrong-type': { status: 422, title: 'Wrong type', issue: 'structure' },
+  'unknown-field': { status: 422, title: 'Unknown field', issue: 'structure' },
+  'missing-field': { status: 422, title: 'Missing required field', issue: 'required' },
+  'unknown-value': { status: 422, title: 'Unknown value', issue: 'value' },
+  'unknown-payer': { status: 422, title: 'Unknown payer', issue: 'not-found' },
+  'invalid-date': { status: 422, title: 'Invalid date', issue: 'value' },
+  'malformed-code': { status: 422, title: 'Malformed code', issue: 'code-invalid' },
+  'invalid-value': { status: 422, title: 'Invalid value', issue: 'value' },
+  'unsupported-media-type': {
+    status: 415,
+    title: 'Unsupported media type',
+    issue: 'not-supported',
+  },
+  'not-found': { status: 404, title: 'Not found', issue: 'not-found' },
+  unauthorized: { status: 401, title: 'Unauthorized', issue: 'login' },
+  'rate-limited': { status: 429, title: 'Too many requests', issue: 'throttled' },
+  'idempotency-key-reused': { status: 422, title: 'Idempotency key reused', issue: 'conflict' },
+  'store-unavailable': { status: 503, title: 'Audit store unavailable', issue: 'transient' },
+  'shutting-down': { status: 503, title: 'Service shutting down', issue: 'transient' },
+  internal: { status: 500, title: 'Internal error', issue: 'exception' },
 } as const;
 
 export type ProblemCode = keyof typeof PROBLEM_TYPES;

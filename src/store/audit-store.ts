@@ -29,6 +29,26 @@ export interface IdempotentAnswer {
   response: unknown;
 }
 
+/** What the store needs of a CRD coverage assertion (the adapter's record satisfies it). */
+export interface CoverageAssertionRow {
+  assertionId: string;
+  madeAt: string;
+  serviceId: string;
+  hook: string;
+  payer?: string | undefined;
+  covered: string;
+  paNeeded?: string | undefined;
+}
+
+/** What the store needs of a PAS ClaimResponse record (the adapter's record satisfies it). */
+export interface ClaimResponseRow {
+  id: string;
+  createdAt: string;
+  payer?: string | undefined;
+  items: readonly { sequence: number; reviewAction: string; coverageAssertionId: string }[];
+  claimResponse: unknown;
+}
+
 export interface ApiKeyInfo {
   id: string;
   name: string;
@@ -233,6 +253,66 @@ export class AuditStore implements AuditPort {
       ),
     );
     return res.rows[0]?.id;
+  }
+
+  /** A CRD coverage assertion, committed before the hook answers. */
+  async recordCoverageAssertion(a: CoverageAssertionRow): Promise<void> {
+    await guard(
+      this.db.query(
+        `INSERT INTO coverage_assertions (assertion_id, made_at, service_id, hook, payer, covered, pa_needed, record)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8::json)`,
+        [
+          a.assertionId,
+          a.madeAt,
+          a.serviceId,
+          a.hook,
+          a.payer ?? null,
+          a.covered,
+          a.paNeeded ?? null,
+          jsonText(a),
+        ],
+      ),
+    );
+  }
+
+  async getCoverageAssertion(id: string): Promise<unknown | undefined> {
+    const res = await guard(
+      this.db.query<{ record: unknown }>(
+        'SELECT record FROM coverage_assertions WHERE assertion_id = $1',
+        [id],
+      ),
+    );
+    return res.rows[0]?.record;
+  }
+
+  /** A PAS ClaimResponse with its items' review actions and coverage-assertion ids, in one commit. */
+  async saveClaimResponse(r: ClaimResponseRow): Promise<void> {
+    await guard(
+      this.db.transaction(async (tx) => {
+        await tx.query(
+          `INSERT INTO claim_responses (id, created_at, payer, record, claim_response)
+           VALUES ($1, $2, $3, $4::json, $5::json)`,
+          [r.id, r.createdAt, r.payer ?? null, jsonText(r), jsonText(r.claimResponse)],
+        );
+        for (const item of r.items) {
+          await tx.query(
+            `INSERT INTO claim_response_items (claim_response_id, sequence, review_action, coverage_assertion_id)
+             VALUES ($1, $2, $3, $4)`,
+            [r.id, item.sequence, item.reviewAction, item.coverageAssertionId],
+          );
+        }
+      }),
+    );
+  }
+
+  async getClaimResponse(id: string): Promise<unknown | undefined> {
+    const res = await guard(
+      this.db.query<{ claim_response: unknown }>(
+        'SELECT claim_response FROM claim_responses WHERE id = $1',
+        [id],
+      ),
+    );
+    return res.rows[0]?.claim_response;
   }
 
   async close(): Promise<void> {

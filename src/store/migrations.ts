@@ -60,6 +60,39 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'CRD coverage assertions and PAS claim responses',
+    sql: `
+      CREATE TABLE coverage_assertions (
+        assertion_id  text PRIMARY KEY,
+        made_at       timestamptz NOT NULL,
+        service_id    text NOT NULL,
+        hook          text NOT NULL,
+        payer         text,
+        covered       text NOT NULL,
+        pa_needed     text,
+        record        json NOT NULL
+      );
+      CREATE INDEX coverage_assertions_made_at ON coverage_assertions USING brin (made_at);
+
+      CREATE TABLE claim_responses (
+        id             text PRIMARY KEY,
+        created_at     timestamptz NOT NULL,
+        payer          text,
+        record         json NOT NULL,
+        claim_response json NOT NULL
+      );
+      CREATE TABLE claim_response_items (
+        claim_response_id      text NOT NULL REFERENCES claim_responses (id),
+        sequence               integer NOT NULL,
+        review_action          text NOT NULL,
+        coverage_assertion_id  text NOT NULL,
+        PRIMARY KEY (claim_response_id, sequence)
+      );
+      CREATE INDEX claim_response_items_assertion ON claim_response_items (coverage_assertion_id);
+    `,
+  },
 ];
 
 /** Applies every migration not yet applied; safe when several processes start at once. */

@@ -2,6 +2,7 @@
 // order to a CoverageRequest, decides it through the service, and answers with a coverage-
 // information systemAction per order plus Instructions and External Reference cards.
 // Business outcomes — unknown coverage, missing data, a failed EHR read — are 200s.
+import { StoreUnavailableError } from '../../service/audit-port.js';
 import type { DeterminationV1 } from '../../model/determination.js';
 import { decideRequest } from '../../service/decide-request.js';
 import type { DecisionContext } from '../../service/load-context.js';
@@ -87,6 +88,8 @@ export async function handleHook(
   try {
     return await answer(service.id, checked.value, deps);
   } catch (e) {
+    // The store could not record: the transport answers 503, never an unrecorded decision.
+    if (e instanceof StoreUnavailableError) throw e;
     // A bug, not a client error: say so without echoing the request.
     return {
       status: 500,

@@ -4,6 +4,8 @@ import { parseArgs } from 'node:util';
 import { packageRoot } from '../../package-root.js';
 import type { DecisionContext } from '../../service/load-context.js';
 import { openStore, storeOptionsFromEnv } from '../../store/open-store.js';
+import type { TrustedIssuer } from '../cdshooks/index.js';
+import type { CdsOptions } from '../http/routes/cds-hooks.js';
 import { buildServer } from '../http/server.js';
 import { EXIT, UsageError } from './exit-codes.js';
 
@@ -20,6 +22,12 @@ Options:
   --data-dir DIR      embedded database directory (default .medpolicy/data, or $MEDPOLICY_DATA_DIR)
   --rate-limit N      requests per minute per API key (default 6000; 0 turns it off)
   --log-level LEVEL   fatal|error|warn|info|debug (default info, or $MEDPOLICY_LOG_LEVEL)
+  --public-url URL    the service's public base URL, for links in answers and the audience CDS
+                      clients sign their JWTs for (default http://HOST:PORT)
+  --cds-clients FILE  JSON trust list for CDS clients (or $MEDPOLICY_CDS_CLIENTS):
+                      {"issuers":[{"iss":…,"jku":[…]} | {"iss":…,"jwks":{"keys":[…]}}],
+                       "fhirServers":["https://ehr.example/fhir"], "auth":"non-loopback"}
+                      CDS calls from off loopback need a JWT from a listed issuer.
   -h, --help          show this help
 
 Environment:
@@ -47,6 +55,8 @@ export async function serve(
       'data-dir': { type: 'string' },
       'rate-limit': { type: 'string', default: '6000' },
       'log-level': { type: 'string' },
+      'public-url': { type: 'string' },
+      'cds-clients': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -82,7 +92,12 @@ export async function serve(
   const storeOpts = storeOptionsFromEnv(process.env);
   if (values['data-dir']) storeOpts.dataDir = values['data-dir'];
   const store = await openStore(storeOpts);
+  const cds = readCdsClients(values['cds-clients'] ?? process.env['MEDPOLICY_CDS_CLIENTS']);
+  let publicUrl = values['public-url'];
   const app = await buildServer({
+    publicUrl: () =>
+      publicUrl ?? `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${port}`,
+    cds,
     ctx: context,
     store,
     root,
@@ -94,6 +109,7 @@ export async function serve(
   let address: string;
   try {
     address = await app.listen({ port, host });
+    publicUrl ??= address.replace('0.0.0.0', '127.0.0.1');
   } catch (e) {
     await store.close();
     throw e;
@@ -133,4 +149,42 @@ export async function serve(
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
+}
+
+function readCdsClients(file: string | undefined): CdsOptions {
+  if (!file) return { auth: 'non-loopback', issuers: [] };
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new UsageError(`--cds-clients ${file}: ${(e as Error).message}`);
+  }
+  const r = raw as { issuers?: unknown; fhirServers?: unknown; auth?: unknown };
+  if (
+    !Array.isArray(r.issuers) ||
+    !r.issuers.every((i) => typeof (i as { iss?: unknown }).iss === 'string')
+  ) {
+    throw new UsageError(
+      `--cds-clients ${file}: "issuers" must be a list of {"iss", "jku" or "jwks"}`,
+    );
+  }
+  if (
+    r.auth !== undefined &&
+    r.auth !== 'always' &&
+    r.auth !== 'never' &&
+    r.auth !== 'non-loopback'
+  ) {
+    throw new UsageError(`--cds-clients ${file}: "auth" must be always, never or non-loopback`);
+  }
+  if (
+    r.fhirServers !== undefined &&
+    !(Array.isArray(r.fhirServers) && r.fhirServers.every((u) => typeof u === 'string'))
+  ) {
+    throw new UsageError(`--cds-clients ${file}: "fhirServers" must be a list of URLs`);
+  }
+  return {
+    auth: (r.auth as CdsOptions['auth'] | undefined) ?? 'non-loopback',
+    issuers: r.issuers as TrustedIssuer[],
+    fhirServers: r.fhirServers as string[] | undefined,
+  };
 }

@@ -29,6 +29,7 @@ async function server(
     rateLimitPerMinute: 0,
     logger: false,
     version: 'test',
+    publicUrl: () => 'http://127.0.0.1:8080',
     ...extra,
   });
 }

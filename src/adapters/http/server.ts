@@ -11,7 +11,9 @@ import type { DecisionContext } from '../../service/load-context.js';
 import type { AuditStore } from '../../store/audit-store.js';
 import { registerAuth } from './auth.js';
 import { errorHandler, ProblemError, sendProblem } from './problem-json.js';
+import { cdsHookRoutes, type CdsOptions } from './routes/cds-hooks.js';
 import { codeRoutes } from './routes/codes.js';
+import { fhirPasRoutes } from './routes/fhir-pas.js';
 import { determinationRoutes } from './routes/determinations.js';
 import { healthRoutes } from './routes/health.js';
 import { policyRoutes } from './routes/policies.js';
@@ -21,6 +23,8 @@ export interface HttpDeps {
   store: AuditStore;
   /** Package root: where policy source documents are read from. */
   root: string;
+  /** The service's public base URL: links in answers and the audience CDS clients sign for. */
+  publicUrl: () => string;
 }
 
 export interface ServerOptions extends HttpDeps {
@@ -31,10 +35,12 @@ export interface ServerOptions extends HttpDeps {
   logger: NonNullable<FastifyServerOptions['logger']>;
   bodyLimit?: number;
   version: string;
+  cds?: CdsOptions;
 }
 
 export const DEFAULT_BODY_LIMIT = 64 * 1024;
-const PROTECTED = ['/v1/'];
+// CDS clients authenticate with their signed JWT instead (src/adapters/cdshooks/jwt-auth.ts).
+const PROTECTED = ['/v1/', '/fhir/'];
 
 // Query strings and path parameters are checked as sent: no coercion, no dropped fields.
 const ajv = new Ajv({
@@ -120,7 +126,8 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
       hook: 'preHandler',
       keyGenerator: (request) => request.requester,
       // Limits are per API key; the open loopback mode has no key to count against.
-      allowList: (request) => request.requester === 'local' || !request.url.startsWith('/v1/'),
+      allowList: (request) =>
+        request.requester === 'local' || !PROTECTED.some((p) => request.url.startsWith(p)),
       errorResponseBuilder: (_request, context) =>
         new ProblemError(
           problem(
@@ -157,17 +164,26 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
         { name: 'audit', description: 'Recorded determinations' },
         { name: 'policies', description: 'The encoded policies' },
         { name: 'codes', description: 'ICD-10-CM, HCPCS and CPT codes' },
+        { name: 'cds-hooks', description: 'Da Vinci CRD over CDS Hooks' },
+        { name: 'pas', description: 'Da Vinci PAS prior-authorization requests' },
         { name: 'service', description: 'Health' },
       ],
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
 
-  const deps: HttpDeps = { ctx: opts.ctx, store: opts.store, root: opts.root };
+  const deps: HttpDeps = {
+    ctx: opts.ctx,
+    store: opts.store,
+    root: opts.root,
+    publicUrl: () => opts.publicUrl().replace(/\/$/, ''),
+  };
   healthRoutes(app, deps);
   determinationRoutes(app, deps);
   policyRoutes(app, deps);
   codeRoutes(app, deps);
+  cdsHookRoutes(app, deps, opts.cds ?? { auth: 'non-loopback', issuers: [] });
+  fhirPasRoutes(app, deps);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

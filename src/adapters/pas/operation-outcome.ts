@@ -11,7 +11,12 @@ export type IssueType =
   | 'login'
   | 'exception'
   | 'timeout'
-  | 'business-rule';
+  | 'business-rule'
+  | 'too-large'
+  | 'code-invalid'
+  | 'throttled'
+  | 'conflict'
+  | 'transient';
 
 export interface OperationOutcome {
   resourceType: 'OperationOutcome';

@@ -2,6 +2,7 @@
 // with a PAS response Bundle (ClaimResponse first). Each Claim item is decided by the same path
 // CRD uses — FHIR → CoverageRequest → decideRequest — and carries an X12 306 reviewAction:
 // A1 certified, A3 not certified (with the policy's reason), A4 pended (a person must look).
+import { StoreUnavailableError } from '../../service/audit-port.js';
 import type { DeterminationV1 } from '../../model/determination.js';
 import { decideRequest } from '../../service/decide-request.js';
 import type { DecisionContext } from '../../service/load-context.js';
@@ -161,6 +162,8 @@ export async function submitPasBundle(bundle: unknown, deps: PasDeps): Promise<P
   try {
     return await decideClaim(bundle, claim, coverage, index, deps);
   } catch (e) {
+    // The store could not record: the transport answers 503, never an unrecorded decision.
+    if (e instanceof StoreUnavailableError) throw e;
     return {
       status: 500,
       body: operationOutcome('exception', `internal error: ${(e as Error).message}`),
