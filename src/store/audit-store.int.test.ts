@@ -10,6 +10,7 @@ import { loadContext } from '../service/load-context.js';
 import { StoreUnavailableError } from '../service/audit-port.js';
 import { freshDatabase, type FreshDatabase } from '../../test/support/postgres.js';
 import type { AuditStore } from './audit-store.js';
+import { MIGRATIONS } from './migrations.js';
 import { openStore } from './open-store.js';
 
 const ctx = loadContext({});
@@ -173,7 +174,7 @@ describe('PostgreSQL', () => {
     );
     assert.deepEqual(
       rows.rows.map((r) => r.version),
-      [1],
+      MIGRATIONS.map((m) => m.version),
     );
     await Promise.all([a.close(), b.close()]);
   });

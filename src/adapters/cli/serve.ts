@@ -37,6 +37,8 @@ Environment:
 Logs are JSON lines on standard output with request ids, never request bodies or member data.
 SIGTERM or SIGINT stops accepting, finishes in-flight requests, then closes the database.`;
 
+/** In-flight requests get this long to finish after SIGTERM. */
+const DRAIN_DEADLINE_MS = 30_000;
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 const LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
@@ -135,8 +137,16 @@ export async function serve(
       if (stopping) return;
       stopping = true;
       app.log.info({ signal }, 'draining in-flight requests');
+      // A keep-alive connection that finishes its request after close began would otherwise hold
+      // the process open until its idle timeout; close each as soon as it goes idle.
+      const idle = setInterval(() => app.server.closeIdleConnections(), 50);
+      const deadline = setTimeout(() => app.server.closeAllConnections(), DRAIN_DEADLINE_MS);
       app
         .close()
+        .finally(() => {
+          clearInterval(idle);
+          clearTimeout(deadline);
+        })
         .then(() => store.close())
         .then(
           () => resolve(EXIT.decided),
