@@ -2,14 +2,9 @@
 // The service runs as its own process (as deployed); autocannon drives it from this one over
 // loopback with the scenario corpus's requests in turn. Afterwards the store must hold exactly
 // one record per 200. Target on the 2-core machine: >= 5,000 requests/s with p99 <= 20 ms.
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { join } from 'node:path';
 import autocannon from 'autocannon';
-import pg from 'pg';
-import { packageRoot } from '../src/package-root.js';
 import { loadScenarioCases } from '../src/policies/scenario-cases.js';
-import { freshDatabase } from '../test/support/postgres.js';
+import { startServeOnPostgres } from './support/serve-process.js';
 
 const TARGET_RPS = 5_000;
 const TARGET_P99_MS = 20;
@@ -18,26 +13,8 @@ const TARGET_P99_MS = 20;
 const total = Number(process.env['BENCH_REQUESTS'] ?? 50_000);
 const connections = Number(process.env['BENCH_CONNECTIONS'] ?? 16);
 
-const db = await freshDatabase();
-const child = spawn(
-  process.execPath,
-  [join(packageRoot(), 'bin', 'medpolicy.js'), 'serve', '--port', '0', '--log-level', 'warn'],
-  { env: { ...process.env, DATABASE_URL: db.url }, stdio: ['ignore', 'ignore', 'pipe'] },
-);
-let err = '';
-child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-const base = await new Promise<string>((resolve, reject) => {
-  const timer = setInterval(() => {
-    const m = /medpolicy serving at (http:\/\/\S+) /.exec(err);
-    if (m) {
-      clearInterval(timer);
-      resolve(m[1]!);
-    } else if (child.exitCode !== null) {
-      clearInterval(timer);
-      reject(new Error(`serve exited:\n${err}`));
-    }
-  }, 50);
-});
+const service = await startServeOnPostgres();
+const base = service.base;
 
 const bodies = loadScenarioCases().map((c) => JSON.stringify(c.request));
 const requests = bodies.map((body) => ({
@@ -51,15 +28,9 @@ const requests = bodies.map((body) => ({
 const warmup = await autocannon({ url: base, connections, amount: 5_000, requests });
 const result = await autocannon({ url: base, connections, amount: total, requests });
 
-child.kill('SIGTERM');
-await once(child, 'exit');
-const client = new pg.Client({ connectionString: db.url });
-await client.connect();
-const stored = Number(
-  (await client.query<{ n: string }>('SELECT count(*)::text AS n FROM determinations')).rows[0]!.n,
-);
-await client.end();
-await db.drop();
+await service.stop();
+const stored = await service.count('determinations');
+await service.db.drop();
 
 const ok = result['2xx'];
 const warm = warmup['2xx'];

@@ -75,6 +75,7 @@ const INSERT_EVENTS = `
  */
 export class AuditStore implements AuditPort {
   private readonly writer: BatchWriter<AuditEventV1>;
+  private readonly assertionWriter: BatchWriter<CoverageAssertionRow>;
 
   private constructor(
     readonly db: SqlClient,
@@ -84,6 +85,11 @@ export class AuditStore implements AuditPort {
       (events) => insertEvents(this.db, events),
       db.kind === 'pglite' ? 1 : 3,
       500,
+    );
+    this.assertionWriter = new BatchWriter(
+      (rows) => insertAssertions(this.db, rows),
+      db.kind === 'pglite' ? 1 : 2,
+      200,
     );
   }
 
@@ -257,22 +263,7 @@ export class AuditStore implements AuditPort {
 
   /** A CRD coverage assertion, committed before the hook answers. */
   async recordCoverageAssertion(a: CoverageAssertionRow): Promise<void> {
-    await guard(
-      this.db.query(
-        `INSERT INTO coverage_assertions (assertion_id, made_at, service_id, hook, payer, covered, pa_needed, record)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8::json)`,
-        [
-          a.assertionId,
-          a.madeAt,
-          a.serviceId,
-          a.hook,
-          a.payer ?? null,
-          a.covered,
-          a.paNeeded ?? null,
-          jsonText(a),
-        ],
-      ),
-    );
+    await guard(this.assertionWriter.write([a]));
   }
 
   async getCoverageAssertion(id: string): Promise<unknown | undefined> {
@@ -333,6 +324,24 @@ async function guard<T>(p: Promise<T>): Promise<T> {
   } catch (e) {
     throw e instanceof StoreUnavailableError ? e : new StoreUnavailableError(e);
   }
+}
+
+const INSERT_ASSERTIONS = `
+  INSERT INTO coverage_assertions (assertion_id, made_at, service_id, hook, payer, covered,
+    pa_needed, record)
+  SELECT assertion_id, made_at, service_id, hook, payer, covered, pa_needed, record
+  FROM json_to_recordset($1::json) AS t(assertion_id text, made_at timestamptz, service_id text,
+    hook text, payer text, covered text, pa_needed text, record json)`;
+
+async function insertAssertions(db: Queryable, rows: CoverageAssertionRow[]): Promise<void> {
+  const str = (v: string | undefined) => (v === undefined ? 'null' : JSON.stringify(v));
+  const items = rows.map(
+    (a) =>
+      `{"assertion_id":${str(a.assertionId)},"made_at":${str(a.madeAt)},"service_id":${str(a.serviceId)},` +
+      `"hook":${str(a.hook)},"payer":${str(a.payer)},"covered":${str(a.covered)},` +
+      `"pa_needed":${str(a.paNeeded)},"record":${jsonText(a)}}`,
+  );
+  await db.query(INSERT_ASSERTIONS, [`[${items.join(',')}]`], 'insert-assertions');
 }
 
 async function insertEvents(db: Queryable, events: AuditEventV1[]): Promise<void> {
