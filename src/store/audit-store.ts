@@ -16,6 +16,10 @@ export interface DeterminationFilter {
   from?: string | undefined;
   /** Recorded before the end of this date, or before this timestamp. */
   to?: string | undefined;
+  /** Date of service on or after. */
+  serviceFrom?: string | undefined;
+  /** Date of service on or before. */
+  serviceTo?: string | undefined;
 }
 
 export interface Page<T> {
@@ -169,6 +173,8 @@ export class AuditStore implements AuditPort {
         add("recorded_at < ?::date + interval '1 day'", filter.to);
       else add('recorded_at < ?::timestamptz', filter.to);
     }
+    if (filter.serviceFrom) add('date_of_service >= ?::date', filter.serviceFrom);
+    if (filter.serviceTo) add('date_of_service <= ?::date', filter.serviceTo);
     if (cursor !== undefined) add('seq < ?', cursor);
     params.push(limit + 1);
     const res = await guard(

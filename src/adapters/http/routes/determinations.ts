@@ -1,6 +1,10 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { CompareRequestSchema, CoverageRequestSchema } from '../../../model/coverage-request.js';
+import {
+  CompareRequestSchema,
+  CoverageRequestSchema,
+  IsoDate,
+} from '../../../model/coverage-request.js';
 import { DeterminationSchema } from '../../../model/determination-schema.js';
 import { OUTCOMES } from '../../../model/vocabulary.js';
 import { StringEnum } from '../../../model/string-enum.js';
@@ -33,6 +37,8 @@ const ListQuery = Type.Object(
         description: 'recorded on or before this date, or before this timestamp',
       }),
     ),
+    serviceFrom: Type.Optional({ ...IsoDate, description: 'date of service on or after' }),
+    serviceTo: Type.Optional({ ...IsoDate, description: 'date of service on or before' }),
     limit: Type.Optional(
       Type.String({
         pattern: '^([1-9]|[1-9][0-9]|1[0-9][0-9]|200)$',
