@@ -10,7 +10,7 @@ import {
   type PasRecordStore,
 } from '../src/adapters/pas/submit-claim.js';
 import { loadContext } from '../src/service/load-context.js';
-import { orderSignCall } from './support/crd-orders.js';
+import { orderSignCall, pasBundle } from './support/crd-orders.js';
 
 type J = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const ctx = loadContext({});
@@ -61,49 +61,7 @@ describe('IV ketamine for CRPS: CRD and PAS agree for every payer', () => {
       const assertionId = (ext['extension'] as J[]).find(
         (e) => e['url'] === 'coverage-assertion-id',
       )!['valueString'];
-      const bundle = {
-        resourceType: 'Bundle',
-        identifier: { system: 'urn:x', value: `t-${payer}` },
-        type: 'collection',
-        timestamp: '2025-09-10T15:00:00Z',
-        entry: [
-          {
-            fullUrl: 'urn:uuid:0b0c5a2e-0000-4000-8000-000000000001',
-            resource: {
-              resourceType: 'Claim',
-              status: 'active',
-              use: 'preauthorization',
-              patient: { reference: 'Patient/pat-1' },
-              insurance: [{ sequence: 1, focal: true, coverage: { reference: 'Coverage/cov-1' } }],
-              item: [
-                {
-                  sequence: 1,
-                  extension: [
-                    {
-                      url: 'http://hl7.org/fhir/us/davinci-pas/StructureDefinition/extension-requestedService',
-                      valueReference: { reference: 'MedicationRequest/mr-1' },
-                    },
-                  ],
-                  servicedDate: '2025-09-15',
-                },
-              ],
-            },
-          },
-          {
-            fullUrl: 'http://ehr.example/fhir/Patient/pat-1',
-            resource: { resourceType: 'Patient', id: 'pat-1' },
-          },
-          {
-            fullUrl: 'http://ehr.example/fhir/Coverage/cov-1',
-            resource: (orderSignCall(o) as J)['prefetch']['coverage']['entry'][0]['resource'],
-          },
-          { fullUrl: 'http://ehr.example/fhir/MedicationRequest/mr-1', resource: annotated },
-          {
-            fullUrl: 'http://ehr.example/fhir/Encounter/enc-1',
-            resource: { resourceType: 'Encounter', id: 'enc-1', class: { code: 'AMB' } },
-          },
-        ],
-      };
+      const bundle = pasBundle(o, annotated, `t-${payer}`);
       let saved: J | undefined;
       const res = await submitPasBundle(bundle, {
         ...common,

@@ -20,38 +20,30 @@ export interface SqlClient extends Queryable {
   close(): Promise<void>;
 }
 
-export function postgresClient(pool: pg.Pool): SqlClient {
+/** A pool or one checked-out connection: both speak `query`. */
+function pgQueryable(target: pg.Pool | pg.PoolClient): Queryable {
   return {
-    kind: 'postgres',
     async query<R>(sql: string, params?: unknown[], name?: string) {
-      const res = await pool.query(
-        name
-          ? { name, text: sql, values: params as unknown[] }
-          : { text: sql, values: params as unknown[] },
-      );
+      const values = params as unknown[];
+      const res = await target.query(name ? { name, text: sql, values } : { text: sql, values });
       return { rows: res.rows as R[] };
     },
     async exec(sql: string) {
-      await pool.query(sql);
+      await target.query(sql);
     },
+  };
+}
+
+export function postgresClient(pool: pg.Pool): SqlClient {
+  return {
+    kind: 'postgres',
+    ...pgQueryable(pool),
     async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
       const conn = await pool.connect();
       let broken = false;
       try {
         await conn.query('BEGIN');
-        const tx: Queryable = {
-          async query<R>(sql: string, params?: unknown[], name?: string) {
-            const res = await conn.query(
-              name
-                ? { name, text: sql, values: params as unknown[] }
-                : { text: sql, values: params as unknown[] },
-            );
-            return { rows: res.rows as R[] };
-          },
-          async exec(sql: string) {
-            await conn.query(sql);
-          },
-        };
+        const tx = pgQueryable(conn);
         const out = await fn(tx);
         await conn.query('COMMIT');
         return out;

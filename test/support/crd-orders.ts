@@ -146,3 +146,56 @@ export function orderSignCall(
     call['extension'] = { 'davinci-crd.requestedVersion': o.requestedVersion };
   return call;
 }
+
+/** A PAS request Bundle for one order (as CRD annotated it) under the options' Coverage. */
+export function pasBundle(
+  o: OrderOptions,
+  order: Record<string, unknown>,
+  transaction: string,
+): Record<string, unknown> {
+  return {
+    resourceType: 'Bundle',
+    identifier: { system: 'urn:x', value: transaction },
+    type: 'collection',
+    timestamp: '2025-09-10T15:00:00Z',
+    entry: [
+      {
+        fullUrl: 'urn:uuid:0b0c5a2e-0000-4000-8000-000000000001',
+        resource: {
+          resourceType: 'Claim',
+          status: 'active',
+          use: 'preauthorization',
+          patient: { reference: 'Patient/pat-1' },
+          insurance: [{ sequence: 1, focal: true, coverage: { reference: 'Coverage/cov-1' } }],
+          item: [
+            {
+              sequence: 1,
+              extension: [
+                {
+                  url: 'http://hl7.org/fhir/us/davinci-pas/StructureDefinition/extension-requestedService',
+                  valueReference: {
+                    reference: `${String(order['resourceType'])}/${String(order['id'])}`,
+                  },
+                },
+              ],
+              servicedDate: o.date ?? '2025-09-15',
+            },
+          ],
+        },
+      },
+      {
+        fullUrl: 'http://ehr.example/fhir/Patient/pat-1',
+        resource: { resourceType: 'Patient', id: 'pat-1' },
+      },
+      { fullUrl: 'http://ehr.example/fhir/Coverage/cov-1', resource: coverage(o) },
+      {
+        fullUrl: `http://ehr.example/fhir/${String(order['resourceType'])}/${String(order['id'])}`,
+        resource: order,
+      },
+      {
+        fullUrl: 'http://ehr.example/fhir/Encounter/enc-1',
+        resource: { resourceType: 'Encounter', id: 'enc-1', class: { code: 'AMB' } },
+      },
+    ],
+  };
+}

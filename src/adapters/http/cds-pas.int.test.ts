@@ -3,32 +3,21 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
-import { orderSignCall } from '../../../test/support/crd-orders.js';
+import { orderSignCall, pasBundle } from '../../../test/support/crd-orders.js';
 import { freshDatabase, type FreshDatabase } from '../../../test/support/postgres.js';
-import { packageRoot } from '../../package-root.js';
 import { loadContext } from '../../service/load-context.js';
 import type { AuditStore } from '../../store/audit-store.js';
 import { openStore } from '../../store/open-store.js';
 import { COVERAGE_INFORMATION_URL } from '../cdshooks/coverage-information.js';
-import { buildServer, type ServerOptions } from './server.js';
+import { testServer } from '../../../test/support/http-server.js';
+import type { ServerOptions } from './server.js';
 
 type J = Record<string, any>; // the hook and FHIR bodies are read field by field
 const ctx = loadContext({});
 const PUBLIC = 'http://127.0.0.1:8080';
 
-function server(store: AuditStore, extra: Partial<ServerOptions> = {}) {
-  return buildServer({
-    ctx,
-    store,
-    root: packageRoot(),
-    requireApiKey: false,
-    rateLimitPerMinute: 0,
-    logger: false,
-    version: 'test',
-    publicUrl: () => PUBLIC,
-    ...extra,
-  });
-}
+const server = (store: AuditStore, extra: Partial<ServerOptions> = {}) =>
+  testServer(ctx, store, { publicUrl: () => PUBLIC, ...extra });
 
 const call = (
   app: FastifyInstance,
@@ -121,49 +110,11 @@ describe('CDS Hooks and PAS over HTTP, recorded in the store', () => {
     );
     const annotated = (crd.json() as J)['systemActions'][0].resource;
     const assertionId = coverageInfo(crd)['coverage-assertion-id'];
-    const coverage = (orderSignCall({ payerName: 'Blue Cross and Blue Shield of Alabama' }) as J)[
-      'prefetch'
-    ]['coverage']['entry'][0]['resource'];
-    const bundle = {
-      resourceType: 'Bundle',
-      identifier: { system: 'urn:x', value: `t-${randomUUID()}` },
-      type: 'collection',
-      timestamp: '2025-09-10T15:00:00Z',
-      entry: [
-        {
-          fullUrl: 'urn:uuid:0b0c5a2e-0000-4000-8000-000000000001',
-          resource: {
-            resourceType: 'Claim',
-            status: 'active',
-            use: 'preauthorization',
-            patient: { reference: 'Patient/pat-1' },
-            insurance: [{ sequence: 1, focal: true, coverage: { reference: 'Coverage/cov-1' } }],
-            item: [
-              {
-                sequence: 1,
-                extension: [
-                  {
-                    url: 'http://hl7.org/fhir/us/davinci-pas/StructureDefinition/extension-requestedService',
-                    valueReference: { reference: 'MedicationRequest/mr-1' },
-                  },
-                ],
-                servicedDate: '2025-09-15',
-              },
-            ],
-          },
-        },
-        {
-          fullUrl: 'http://ehr.example/fhir/Patient/pat-1',
-          resource: { resourceType: 'Patient', id: 'pat-1' },
-        },
-        { fullUrl: 'http://ehr.example/fhir/Coverage/cov-1', resource: coverage },
-        { fullUrl: 'http://ehr.example/fhir/MedicationRequest/mr-1', resource: annotated },
-        {
-          fullUrl: 'http://ehr.example/fhir/Encounter/enc-1',
-          resource: { resourceType: 'Encounter', id: 'enc-1', class: { code: 'AMB' } },
-        },
-      ],
-    };
+    const bundle = pasBundle(
+      { payerName: 'Blue Cross and Blue Shield of Alabama' },
+      annotated,
+      `t-${randomUUID()}`,
+    );
     const res = await app.inject({
       method: 'POST',
       url: '/fhir/Claim/$submit',

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { packageRoot } from '../../package-root.js';
 import { caseMismatches, loadScenarioCases } from '../../policies/scenario-cases.js';
 import { loadContext } from '../../service/load-context.js';
 import type { AuditStore } from '../../store/audit-store.js';
 import { openStore } from '../../store/open-store.js';
-import { buildServer, type ServerOptions } from './server.js';
+import { testServer } from '../../../test/support/http-server.js';
+import type { ServerOptions } from './server.js';
 
 const ctx = loadContext({});
 const CRPS = {
@@ -17,22 +17,8 @@ const CRPS = {
   diagnosisCodes: ['G90.521'],
 };
 
-async function server(
-  store: AuditStore,
-  extra: Partial<ServerOptions> = {},
-): Promise<FastifyInstance> {
-  return buildServer({
-    ctx,
-    store,
-    root: packageRoot(),
-    requireApiKey: false,
-    rateLimitPerMinute: 0,
-    logger: false,
-    version: 'test',
-    publicUrl: () => 'http://127.0.0.1:8080',
-    ...extra,
-  });
-}
+const server = (store: AuditStore, extra: Partial<ServerOptions> = {}) =>
+  testServer(ctx, store, extra);
 
 function post(
   app: FastifyInstance,

@@ -1,0 +1,24 @@
+import type { FastifyInstance } from 'fastify';
+import { buildServer, type ServerOptions } from '../../src/adapters/http/server.js';
+import { packageRoot } from '../../src/package-root.js';
+import type { DecisionContext } from '../../src/service/load-context.js';
+import type { AuditStore } from '../../src/store/audit-store.js';
+
+/** The service as tests build it: open, unlimited, silent; options override. */
+export function testServer(
+  ctx: DecisionContext,
+  store: AuditStore,
+  extra: Partial<ServerOptions> = {},
+): Promise<FastifyInstance> {
+  return buildServer({
+    ctx,
+    store,
+    root: packageRoot(),
+    requireApiKey: false,
+    rateLimitPerMinute: 0,
+    logger: false,
+    version: 'test',
+    publicUrl: () => 'http://127.0.0.1:8080',
+    ...extra,
+  });
+}
