@@ -31,7 +31,7 @@ const FILE = [
   record({ code: 'Q9999', id: '3', long: 'A long descriptor that runs past what one record of eighty characters can hold,', short: 'Long one', added: '20200101' }),
   record({ code: 'Q9999', id: '4', long: 'so it continues on the next record' }),
   record({ code: '96365', id: '3', long: 'AMA descriptor text that must not be loaded', added: '19980101' }),
-  record({ code: '25   ', id: '7', long: 'Modifier' }).replace(/^25   /, 'XX25 '),
+  record({ code: '25   ', id: '7', long: 'Modifier' }).replace(/^25 {3}/, 'XX25 '),
 ].join('\n');
 
 describe('CMS HCPCS contractor file', () => {

@@ -12,7 +12,8 @@ import { COVERAGE_INFORMATION_URL } from '../cdshooks/coverage-information.js';
 import { testServer } from '../../../test/support/http-server.js';
 import type { ServerOptions } from './server.js';
 
-type J = Record<string, any>; // the hook and FHIR bodies are read field by field
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- hook and FHIR bodies are read field by field
+type J = Record<string, any>;
 const ctx = loadContext({});
 const PUBLIC = 'http://127.0.0.1:8080';
 
