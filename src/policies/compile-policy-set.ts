@@ -22,7 +22,7 @@ import { dayBefore } from '../terminology/code-system.js';
 import type { Terminology } from '../terminology/terminology.js';
 import { indexSource, locateQuote, type SourceText } from './quote-locator.js';
 import { statementCoversDrug } from '../engine/criteria/drug-in-scope.js';
-import { schemaIssues, validatePolicyFile } from './schema-validators.js';
+import { schemaIssues, validatePolicyFile } from '../model/file-validators.js';
 
 // The policy compiler: policy files → an indexed, quote-verified, date-checked policy set.
 // Every stage reports every problem it finds, with the file and line, before anything is used.

@@ -9,7 +9,7 @@ import { compileDrugs } from './drugs.js';
 import { releasesIcd10cm, shippedIcd10cm, type CuratedChange } from './icd10cm.js';
 import { compileIndications } from './indications.js';
 import type { Terminology } from './terminology.js';
-import { validateDrugCatalog, validateIndicationValueSets } from '../policies/schema-validators.js';
+import { validateDrugCatalog, validateIndicationValueSets } from '../model/file-validators.js';
 import type { Route } from '../model/vocabulary.js';
 
 export interface TerminologyOptions {

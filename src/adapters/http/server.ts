@@ -7,9 +7,8 @@ import { Ajv } from 'ajv';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { problem } from '../../model/problem.js';
 import { parseRequestText } from '../../service/decide-request.js';
-import type { DecisionContext } from '../../service/load-context.js';
-import type { AuditStore } from '../../store/audit-store.js';
 import { registerAuth } from './auth.js';
+import type { HttpDeps } from './deps.js';
 import { errorHandler, ProblemError, sendProblem } from './problem-json.js';
 import { cdsHookRoutes, type CdsOptions } from './routes/cds-hooks.js';
 import { codeRoutes } from './routes/codes.js';
@@ -18,14 +17,7 @@ import { determinationRoutes } from './routes/determinations.js';
 import { healthRoutes } from './routes/health.js';
 import { policyRoutes } from './routes/policies.js';
 
-export interface HttpDeps {
-  ctx: DecisionContext;
-  store: AuditStore;
-  /** Package root: where policy source documents are read from. */
-  root: string;
-  /** The service's public base URL: links in answers and the audience CDS clients sign for. */
-  publicUrl: () => string;
-}
+export type { HttpDeps } from './deps.js';
 
 export interface ServerOptions extends HttpDeps {
   /** Require an API key on /v1 (always, off loopback, unless started --insecure). */

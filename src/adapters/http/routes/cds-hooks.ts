@@ -9,7 +9,7 @@ import {
   type TrustedIssuer,
 } from '../../cdshooks/index.js';
 import { operationOutcome } from '../../pas/operation-outcome.js';
-import type { HttpDeps } from '../server.js';
+import type { HttpDeps } from '../deps.js';
 import { fhirErrorHandler, FHIR_BODY_LIMIT } from './fhir-errors.js';
 
 export interface CdsOptions {

@@ -5,7 +5,7 @@ import { StringEnum } from '../../../model/string-enum.js';
 import { CODE_SYSTEMS, lookupCode, searchCodes } from '../../../service/code-lookup.js';
 import type { CodeSystemId } from '../../../terminology/code-system.js';
 import { sendProblem } from '../problem-json.js';
-import type { HttpDeps } from '../server.js';
+import type { HttpDeps } from '../deps.js';
 import { ProblemSchema } from './schemas.js';
 
 export function codeRoutes(app: FastifyInstance, deps: HttpDeps): void {

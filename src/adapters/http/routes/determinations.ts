@@ -12,7 +12,7 @@ import { compareForRecord, decideForRecord } from '../../../service/decide-and-r
 import { jsonWithId } from '../../../service/json-text.js';
 import { answerRecorded } from '../idempotency.js';
 import { sendProblem } from '../problem-json.js';
-import type { HttpDeps } from '../server.js';
+import type { HttpDeps } from '../deps.js';
 import { ProblemSchema } from './schemas.js';
 
 const ExplainQuery = Type.Object(

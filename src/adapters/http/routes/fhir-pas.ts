@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { readClaimResponse, submitPasBundle } from '../../pas/index.js';
-import type { HttpDeps } from '../server.js';
+import type { HttpDeps } from '../deps.js';
 import { fhirErrorHandler, FHIR_BODY_LIMIT } from './fhir-errors.js';
 
 const FHIR_JSON = 'application/fhir+json; charset=utf-8';

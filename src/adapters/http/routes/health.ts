@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { describeTerminology } from '../../../terminology/terminology.js';
-import type { HttpDeps } from '../server.js';
+import type { HttpDeps } from '../deps.js';
 
 export function healthRoutes(app: FastifyInstance, deps: HttpDeps): void {
   app.get(

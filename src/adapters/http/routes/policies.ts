@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { policyDetail, policyIndex } from '../../../service/policy-views.js';
 import { describeTerminology } from '../../../terminology/terminology.js';
 import { sendProblem } from '../problem-json.js';
-import type { HttpDeps } from '../server.js';
+import type { HttpDeps } from '../deps.js';
 import { ProblemSchema } from './schemas.js';
 
 export function policyRoutes(app: FastifyInstance, deps: HttpDeps): void {

@@ -6,7 +6,7 @@ import {
   type DrugCatalogFile,
   type IndicationValueSetFile,
   type PolicyFile,
-} from '../model/policy.js';
+} from './policy.js';
 
 const ajv = new Ajv({ allErrors: true, strict: true, coerceTypes: false, removeAdditional: false });
 
@@ -26,9 +26,14 @@ export function schemaIssues(errors: ErrorObject[] | null | undefined): SchemaIs
   });
 }
 
-export const validatePolicyFile: ValidateFunction<PolicyFile> = ajv.compile<PolicyFile>(PolicyFileSchema);
+export const validatePolicyFile: ValidateFunction<PolicyFile> =
+  ajv.compile<PolicyFile>(PolicyFileSchema);
 
-function assertValid<T>(validate: ValidateFunction<T>, data: unknown, file: string): asserts data is T {
+function assertValid<T>(
+  validate: ValidateFunction<T>,
+  data: unknown,
+  file: string,
+): asserts data is T {
   if (!validate(data)) {
     const issues = schemaIssues(validate.errors).map((i) => `${file}: ${i.path}: ${i.message}`);
     throw new Error(`invalid value-set file:\n${issues.join('\n')}`);
@@ -38,7 +43,10 @@ function assertValid<T>(validate: ValidateFunction<T>, data: unknown, file: stri
 const indicationsValidator = ajv.compile<IndicationValueSetFile>(IndicationValueSetFileSchema);
 const drugsValidator = ajv.compile<DrugCatalogFile>(DrugCatalogFileSchema);
 
-export function validateIndicationValueSets(data: unknown, file: string): asserts data is IndicationValueSetFile {
+export function validateIndicationValueSets(
+  data: unknown,
+  file: string,
+): asserts data is IndicationValueSetFile {
   assertValid(indicationsValidator, data, file);
 }
 export function validateDrugCatalog(data: unknown, file: string): asserts data is DrugCatalogFile {

@@ -1,0 +1,12 @@
+import type { DecisionContext } from '../../service/load-context.js';
+import type { AuditStore } from '../../store/audit-store.js';
+
+/** What every route of the HTTP adapter works with. */
+export interface HttpDeps {
+  ctx: DecisionContext;
+  store: AuditStore;
+  /** Package root: where policy source documents are read from. */
+  root: string;
+  /** The service's public base URL: links in answers and the audience CDS clients sign for. */
+  publicUrl: () => string;
+}
