@@ -4,7 +4,7 @@
 // one record per 200. Target on the 2-core machine: >= 5,000 requests/s with p99 <= 20 ms.
 import autocannon from 'autocannon';
 import { loadScenarioCases } from '../src/policies/scenario-cases.js';
-import { startServeOnPostgres } from './support/serve-process.js';
+import { cpuMs, postgresCpuMs, startServeOnPostgres } from './support/serve-process.js';
 
 const TARGET_RPS = 5_000;
 const TARGET_P99_MS = 20;
@@ -26,7 +26,14 @@ const requests = bodies.map((body) => ({
 
 // Warm the JIT and the connection pool, then measure.
 const warmup = await autocannon({ url: base, connections, amount: 5_000, requests });
+const cpu0 = { server: cpuMs(service.pid), postgres: postgresCpuMs(), loadgen: process.cpuUsage() };
 const result = await autocannon({ url: base, connections, amount: total, requests });
+const loadgen = process.cpuUsage(cpu0.loadgen);
+const perRequest = {
+  server: ((cpuMs(service.pid) - cpu0.server) * 1000) / total,
+  postgres: ((postgresCpuMs() - cpu0.postgres) * 1000) / total,
+  loadgen: (loadgen.user + loadgen.system) / total,
+};
 
 await service.stop();
 const stored = await service.count('determinations');
@@ -47,6 +54,9 @@ console.log(
   `  responses   ${ok} x 200, ${result.non2xx} other, ${result.errors} errors, ${result.timeouts} timeouts`,
 );
 const accounted = stored === warm + ok;
+console.log(
+  `  cpu         ${perRequest.server.toFixed(0)} µs/request in the service, ${perRequest.postgres.toFixed(0)} in PostgreSQL, ${perRequest.loadgen.toFixed(0)} in the load generator`,
+);
 console.log(
   `  stored      ${stored} records for ${warm + ok} answers of 200 (warm-up ${warm} + run ${ok}): ${accounted ? 'equal' : 'MISMATCH'}`,
 );

@@ -1,4 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execSync, spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -7,6 +8,7 @@ import { freshDatabase, type FreshDatabase } from '../../test/support/postgres.j
 
 export interface ServeProcess {
   base: string;
+  pid: number;
   db: FreshDatabase;
   /** Rows in a table of the service's database. */
   count(table: string): Promise<number>;
@@ -38,6 +40,7 @@ export async function startServeOnPostgres(): Promise<ServeProcess> {
   let stopped = false;
   return {
     base,
+    pid: child.pid!,
     db,
     async count(table) {
       const client = new pg.Client({ connectionString: db.url });
@@ -57,3 +60,27 @@ export async function startServeOnPostgres(): Promise<ServeProcess> {
     },
   };
 }
+
+/** CPU time (ms) a process has used, from /proc: robust to other load on the machine. */
+export function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return (ticks * 1000) / CLOCK_TICKS;
+}
+
+/** CPU time (ms) of every PostgreSQL server process on the machine. */
+export function postgresCpuMs(): number {
+  let total = 0;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (statSync(`/proc/${pid}`).uid !== POSTGRES_UID) continue;
+      total += cpuMs(Number(pid));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return total;
+}
+
+const CLOCK_TICKS = Number(execSync('getconf CLK_TCK').toString().trim()) || 100;
+const POSTGRES_UID = Number(execSync('id -u postgres').toString().trim());

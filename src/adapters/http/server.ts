@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { Ajv } from 'ajv';
+import helmet from 'helmet';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { problem } from '../../model/problem.js';
 import { parseRequestText } from '../../service/decide-request.js';
@@ -90,7 +90,8 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     ),
   );
 
-  await app.register(helmet, {
+  // Built once: @fastify/helmet would rebuild the middleware, and re-parse the CSP, per request.
+  const securityHeaders = helmet({
     // The docs page needs its own inline bootstrap; everything else is same-origin only.
     contentSecurityPolicy: {
       directives: {
@@ -107,6 +108,9 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     },
     // Served over plain HTTP on loopback by default; HSTS belongs to the TLS terminator.
     strictTransportSecurity: false,
+  });
+  app.addHook('onRequest', (request, reply, done) => {
+    securityHeaders(request.raw, reply.raw, (err?: unknown) => done(err as Error | undefined));
   });
 
   registerAuth(app, opts.store, opts.requireApiKey, PROTECTED);
