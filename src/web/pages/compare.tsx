@@ -1,0 +1,277 @@
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { drugs, families, type IndicationFamily } from 'virtual:valuesets';
+import { LINES_OF_BUSINESS, ROUTES, SETTINGS } from '../../model/vocabulary.js';
+import { api, type CompareRequest, type Recorded } from '../api.js';
+import { DeterminationView, ErrorBox, OutcomeBadge } from '../components/determination-view.js';
+import { Select } from '../components/fields.js';
+import {
+  download,
+  matrixCsv,
+  matrixSvg,
+  svgToPng,
+  type Matrix,
+  type MatrixRow,
+} from '../export.js';
+import { outcomeLabel, OUTCOME_LABEL, outcomeSign } from '../labels.js';
+
+const GROUPS: { id: string; label: string; root?: string }[] = [
+  { id: 'pain', label: 'Chronic pain', root: 'chronic-pain' },
+  { id: 'mental-health', label: 'Mental health and substance use', root: 'mental-health' },
+  { id: 'other', label: 'Other and excluded uses' },
+];
+
+/** The value sets' families in file order, grouped under their top ancestor, with depth. */
+export function matrixRows(list: IndicationFamily[]): MatrixRow[] {
+  const byId = new Map(list.map((f) => [f.id, f]));
+  const ancestry = (f: IndicationFamily): string[] => {
+    const out: string[] = [];
+    for (let p = f.parent; p; p = byId.get(p)?.parent) out.push(p);
+    return out;
+  };
+  return list.map((f) => {
+    const up = ancestry(f);
+    const top = up[up.length - 1] ?? f.id;
+    const group = GROUPS.find((g) => g.root === top)?.id ?? 'other';
+    return { id: f.id, label: f.label, depth: group === 'other' ? 0 : up.length, group };
+  });
+}
+
+const today = () => new Date().toISOString().slice(0, 10);
+
+export function ComparePage() {
+  const rows = useMemo(() => matrixRows(families), []);
+  const [payers, setPayers] = useState<string[]>([]);
+  const [form, setForm] = useState({
+    drug: 'ketamine',
+    route: 'intravenous',
+    lineOfBusiness: 'commercial',
+    setting: 'outpatient',
+    dateOfService: today(),
+  });
+  const [asked, setAsked] = useState(form);
+  const [results, setResults] = useState<Map<string, Recorded[]>>(new Map());
+  const [errors, setErrors] = useState<Map<string, unknown>>(new Map());
+  const [busy, setBusy] = useState(false);
+  const [selected, setSelected] = useState<{ row: string; payer: string } | undefined>();
+  const detailRef = useRef<HTMLElement>(null);
+  const run = useRef(0);
+
+  async function compare(f: typeof form) {
+    const mine = ++run.current;
+    setBusy(true);
+    setSelected(undefined);
+    setAsked(f);
+    const res = new Map<string, Recorded[]>();
+    const errs = new Map<string, unknown>();
+    setResults(res);
+    setErrors(errs);
+    const queue = [...rows];
+    const worker = async () => {
+      for (let r = queue.shift(); r; r = queue.shift()) {
+        const req = { ...f, indication: r.id } as CompareRequest;
+        try {
+          res.set(r.id, await api.compare(req));
+        } catch (e) {
+          errs.set(r.id, e);
+        }
+        if (mine !== run.current) return;
+        setResults(new Map(res));
+        setErrors(new Map(errs));
+      }
+    };
+    await Promise.all([worker(), worker(), worker()]);
+    if (mine === run.current) setBusy(false);
+  }
+
+  useEffect(() => {
+    api.policies().then(
+      (p) => setPayers(p.payers),
+      (e) => setErrors(new Map([['', e]])),
+    );
+    void compare(form);
+  }, []);
+
+  useEffect(() => {
+    if (selected) detailRef.current?.focus();
+  }, [selected]);
+
+  const cell = (row: string, payer: string) => results.get(row)?.find((d) => d.payer === payer);
+  const title = `${asked.drug}, ${asked.route}, ${asked.lineOfBusiness}, ${asked.setting}, date of service ${asked.dateOfService}`;
+  const matrix: Matrix = { title, rows, payers, cell };
+  const chosen = selected && cell(selected.row, selected.payer);
+  const set = (k: keyof typeof form) => (v: string) => setForm({ ...form, [k]: v });
+
+  return (
+    <section aria-labelledby="compare-title">
+      <h2 id="compare-title">Compare payers</h2>
+      <form
+        class="controls"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void compare(form);
+        }}
+      >
+        <Select
+          label="Drug"
+          value={form.drug}
+          onChange={set('drug')}
+          options={drugs.map((d) => [d.id, d.label])}
+        />
+        <Select
+          label="Route"
+          value={form.route}
+          onChange={set('route')}
+          options={ROUTES.map((r) => [r, r])}
+        />
+        <Select
+          label="Product line"
+          value={form.lineOfBusiness}
+          onChange={set('lineOfBusiness')}
+          options={LINES_OF_BUSINESS.map((r) => [r, r])}
+        />
+        <Select
+          label="Setting"
+          value={form.setting}
+          onChange={set('setting')}
+          options={SETTINGS.map((r) => [r, r])}
+        />
+        <label>
+          Date of service
+          <input
+            type="date"
+            required
+            value={form.dateOfService}
+            onInput={(e) => set('dateOfService')(e.currentTarget.value)}
+          />
+        </label>
+        <button type="submit">Compare</button>
+      </form>
+      <div class="toolbar">
+        <p aria-live="polite" class="muted">
+          {busy ? `Deciding… ${results.size} of ${rows.length} indications` : `${title}.`}
+        </p>
+        <button
+          type="button"
+          disabled={busy}
+          onClick={() => download('compare.csv', 'text/csv', matrixCsv(matrix))}
+        >
+          Export CSV
+        </button>
+        <button
+          type="button"
+          disabled={busy}
+          onClick={() => download('compare.svg', 'image/svg+xml', matrixSvg(matrix))}
+        >
+          Export SVG
+        </button>
+        <button
+          type="button"
+          disabled={busy}
+          onClick={() =>
+            svgToPng(matrixSvg(matrix)).then((b) => download('compare.png', 'image/png', b))
+          }
+        >
+          Export PNG
+        </button>
+      </div>
+      <Legend />
+      {errors.get('') !== undefined && <ErrorBox error={errors.get('')} />}
+      <div class="matrix-wrap" tabIndex={-1}>
+        <table class="matrix">
+          <caption class="visually-hidden">
+            Coverage by indication and payer: {title}. Each cell is a button that opens its reasons.
+          </caption>
+          <thead>
+            <tr>
+              <th scope="col">Indication</th>
+              {payers.map((p) => (
+                <th scope="col" key={p}>
+                  {p}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          {GROUPS.map((g) => (
+            <tbody key={g.id}>
+              <tr class="group">
+                <th scope="colgroup" colSpan={payers.length + 1}>
+                  {g.label}
+                </th>
+              </tr>
+              {rows
+                .filter((r) => r.group === g.id)
+                .map((r) => (
+                  <tr key={r.id}>
+                    <th scope="row" style={{ paddingLeft: `${0.5 + r.depth * 0.9}rem` }}>
+                      {r.label}
+                      <span class="muted small"> {r.id}</span>
+                    </th>
+                    {payers.map((p) => {
+                      const d = cell(r.id, p);
+                      const err = errors.get(r.id);
+                      const isSel = selected?.row === r.id && selected.payer === p;
+                      return (
+                        <td key={p} class={d ? `cell outcome-${d.outcome}` : 'cell'}>
+                          {d ? (
+                            <button
+                              type="button"
+                              class="cell-button"
+                              aria-pressed={isSel}
+                              aria-label={`${r.label}, ${p}: ${cellText(d)}. Show reasons`}
+                              onClick={() => setSelected({ row: r.id, payer: p })}
+                            >
+                              <OutcomeBadge d={d} />
+                            </button>
+                          ) : err ? (
+                            <span class="muted">error</span>
+                          ) : (
+                            <span class="muted">…</span>
+                          )}
+                        </td>
+                      );
+                    })}
+                  </tr>
+                ))}
+            </tbody>
+          ))}
+        </table>
+      </div>
+      {[...errors.entries()]
+        .filter(([k]) => k !== '')
+        .slice(0, 1)
+        .map(([k, e]) => (
+          <div key={k}>
+            <p>Row {k} failed:</p>
+            <ErrorBox error={e} />
+          </div>
+        ))}
+      {chosen && selected && (
+        <section class="detail" tabIndex={-1} ref={detailRef} aria-labelledby="detail-title">
+          <h2 id="detail-title">
+            {rows.find((r) => r.id === selected.row)?.label} × {selected.payer}
+          </h2>
+          <button type="button" class="close" onClick={() => setSelected(undefined)}>
+            Close
+          </button>
+          <DeterminationView d={chosen} />
+        </section>
+      )}
+    </section>
+  );
+}
+
+function cellText(d: Recorded): string {
+  return `${outcomeLabel(d.outcome)}${d.basis ? ` (${d.basis})` : ''}, prior authorization ${d.priorAuth}`;
+}
+
+function Legend() {
+  return (
+    <ul class="legend" aria-label="Legend">
+      {Object.entries(OUTCOME_LABEL).map(([k, v]) => (
+        <li key={k} class={`outcome-${k}`}>
+          <span aria-hidden="true">{outcomeSign(k)}</span> {v}
+        </li>
+      ))}
+    </ul>
+  );
+}
