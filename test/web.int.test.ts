@@ -59,6 +59,14 @@ async function newPage(width = 1280, height = 900): Promise<Page> {
 const shot = (page: Page, name: string, fullPage = true) =>
   page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage });
 
+/** At phone width only wide tables may scroll, inside their own box: never the page itself. */
+async function assertFitsWidth(page: Page): Promise<void> {
+  const overflow = await page.evaluate(
+    () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+  );
+  assert.ok(overflow <= 0, `${page.url()}: the page is ${overflow}px wider than the viewport`);
+}
+
 const pageErrors = (page: Page) => (page as Page & { errors: string[] }).errors;
 
 describe('web UI in chromium', () => {
@@ -178,10 +186,7 @@ describe('web UI in chromium', () => {
     const page = await newPage(390, 844);
     await page.goto(`${base}/#/compare`);
     await page.getByRole('button', { name: /^Fibromyalgia, medica:/ }).waitFor();
-    const overflow = await page.evaluate(
-      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
-    );
-    assert.ok(overflow <= 0, `page is ${overflow}px wider than the phone`);
+    await assertFitsWidth(page);
     await shot(page, 'compare-phone');
     await page.close();
   });
@@ -213,6 +218,7 @@ describe('web UI in chromium', () => {
     assert.match(await result.innerText(), /“Intravenous infusion of anesthetics/);
     await shot(page, 'check-desktop');
     await page.setViewportSize({ width: 390, height: 844 });
+    await assertFitsWidth(page);
     await shot(page, 'check-phone');
 
     await result
@@ -258,6 +264,7 @@ describe('web UI in chromium', () => {
       await page.locator('.source-text mark').first().waitFor();
     }
     await page.setViewportSize({ width: 390, height: 844 });
+    await assertFitsWidth(page);
     await shot(page, 'policies-phone', false);
     assert.deepEqual(pageErrors(page), []);
     await page.close();
@@ -288,6 +295,12 @@ describe('web UI in chromium', () => {
     assert.match(request, /"dateOfService": "\d{4}-\d{2}-\d{2}"/);
     await page.getByRole('article', { name: 'Determination for bcbsri' }).waitFor();
     await shot(page, 'audit-record');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await assertFitsWidth(page);
+    await page.goto(`${base}/#/audit`);
+    await page.getByText(/Page 1: /).waitFor();
+    await assertFitsWidth(page);
+    await shot(page, 'audit-phone');
     assert.deepEqual(pageErrors(page), []);
     await page.close();
   });

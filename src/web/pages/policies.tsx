@@ -1,3 +1,4 @@
+import { Fragment, type JSX } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import {
   api,
@@ -7,7 +8,7 @@ import {
   type ReasonV1,
 } from '../api.js';
 import { ErrorBox } from '../components/determination-view.js';
-import { locate, normalizeWhitespace, pieces, type Cite } from '../highlight.js';
+import { locate, normalizeWhitespace, pieces, type Cite, type Piece } from '../highlight.js';
 import { href, type Route } from '../router.js';
 
 interface Cited {
@@ -242,42 +243,69 @@ function PolicyView(props: { id: string; params: URLSearchParams }) {
             Highlighted: every quote a rule of version {version.id} cites ({ranges.size} spans).
             Each highlight lists the rules citing it.
           </p>
-          <pre class="source-text">
-            {textPieces.map((p, i) =>
-              p.cites.length === 0 ? (
-                p.text
-              ) : (
-                <mark
-                  key={i}
-                  id={p.starts[0] ? markId(p.starts[0]) : undefined}
-                  tabIndex={p.starts[0] ? -1 : undefined}
-                  class={p.cites.includes(targetKey ?? '\u0000') ? 'target' : undefined}
-                >
-                  {p.text}
-                  {p.starts.map((k) => (
-                    <span key={k} class="cited-by">
-                      {(rulesOf.get(k) ?? []).length === 0 ? (
-                        <span class="rule-ref">linked quote</span>
-                      ) : (
-                        [...new Set((rulesOf.get(k) ?? []).map((c) => c.rule))].map((rule) => (
-                          <button
-                            key={rule}
-                            type="button"
-                            class="rule-ref"
-                            onClick={() => jump(domId('rule', rule))}
-                          >
-                            {rule}
-                          </button>
-                        ))
-                      )}
-                    </span>
-                  ))}
-                </mark>
-              ),
-            )}
-          </pre>
+          <pre class="source-text">{renderSource(textPieces, markId, rulesOf, targetKey)}</pre>
         </section>
       </div>
     </article>
   );
+}
+
+/** The source text with line numbers (cited lines are numbered) and its cited spans marked. */
+function renderSource(
+  textPieces: Piece[],
+  markId: (key: string) => string,
+  rulesOf: Map<string, Cited[]>,
+  targetKey: string | undefined,
+) {
+  let line = 1;
+  let started = false;
+  const ln = (n: number) => (
+    <span class="ln" aria-hidden="true" key={`ln${n}`}>
+      {n}
+    </span>
+  );
+  const numbered = (text: string): (string | JSX.Element)[] => {
+    const out: (string | JSX.Element)[] = [];
+    if (!started) {
+      out.push(ln(line));
+      started = true;
+    }
+    text.split('\n').forEach((part, i) => {
+      if (i > 0) out.push('\n', ln(++line));
+      if (part) out.push(part);
+    });
+    return out;
+  };
+  return textPieces.map((p, i) => {
+    const body = numbered(p.text);
+    if (p.cites.length === 0) return <Fragment key={i}>{body}</Fragment>;
+    return (
+      <mark
+        key={i}
+        id={p.starts[0] ? markId(p.starts[0]) : undefined}
+        tabIndex={p.starts[0] ? -1 : undefined}
+        class={p.cites.includes(targetKey ?? '\u0000') ? 'target' : undefined}
+      >
+        {body}
+        {p.starts.map((k) => (
+          <span key={k} class="cited-by">
+            {(rulesOf.get(k) ?? []).length === 0 ? (
+              <span class="rule-ref">linked quote</span>
+            ) : (
+              [...new Set((rulesOf.get(k) ?? []).map((c) => c.rule))].map((rule) => (
+                <button
+                  key={rule}
+                  type="button"
+                  class="rule-ref"
+                  onClick={() => jump(domId('rule', rule))}
+                >
+                  {rule}
+                </button>
+              ))
+            )}
+          </span>
+        ))}
+      </mark>
+    );
+  });
 }
