@@ -67,6 +67,24 @@ async function assertFitsWidth(page: Page): Promise<void> {
   assert.ok(overflow <= 0, `${page.url()}: the page is ${overflow}px wider than the viewport`);
 }
 
+/** Every form control has a name a screen reader announces. */
+async function assertLabelled(page: Page): Promise<void> {
+  const unnamed = await page.evaluate(() =>
+    [...document.querySelectorAll('input, select, textarea, button')]
+      .filter((e) => {
+        const el = e as HTMLInputElement;
+        const named =
+          (el.labels?.length ?? 0) > 0 ||
+          el.getAttribute('aria-label') ||
+          el.getAttribute('aria-labelledby') ||
+          (el.tagName === 'BUTTON' && el.textContent?.trim());
+        return !named;
+      })
+      .map((e) => e.outerHTML.slice(0, 80)),
+  );
+  assert.deepEqual(unnamed, [], 'controls without a label');
+}
+
 const pageErrors = (page: Page) => (page as Page & { errors: string[] }).errors;
 
 describe('web UI in chromium', () => {
@@ -148,19 +166,27 @@ describe('web UI in chromium', () => {
     assert.match(await detail.innerText(), /INVESTIGATIONAL/);
     await shot(page, 'compare-desktop');
 
-    const download = page.waitForEvent('download');
-    await page.getByRole('button', { name: 'Export CSV' }).click();
-    const csv = readFileSync((await (await download).path())!, 'utf8');
+    await assertLabelled(page);
+
+    const saved = async (button: string, file: string): Promise<Buffer> => {
+      const download = page.waitForEvent('download');
+      await page.getByRole('button', { name: button }).click();
+      const d = await download;
+      assert.equal(d.suggestedFilename(), file);
+      await d.saveAs(join(ARTIFACTS, file));
+      return readFileSync(join(ARTIFACTS, file));
+    };
+    const csv = (await saved('Export CSV', 'compare.csv')).toString('utf8');
     assert.match(csv, /^group,indication,label,payer,outcome,basis,priorAuth/);
     assert.match(
       csv,
       /\ncrps,|pain,crps,Complex regional pain syndrome,bcbsma,not-covered,investigational,/,
     );
-    const svg = page.waitForEvent('download');
-    await page.getByRole('button', { name: 'Export SVG' }).click();
-    const svgText = readFileSync((await (await svg).path())!, 'utf8');
+    const svgText = (await saved('Export SVG', 'compare.svg')).toString('utf8');
     assert.match(svgText, /^<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
-    assert.match(svgText, /Not covered · investigational/);
+    assert.match(svgText, /✕ Not covered<\/text>\n<text [^>]*>investigational<\/text>/);
+    const png = await saved('Export PNG', 'compare.png');
+    assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
     assert.deepEqual(pageErrors(page), []);
     await page.close();
   });
@@ -211,15 +237,25 @@ describe('web UI in chromium', () => {
     await px.fill('unclassified drugs');
     await page.getByRole('option', { name: /J3490/ }).click();
     await page.getByRole('button', { name: 'Remove J3490' }).waitFor();
+    await assertLabelled(page);
     await page.getByRole('button', { name: 'Decide' }).click();
     const result = page.getByRole('article', { name: 'Determination for bcbsma' });
     await result.waitFor();
     assert.match(await result.innerText(), /Not covered · investigational/);
     assert.match(await result.innerText(), /“Intravenous infusion of anesthetics/);
     await shot(page, 'check-desktop');
+    // A header code is decided, with a warning saying so.
+    await page.getByRole('button', { name: 'Remove G90.521' }).click();
+    await dx.fill('G90.5');
+    await dx.press('Enter');
+    await page.getByRole('button', { name: 'Remove G90.5' }).waitFor();
+    await page.getByRole('button', { name: 'Decide' }).click();
+    await page.getByText(/G90\.5 is a header \(non-billable\) code/).waitFor();
+    await shot(page, 'check-warning');
     await page.setViewportSize({ width: 390, height: 844 });
     await assertFitsWidth(page);
     await shot(page, 'check-phone');
+    await page.setViewportSize({ width: 1280, height: 900 });
 
     await result
       .getByRole('link', { name: /bcbsma-291\.txt, line 31/ })
@@ -241,6 +277,7 @@ describe('web UI in chromium', () => {
     const versions = page.locator('.timeline li');
     assert.ok((await versions.count()) >= 2, 'several versions on the timeline');
     await page.getByText('J2003').first().waitFor();
+    await assertLabelled(page);
     await shot(page, 'policies-desktop', false);
     const marks = page.locator('.source-text mark');
     assert.ok((await marks.count()) >= 5, 'cited spans are highlighted');
@@ -287,6 +324,7 @@ describe('web UI in chromium', () => {
     const payers = await page.locator('table.audit tbody tr td:nth-child(2)').allInnerTexts();
     assert.ok(payers.length >= 2);
     assert.deepEqual(new Set(payers), new Set(['bcbsri']));
+    await assertLabelled(page);
     await shot(page, 'audit-desktop');
     await page.locator('table.audit tbody tr a').last().click();
     await page.getByRole('heading', { name: /^Record / }).waitFor();

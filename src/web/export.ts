@@ -1,7 +1,7 @@
 // Exports of the compare matrix: CSV, and an SVG drawn from the data (not a screen grab), which
 // a canvas turns into PNG.
 import type { Recorded } from './api.js';
-import { outcomePhrase, outcomeSign, priorAuthLabel } from './labels.js';
+import { basisLabel, OUTCOME_LABEL, outcomeLabel, outcomeSign, priorAuthLabel } from './labels.js';
 
 export interface MatrixRow {
   id: string;
@@ -12,10 +12,15 @@ export interface MatrixRow {
 
 export interface Matrix {
   title: string;
+  groups: { id: string; label: string }[];
   rows: MatrixRow[];
   payers: string[];
   cell: (row: string, payer: string) => Recorded | undefined;
 }
+
+/** Rows in the order the page shows them: group by group. */
+const ordered = (m: Matrix): MatrixRow[] =>
+  m.groups.flatMap((g) => m.rows.filter((r) => r.group === g.id));
 
 const csvField = (v: string): string => (/[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
 
@@ -35,7 +40,7 @@ export function matrixCsv(m: Matrix): string {
     'source',
   ];
   const lines = [head.join(',')];
-  for (const r of m.rows) {
+  for (const r of ordered(m)) {
     for (const p of m.payers) {
       const d = m.cell(r.id, p);
       const first = d?.reasons[0];
@@ -74,41 +79,58 @@ const esc = (s: string): string =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 export function matrixSvg(m: Matrix): string {
-  const labelW = 300;
-  const cellW = 190;
-  const rowH = 40;
+  const labelW = 400;
+  const cellW = 200;
+  const rowH = 50;
+  const groupH = 26;
   const top = 70;
   const width = labelW + cellW * m.payers.length + 20;
-  const height = top + rowH * m.rows.length + 20;
-  const out: string[] = [
+  const body: string[] = [];
+  let y = top;
+  for (const g of m.groups) {
+    const rows = m.rows.filter((r) => r.group === g.id);
+    if (rows.length === 0) continue;
+    body.push(
+      `<rect x="10" y="${y}" width="${width - 20}" height="${groupH}" fill="#eef0f3"/>`,
+      `<text x="14" y="${y + 18}" font-weight="bold">${esc(g.label)}</text>`,
+    );
+    y += groupH;
+    for (const r of rows) {
+      body.push(
+        `<line x1="10" x2="${width - 10}" y1="${y}" y2="${y}" stroke="#ccc"/>`,
+        `<text x="${14 + r.depth * 12}" y="${y + 20}">${esc(r.label)}</text>`,
+        `<text x="${14 + r.depth * 12}" y="${y + 36}" fill="#666" font-size="10">${esc(r.id)}</text>`,
+      );
+      m.payers.forEach((p, i) => {
+        const d = m.cell(r.id, p);
+        if (!d) return;
+        const x = labelW + i * cellW;
+        body.push(
+          `<rect x="${x + 2}" y="${y + 3}" width="${cellW - 4}" height="${rowH - 6}" rx="4" fill="${FILL[d.outcome] ?? '#fff'}"/>`,
+          `<text x="${x + 8}" y="${y + 17}" font-weight="bold">${esc(`${outcomeSign(d.outcome)} ${outcomeLabel(d.outcome)}`)}</text>`,
+          `<text x="${x + 8}" y="${y + 30}">${esc(basisLabel(d.basis))}</text>`,
+          `<text x="${x + 8}" y="${y + 43}" fill="#444">${esc(priorAuthLabel(d.priorAuth))}</text>`,
+        );
+      });
+      y += rowH;
+    }
+  }
+  const legend = Object.entries(OUTCOME_LABEL)
+    .map(([k, v]) => `${outcomeSign(k)} ${v}`)
+    .join(' · ');
+  const height = y + 50;
+  return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif" font-size="12">`,
     `<rect width="100%" height="100%" fill="#fff"/>`,
     `<text x="10" y="24" font-size="15" font-weight="bold">${esc(m.title)}</text>`,
-  ];
-  m.payers.forEach((p, i) => {
-    out.push(
-      `<text x="${labelW + i * cellW + 8}" y="${top - 10}" font-weight="bold">${esc(p)}</text>`,
-    );
-  });
-  m.rows.forEach((r, j) => {
-    const y = top + j * rowH;
-    out.push(
-      `<text x="${10 + r.depth * 12}" y="${y + 24}">${esc(r.label)}</text>`,
-      `<line x1="10" x2="${width - 10}" y1="${y}" y2="${y}" stroke="#ccc"/>`,
-    );
-    m.payers.forEach((p, i) => {
-      const d = m.cell(r.id, p);
-      const x = labelW + i * cellW;
-      if (!d) return;
-      out.push(
-        `<rect x="${x + 2}" y="${y + 3}" width="${cellW - 4}" height="${rowH - 6}" rx="4" fill="${FILL[d.outcome] ?? '#fff'}"/>`,
-        `<text x="${x + 8}" y="${y + 18}">${esc(`${outcomeSign(d.outcome)} ${outcomePhrase(d)}`)}</text>`,
-        `<text x="${x + 8}" y="${y + 32}" fill="#444">${esc(priorAuthLabel(d.priorAuth))}</text>`,
-      );
-    });
-  });
-  out.push('</svg>');
-  return out.join('\n');
+    ...m.payers.map(
+      (p, i) =>
+        `<text x="${labelW + i * cellW + 8}" y="${top - 10}" font-weight="bold">${esc(p)}</text>`,
+    ),
+    ...body,
+    `<text x="10" y="${y + 30}" fill="#444">${esc(legend)} · PA: prior authorization</text>`,
+    '</svg>',
+  ].join('\n');
 }
 
 export function download(name: string, type: string, data: Blob | string): void {

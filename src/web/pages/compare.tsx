@@ -38,25 +38,42 @@ export function matrixRows(list: IndicationFamily[]): MatrixRow[] {
 
 const today = () => new Date().toISOString().slice(0, 10);
 
+type Form = {
+  drug: string;
+  route: string;
+  lineOfBusiness: string;
+  setting: string;
+  dateOfService: string;
+};
+
+/**
+ * The last matrix decided in this page session: coming back to Compare shows it again instead of
+ * asking (and recording) every row anew. The Compare button always asks.
+ */
+let last: { form: Form; results: Map<string, Recorded[]> } | undefined;
+
 export function ComparePage() {
   const rows = useMemo(() => matrixRows(families), []);
   const [payers, setPayers] = useState<string[]>([]);
-  const [form, setForm] = useState({
-    drug: 'ketamine',
-    route: 'intravenous',
-    lineOfBusiness: 'commercial',
-    setting: 'outpatient',
-    dateOfService: today(),
-  });
+  const [form, setForm] = useState<Form>(
+    () =>
+      last?.form ?? {
+        drug: 'ketamine',
+        route: 'intravenous',
+        lineOfBusiness: 'commercial',
+        setting: 'outpatient',
+        dateOfService: today(),
+      },
+  );
   const [asked, setAsked] = useState(form);
-  const [results, setResults] = useState<Map<string, Recorded[]>>(new Map());
+  const [results, setResults] = useState<Map<string, Recorded[]>>(() => last?.results ?? new Map());
   const [errors, setErrors] = useState<Map<string, unknown>>(new Map());
   const [busy, setBusy] = useState(false);
   const [selected, setSelected] = useState<{ row: string; payer: string } | undefined>();
   const detailRef = useRef<HTMLElement>(null);
   const run = useRef(0);
 
-  async function compare(f: typeof form) {
+  async function compare(f: Form) {
     const mine = ++run.current;
     setBusy(true);
     setSelected(undefined);
@@ -80,7 +97,9 @@ export function ComparePage() {
       }
     };
     await Promise.all([worker(), worker(), worker()]);
-    if (mine === run.current) setBusy(false);
+    if (mine !== run.current) return;
+    setBusy(false);
+    if (errs.size === 0) last = { form: f, results: res };
   }
 
   useEffect(() => {
@@ -88,7 +107,7 @@ export function ComparePage() {
       (p) => setPayers(p.payers),
       (e) => setErrors(new Map([['', e]])),
     );
-    void compare(form);
+    if (!last) void compare(form);
   }, []);
 
   useEffect(() => {
@@ -97,7 +116,7 @@ export function ComparePage() {
 
   const cell = (row: string, payer: string) => results.get(row)?.find((d) => d.payer === payer);
   const title = `${asked.drug}, ${asked.route}, ${asked.lineOfBusiness}, ${asked.setting}, date of service ${asked.dateOfService}`;
-  const matrix: Matrix = { title, rows, payers, cell };
+  const matrix: Matrix = { title, groups: GROUPS, rows, payers, cell };
   const chosen = selected && cell(selected.row, selected.payer);
   const set = (k: keyof typeof form) => (v: string) => setForm({ ...form, [k]: v });
 
