@@ -201,6 +201,15 @@ describe('web UI in chromium', () => {
       name = await page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? '');
     }
     assert.match(name, /^Chronic pain, bcbsal: /);
+    // Arrows move across the grid: right to the next payer, down to the next indication.
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowDown');
+    const moved = await page.evaluate(
+      () => document.activeElement?.getAttribute('aria-label') ?? '',
+    );
+    assert.match(moved, /^Chronic neuropathic pain, bcbsm: /);
+    await page.keyboard.press('ArrowUp');
+    await page.keyboard.press('ArrowLeft');
     await page.keyboard.press('Enter');
     await page.getByRole('region', { name: /Chronic pain × bcbsal/ }).waitFor();
     const focused = await page.evaluate(() => document.activeElement?.className);
@@ -299,6 +308,7 @@ describe('web UI in chromium', () => {
     ]) {
       await page.goto(`${base}/#/policies/${id}`);
       await page.locator('.source-text mark').first().waitFor();
+      assert.doesNotMatch(await page.locator('.rules').innerText(), /not found|not located/, id);
     }
     await page.setViewportSize({ width: 390, height: 844 });
     await assertFitsWidth(page);

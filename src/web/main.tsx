@@ -21,9 +21,13 @@ function App() {
   const [key, setKey] = useState(apiKey());
   const page = PAGES.some(([p]) => p === route.page) ? route.page : 'compare';
 
+  const first = useRef(true);
   useEffect(() => {
     const label = PAGES.find(([p]) => p === page)?.[1] ?? '';
     document.title = `${label} · medpolicy`;
+    // After moving to another page, start a keyboard or screen-reader user at its content.
+    if (!first.current) main.current?.focus();
+    first.current = false;
   }, [page]);
 
   return (

@@ -196,7 +196,7 @@ export function ComparePage() {
       <Legend />
       {errors.get('') !== undefined && <ErrorBox error={errors.get('')} />}
       <div class="matrix-wrap" tabIndex={-1}>
-        <table class="matrix">
+        <table class="matrix" onKeyDown={moveInGrid}>
           <caption class="visually-hidden">
             Coverage by indication and payer: {title}. Each cell is a button that opens its reasons.
           </caption>
@@ -235,6 +235,8 @@ export function ComparePage() {
                             <button
                               type="button"
                               class="cell-button"
+                              data-row={r.id}
+                              data-col={p}
                               aria-pressed={isSel}
                               aria-label={`${r.label}, ${p}: ${cellText(d)}. Show reasons`}
                               onClick={() => setSelected({ row: r.id, payer: p })}
@@ -277,6 +279,39 @@ export function ComparePage() {
       )}
     </section>
   );
+}
+
+/** Arrow keys move between the matrix's cells (Tab still walks them in order). */
+function moveInGrid(e: KeyboardEvent) {
+  const moves: Record<string, [number, number]> = {
+    ArrowUp: [-1, 0],
+    ArrowDown: [1, 0],
+    ArrowLeft: [0, -1],
+    ArrowRight: [0, 1],
+  };
+  const move = moves[e.key];
+  const from = e.target as HTMLElement;
+  if (!move || !from.classList.contains('cell-button')) return;
+  const table = e.currentTarget as HTMLTableElement;
+  const rows = [
+    ...new Set(
+      [...table.querySelectorAll<HTMLElement>('.cell-button')].map((b) => b.dataset['row']),
+    ),
+  ];
+  const cols = [
+    ...new Set(
+      [...table.querySelectorAll<HTMLElement>('.cell-button')].map((b) => b.dataset['col']),
+    ),
+  ];
+  const r = rows.indexOf(from.dataset['row']) + move[0];
+  const c = cols.indexOf(from.dataset['col']) + move[1];
+  const to = table.querySelector<HTMLElement>(
+    `.cell-button[data-row="${rows[r] ?? ''}"][data-col="${cols[c] ?? ''}"]`,
+  );
+  if (to) {
+    e.preventDefault();
+    to.focus();
+  }
 }
 
 function cellText(d: Recorded): string {
