@@ -32,6 +32,8 @@ let context: BrowserContext;
 let profile: string;
 /** Every URL the pages asked for, to prove none left the service's origin. */
 const requested: string[] = [];
+/** The service origins the tests started (all on 127.0.0.1). */
+const origins: string[] = [];
 
 async function post(path: string, body: unknown): Promise<unknown> {
   const res = await fetch(base + path, {
@@ -110,6 +112,7 @@ describe('web UI in chromium', () => {
       publicUrl: () => base,
     });
     base = await app.listen({ host: '127.0.0.1', port: 0 });
+    origins.push(base);
     // Seed the audit store: more than one page of records, from more than one payer.
     await post('/v1/determinations', CRPS);
     await post('/v1/determinations', { ...CRPS, payer: 'bcbsri' });
@@ -353,9 +356,40 @@ describe('web UI in chromium', () => {
     await page.close();
   });
 
+  test('with API keys required, the UI says so and works once a key is entered', async (t) => {
+    const locked = await buildServer({
+      ctx: loadContext({}),
+      store,
+      root: packageRoot(),
+      requireApiKey: true,
+      rateLimitPerMinute: 0,
+      logger: false,
+      version: 'test',
+      publicUrl: () => base,
+    });
+    const url = await locked.listen({ host: '127.0.0.1', port: 0 });
+    t.after(() => locked.close());
+    const { key } = await store.createApiKey('browser-test');
+    const page = await newPage();
+    origins.push(url);
+    await page.goto(`${url}/#/audit`);
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    assert.match(await alert.innerText(), /Unauthorized \(401\)/);
+    assert.match(await alert.innerText(), /Enter an API key/);
+    await page.getByText('API key').first().click();
+    await page.getByLabel('API key, only when the service requires one').fill(key);
+    await page.keyboard.press('Enter');
+    await page.getByText(/Page 1: 20 records/).waitFor();
+    await page.close();
+  });
+
   test('no request leaves the service: every URL the pages asked for is on its origin', () => {
     assert.ok(requested.length > 10);
-    const outside = requested.filter((u) => !u.startsWith(base + '/') && !/^(data|blob):/.test(u));
+    const outside = requested.filter(
+      (u) => !origins.some((o) => u.startsWith(o + '/')) && !/^(data|blob):/.test(u),
+    );
+    assert.ok(origins.every((o) => o.startsWith('http://127.0.0.1:')));
     assert.deepEqual(outside, []);
   });
 });

@@ -67,10 +67,13 @@ function App() {
         </details>
       </header>
       <main id="main" ref={main} tabIndex={-1}>
-        {page === 'compare' && <ComparePage />}
-        {page === 'check' && <CheckPage />}
-        {page === 'policies' && <PoliciesPage route={route} />}
-        {page === 'audit' && <AuditPage route={route} />}
+        {/* A new API key remounts the page, so what failed without one is asked again. */}
+        <div key={key}>
+          {page === 'compare' && <ComparePage />}
+          {page === 'check' && <CheckPage />}
+          {page === 'policies' && <PoliciesPage route={route} />}
+          {page === 'audit' && <AuditPage route={route} />}
+        </div>
       </main>
       <footer class="muted small">
         Coverage decisions from the payers' written medical policies, each with the words it relied
