@@ -310,6 +310,8 @@ describe('web UI in chromium', () => {
       'medica-mb2300',
     ]) {
       await page.goto(`${base}/#/policies/${id}`);
+      // The hash change has rendered (this policy is the current one) before marks are looked for.
+      await page.locator(`.policy-list a[aria-current="page"][href="#/policies/${id}"]`).waitFor();
       await page.locator('.source-text mark').first().waitFor();
       assert.doesNotMatch(await page.locator('.rules').innerText(), /not found|not located/, id);
     }

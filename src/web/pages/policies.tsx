@@ -88,7 +88,7 @@ export function PoliciesPage(props: { route: Route }) {
         </ul>
         {index && <p class="muted small">Policy-set revision {index.revision}</p>}
       </nav>
-      {id ? <PolicyView id={id} params={props.route.params} /> : <p>Choose a policy.</p>}
+      {id ? <PolicyView key={id} id={id} params={props.route.params} /> : <p>Choose a policy.</p>}
     </section>
   );
 }
@@ -97,10 +97,8 @@ function PolicyView(props: { id: string; params: URLSearchParams }) {
   const [policy, setPolicy] = useState<PolicyDetail | undefined>();
   const [source, setSource] = useState<string | undefined>();
   const [error, setError] = useState<unknown>();
+  // Keyed by id in the parent: each policy starts from empty state.
   useEffect(() => {
-    setPolicy(undefined);
-    setSource(undefined);
-    setError(undefined);
     api.policy(props.id).then(setPolicy, setError);
     api.source(props.id).then(setSource, setError);
   }, [props.id]);
@@ -144,7 +142,9 @@ function PolicyView(props: { id: string; params: URLSearchParams }) {
   }, [targetKey, ranges]);
 
   if (error !== undefined) return <ErrorBox error={error} />;
-  if (!policy || !version) return <p aria-live="polite">Loading policy…</p>;
+  if (!policy || !version || source === undefined) {
+    return <p aria-live="polite">Loading policy…</p>;
+  }
 
   const ruleIds = [...new Set(cited.map((c) => c.rule))];
   const unfound = cited.filter((c) => !ranges.has(normalizeWhitespace(c.quote)));
