@@ -163,11 +163,14 @@ describe('web UI in chromium', () => {
       await page.getByRole('rowheader', { name: new RegExp(row) }).waitFor();
     }
     await cell.click();
-    const detail = page.getByRole('region', { name: /Complex regional pain syndrome × bcbsma/ });
+    const detail = page.getByRole('dialog', { name: /Complex regional pain syndrome × bcbsma/ });
     await detail.waitFor();
     assert.match(await detail.innerText(), /“Intravenous infusion of anesthetics/);
     assert.match(await detail.innerText(), /INVESTIGATIONAL/);
-    await shot(page, 'compare-desktop');
+    await shot(page, 'compare-desktop', false);
+    await page.getByRole('button', { name: 'Close' }).click();
+    await detail.waitFor({ state: 'hidden' });
+    await shot(page, 'compare-matrix');
 
     await assertLabelled(page);
 
@@ -194,7 +197,7 @@ describe('web UI in chromium', () => {
     await page.close();
   });
 
-  test('compare by keyboard: Tab reaches a cell, Enter opens its reasons and moves focus there', async () => {
+  test('compare by keyboard: Tab reaches a cell, arrows move, Enter opens its reasons, Escape comes back', async () => {
     const page = await newPage();
     await page.goto(`${base}/#/compare`);
     await page.getByRole('button', { name: /^Chronic pain, bcbsal:/ }).waitFor();
@@ -214,9 +217,15 @@ describe('web UI in chromium', () => {
     await page.keyboard.press('ArrowUp');
     await page.keyboard.press('ArrowLeft');
     await page.keyboard.press('Enter');
-    await page.getByRole('region', { name: /Chronic pain × bcbsal/ }).waitFor();
-    const focused = await page.evaluate(() => document.activeElement?.className);
-    assert.equal(focused, 'detail');
+    await page.getByRole('dialog', { name: /Chronic pain × bcbsal/ }).waitFor();
+    const inDialog = await page.evaluate(() => !!document.activeElement?.closest('dialog'));
+    assert.ok(inDialog, 'focus moves into the reasons');
+    await page.keyboard.press('Escape');
+    await page.getByRole('dialog').waitFor({ state: 'hidden' });
+    const back = await page.evaluate(
+      () => document.activeElement?.getAttribute('aria-label') ?? '',
+    );
+    assert.match(back, /^Chronic pain, bcbsal: /, 'Escape returns focus to the cell');
     await page.close();
   });
 

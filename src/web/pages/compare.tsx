@@ -70,7 +70,9 @@ export function ComparePage() {
   const [errors, setErrors] = useState<Map<string, unknown>>(new Map());
   const [busy, setBusy] = useState(false);
   const [selected, setSelected] = useState<{ row: string; payer: string } | undefined>();
-  const detailRef = useRef<HTMLElement>(null);
+  const dialog = useRef<HTMLDialogElement>(null);
+  // The cell that opened the reasons gets focus back when they close.
+  const opener = useRef<HTMLElement | null>(null);
   const run = useRef(0);
 
   async function compare(f: Form) {
@@ -111,7 +113,10 @@ export function ComparePage() {
   }, []);
 
   useEffect(() => {
-    if (selected) detailRef.current?.focus();
+    const d = dialog.current;
+    if (!d) return;
+    if (selected && !d.open) d.showModal();
+    if (!selected && d.open) d.close();
   }, [selected]);
 
   const cell = (row: string, payer: string) => results.get(row)?.find((d) => d.payer === payer);
@@ -239,7 +244,10 @@ export function ComparePage() {
                               data-col={p}
                               aria-pressed={isSel}
                               aria-label={`${r.label}, ${p}: ${cellText(d)}. Show reasons`}
-                              onClick={() => setSelected({ row: r.id, payer: p })}
+                              onClick={(e) => {
+                                opener.current = e.currentTarget;
+                                setSelected({ row: r.id, payer: p });
+                              }}
                             >
                               <OutcomeBadge d={d} />
                             </button>
@@ -266,17 +274,28 @@ export function ComparePage() {
             <ErrorBox error={e} />
           </div>
         ))}
-      {chosen && selected && (
-        <section class="detail" tabIndex={-1} ref={detailRef} aria-labelledby="detail-title">
-          <h2 id="detail-title">
-            {rows.find((r) => r.id === selected.row)?.label} × {selected.payer}
-          </h2>
-          <button type="button" class="close" onClick={() => setSelected(undefined)}>
-            Close
-          </button>
-          <DeterminationView d={chosen} />
-        </section>
-      )}
+      {/* A modal dialog: the matrix stays where it was, Escape closes, focus returns to the cell. */}
+      <dialog
+        ref={dialog}
+        class="detail"
+        aria-labelledby="detail-title"
+        onClose={() => {
+          setSelected(undefined);
+          opener.current?.focus();
+        }}
+      >
+        {chosen && selected && (
+          <>
+            <h2 id="detail-title">
+              {rows.find((r) => r.id === selected.row)?.label} × {selected.payer}
+            </h2>
+            <button type="button" class="close" onClick={() => dialog.current?.close()}>
+              Close
+            </button>
+            <DeterminationView d={chosen} />
+          </>
+        )}
+      </dialog>
     </section>
   );
 }
