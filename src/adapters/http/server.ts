@@ -16,6 +16,7 @@ import { fhirPasRoutes } from './routes/fhir-pas.js';
 import { determinationRoutes } from './routes/determinations.js';
 import { healthRoutes } from './routes/health.js';
 import { policyRoutes } from './routes/policies.js';
+import { webRoutes } from './routes/web.js';
 
 export type { HttpDeps } from './deps.js';
 
@@ -181,5 +182,6 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   cdsHookRoutes(app, deps, opts.cds ?? { auth: 'non-loopback', issuers: [] });
   fhirPasRoutes(app, deps);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await webRoutes(app, deps);
   return app;
 }

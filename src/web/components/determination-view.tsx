@@ -1,0 +1,165 @@
+import type { DeterminationV1, ReasonV1 } from '../api.js';
+import { outcomePhrase, outcomeSign, priorAuthLabel } from '../labels.js';
+import { quoteHref } from '../router.js';
+
+export function OutcomeBadge(props: {
+  d: Pick<DeterminationV1, 'outcome' | 'basis' | 'priorAuth'>;
+}) {
+  const { d } = props;
+  return (
+    <span class={`badge outcome-${d.outcome}`}>
+      <span aria-hidden="true" class="sign">
+        {outcomeSign(d.outcome)}
+      </span>{' '}
+      <span class="phrase">{outcomePhrase(d)}</span>
+      <span class={`pa pa-${d.priorAuth}`}>{priorAuthLabel(d.priorAuth)}</span>
+    </span>
+  );
+}
+
+export function Reason(props: {
+  reason: ReasonV1;
+  policyId?: string | undefined;
+  version?: string;
+}) {
+  const { reason, policyId, version } = props;
+  const c = reason.citation;
+  return (
+    <li class="reason">
+      <p>
+        {reason.text}
+        {reason.rule && <code class="rule"> {reason.rule}</code>}
+      </p>
+      {c && (
+        <blockquote>
+          <p>“{c.quote}”</p>
+          <footer>
+            {policyId ? (
+              <a href={quoteHref(policyId, version, c.quote)}>
+                {c.source.replace(/#L\d+$/, '')}, line {c.line}
+              </a>
+            ) : (
+              `${c.source}, line ${c.line}`
+            )}
+          </footer>
+        </blockquote>
+      )}
+    </li>
+  );
+}
+
+/** A determination whole: outcome, policy, reasons with their quotes, warnings, notices. */
+export function DeterminationView(props: { d: DeterminationV1 & { id?: string } }) {
+  const { d } = props;
+  const pid = d.policy?.id;
+  const ver = d.policy?.version;
+  return (
+    <article class="determination" aria-label={`Determination for ${d.payer}`}>
+      <header>
+        <h3>
+          {d.payer} <OutcomeBadge d={d} />
+        </h3>
+        {d.policy ? (
+          <p class="muted">
+            Policy{' '}
+            <a
+              href={`#/policies/${encodeURIComponent(d.policy.id)}?v=${encodeURIComponent(d.policy.version)}`}
+            >
+              {d.policy.number ? `${d.policy.number} ` : ''}
+              {d.policy.title}
+            </a>
+            , version {d.policy.version} (in force from {d.policy.effectiveFrom}
+            {d.policy.effectiveTo ? ` to ${d.policy.effectiveTo}` : ''})
+          </p>
+        ) : (
+          <p class="muted">No policy of this payer speaks to the request.</p>
+        )}
+        <p class="muted small">
+          {[
+            d.indication && `indication ${d.indication}`,
+            d.drug,
+            d.route,
+            `revision ${d.revision}`,
+            d.id && `record ${d.id}`,
+          ]
+            .filter(Boolean)
+            .join(' · ')}
+        </p>
+      </header>
+      {d.reasons.length > 0 && (
+        <section>
+          <h4>Reasons</h4>
+          <ol class="reasons">
+            {d.reasons.map((r, i) => (
+              <Reason key={i} reason={r} policyId={pid} {...(ver ? { version: ver } : {})} />
+            ))}
+          </ol>
+        </section>
+      )}
+      {d.referTo.length > 0 && <p>Refer to: {d.referTo.join(', ')}</p>}
+      {d.missing.length > 0 && (
+        <section>
+          <h4>Missing information</h4>
+          <ul>
+            {d.missing.map((m) => (
+              <li key={m}>{m}</li>
+            ))}
+          </ul>
+        </section>
+      )}
+      {d.warnings.length > 0 && (
+        <section class="warnings" role="note">
+          <h4>
+            <span aria-hidden="true">⚠ </span>Warnings
+          </h4>
+          <ul>
+            {d.warnings.map((w, i) => (
+              <li key={i}>
+                <code>{w.code}</code> {w.message}
+                {w.subject ? ` (${w.subject})` : ''}
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+      {d.notices.length > 0 && (
+        <details class="notices">
+          <summary>Notices ({d.notices.length})</summary>
+          <ul>
+            {d.notices.map((n, i) => (
+              <li key={i}>
+                <strong>{n.kind}</strong>: {n.text}{' '}
+                {pid && <a href={quoteHref(pid, ver, n.citation.quote)}>line {n.citation.line}</a>}
+              </li>
+            ))}
+          </ul>
+        </details>
+      )}
+    </article>
+  );
+}
+
+export function ErrorBox(props: { error: unknown }) {
+  const e = props.error as {
+    message?: string;
+    status?: number;
+    problem?: { hint?: string; title?: string; problems?: { detail?: string; path?: string }[] };
+  };
+  return (
+    <div class="error" role="alert">
+      <strong>{e.problem?.title ?? 'Error'}</strong>
+      {e.status ? ` (${e.status})` : ''}: {e.message ?? String(props.error)}
+      {e.problem?.problems && (
+        <ul>
+          {e.problem.problems.map((p, i) => (
+            <li key={i}>
+              {p.path ? <code>{p.path}</code> : null} {p.detail}
+            </li>
+          ))}
+        </ul>
+      )}
+      {e.problem?.hint && <p class="hint">{e.problem.hint}</p>}
+      {e.status === 401 && <p class="hint">Enter an API key at the top of the page.</p>}
+    </div>
+  );
+}

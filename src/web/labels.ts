@@ -1,0 +1,56 @@
+// Words and signs for the contract's values: every colour in the UI also has its text and symbol.
+import type { Basis, Outcome, PriorAuth } from '../model/vocabulary.js';
+
+export const OUTCOME_LABEL: Record<Outcome, string> = {
+  covered: 'Covered',
+  'not-covered': 'Not covered',
+  conditional: 'Conditional',
+  'out-of-scope': 'Out of scope',
+  'needs-info': 'Needs info',
+};
+
+/** A shape per outcome, so the matrix reads the same in greyscale. */
+export const OUTCOME_SIGN: Record<Outcome, string> = {
+  covered: '✓',
+  'not-covered': '✕',
+  conditional: '◐',
+  'out-of-scope': '–',
+  'needs-info': '?',
+};
+
+export const BASIS_LABEL: Record<Basis, string> = {
+  investigational: 'investigational',
+  'not-medically-necessary': 'not medically necessary',
+  'not-covered': 'not a covered service',
+  'follows-primary-medicare': 'follows primary Medicare',
+  'fep-benefit-plan': 'FEP benefit plan',
+  'home-plan-policy': "home plan's policy",
+  'group-specific-policy': 'group-specific policy',
+  'state-medicaid-program': 'state Medicaid program',
+};
+
+export const PRIOR_AUTH_LABEL: Record<PriorAuth, string> = {
+  required: 'PA required',
+  'not-required': 'no PA',
+  'not-applicable': 'PA n/a',
+  conditional: 'PA conditional',
+};
+
+export function outcomeLabel(o: string): string {
+  return OUTCOME_LABEL[o as Outcome] ?? o;
+}
+export function basisLabel(b: string | undefined): string {
+  return b ? (BASIS_LABEL[b as Basis] ?? b) : '';
+}
+export function priorAuthLabel(p: string): string {
+  return PRIOR_AUTH_LABEL[p as PriorAuth] ?? p;
+}
+export function outcomeSign(o: string): string {
+  return OUTCOME_SIGN[o as Outcome] ?? '';
+}
+
+/** "Not covered · investigational": outcome and basis as one phrase. */
+export function outcomePhrase(d: { outcome: string; basis?: string | undefined }): string {
+  const b = basisLabel(d.basis);
+  return b ? `${outcomeLabel(d.outcome)} · ${b}` : outcomeLabel(d.outcome);
+}

@@ -1,0 +1,153 @@
+import { useEffect, useState } from 'preact/hooks';
+import { drugs, families } from 'virtual:valuesets';
+import { LINES_OF_BUSINESS, PLAN_TYPES, ROUTES, SETTINGS } from '../../model/vocabulary.js';
+import { api, type CoverageRequest, type Recorded } from '../api.js';
+import { CodePicker } from '../components/code-picker.js';
+import { DeterminationView, ErrorBox } from '../components/determination-view.js';
+import { Select } from '../components/fields.js';
+
+const none = ['', '(not stated)'] as const;
+
+export function CheckPage() {
+  const [payers, setPayers] = useState<string[]>([]);
+  const [f, setF] = useState({
+    payer: '',
+    lineOfBusiness: 'commercial',
+    planType: '',
+    setting: 'outpatient',
+    dateOfService: new Date().toISOString().slice(0, 10),
+    drug: 'ketamine',
+    route: 'intravenous',
+    indication: '',
+  });
+  const [dx, setDx] = useState<string[]>([]);
+  const [px, setPx] = useState<string[]>([]);
+  const [result, setResult] = useState<Recorded | undefined>();
+  const [error, setError] = useState<unknown>();
+  const [busy, setBusy] = useState(false);
+
+  useEffect(() => {
+    api.policies().then(
+      (p) => {
+        setPayers(p.payers);
+        setF((old) => ({ ...old, payer: old.payer || p.payers[0] || '' }));
+      },
+      (e) => setError(e),
+    );
+  }, []);
+
+  const set = (k: keyof typeof f) => (v: string) => setF({ ...f, [k]: v });
+
+  async function submit(e: Event) {
+    e.preventDefault();
+    const req: Record<string, unknown> = {
+      payer: f.payer,
+      lineOfBusiness: f.lineOfBusiness,
+      dateOfService: f.dateOfService,
+      setting: f.setting,
+      drug: f.drug,
+      route: f.route,
+    };
+    if (f.planType) req['planType'] = f.planType;
+    if (f.indication) req['indication'] = f.indication;
+    if (dx.length) req['diagnosisCodes'] = dx;
+    if (px.length) req['procedureCodes'] = px;
+    setBusy(true);
+    setError(undefined);
+    try {
+      setResult(await api.decide(req as CoverageRequest));
+    } catch (err) {
+      setResult(undefined);
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <section aria-labelledby="check-title">
+      <h2 id="check-title">Check a request</h2>
+      <form class="check-form" onSubmit={submit}>
+        <fieldset>
+          <legend>Member and service</legend>
+          <Select
+            label="Payer"
+            value={f.payer}
+            onChange={set('payer')}
+            options={payers.map((p) => [p, p])}
+          />
+          <Select
+            label="Product line"
+            value={f.lineOfBusiness}
+            onChange={set('lineOfBusiness')}
+            options={LINES_OF_BUSINESS.map((r) => [r, r])}
+          />
+          <Select
+            label="Plan type"
+            value={f.planType}
+            onChange={set('planType')}
+            options={[none, ...PLAN_TYPES.map((r) => [r, r] as const)]}
+          />
+          <Select
+            label="Setting"
+            value={f.setting}
+            onChange={set('setting')}
+            options={SETTINGS.map((r) => [r, r])}
+          />
+          <label>
+            Date of service
+            <input
+              type="date"
+              required
+              value={f.dateOfService}
+              onInput={(e) => set('dateOfService')(e.currentTarget.value)}
+            />
+          </label>
+          <Select
+            label="Drug"
+            value={f.drug}
+            onChange={set('drug')}
+            options={drugs.map((d) => [d.id, d.label])}
+          />
+          <Select
+            label="Route"
+            value={f.route}
+            onChange={set('route')}
+            options={ROUTES.map((r) => [r, r])}
+          />
+          <Select
+            label="Indication (when no code states it)"
+            value={f.indication}
+            onChange={set('indication')}
+            options={[none, ...families.map((x) => [x.id, x.label] as const)]}
+          />
+        </fieldset>
+        <fieldset>
+          <legend>Codes</legend>
+          <CodePicker
+            label="Diagnoses (ICD-10-CM)"
+            systems={['icd10cm']}
+            date={f.dateOfService}
+            value={dx}
+            onChange={setDx}
+          />
+          <CodePicker
+            label="Procedures and drugs (HCPCS / CPT)"
+            systems={['hcpcs', 'cpt']}
+            date={f.dateOfService}
+            value={px}
+            onChange={setPx}
+            hint="Type a HCPCS or CPT code, or words of a HCPCS description"
+          />
+        </fieldset>
+        <button type="submit" disabled={busy || !f.payer}>
+          {busy ? 'Deciding…' : 'Decide'}
+        </button>
+      </form>
+      <div aria-live="polite">
+        {error !== undefined && <ErrorBox error={error} />}
+        {result && <DeterminationView d={result} />}
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,406 @@
+// The web UI in a real browser: Debian's chromium driven by playwright-core against the service
+// built in process (PGlite in memory). Screenshots go to test-artifacts/ for a person to look at.
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { buildServer } from '../src/adapters/http/server.js';
+import { packageRoot } from '../src/package-root.js';
+import { loadContext } from '../src/service/load-context.js';
+import type { AuditStore } from '../src/store/audit-store.js';
+import { openStore } from '../src/store/open-store.js';
+
+const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+const ARTIFACTS = join(packageRoot(), 'test-artifacts');
+const DOS = '2025-09-15';
+const CRPS = {
+  payer: 'bcbsma',
+  dateOfService: DOS,
+  drug: 'ketamine',
+  route: 'intravenous',
+  diagnosisCodes: ['G90.521'],
+};
+
+let app: FastifyInstance;
+let store: AuditStore;
+let base: string;
+let browser: Browser;
+let context: BrowserContext;
+let profile: string;
+/** Every URL the pages asked for, to prove none left the service's origin. */
+const requested: string[] = [];
+/** The service origins the tests started (all on 127.0.0.1). */
+const origins: string[] = [];
+
+async function post(path: string, body: unknown): Promise<unknown> {
+  const res = await fetch(base + path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  assert.equal(res.status, 200, `${path}: ${await res.clone().text()}`);
+  return res.json();
+}
+
+async function newPage(width = 1280, height = 900): Promise<Page> {
+  const page = await context.newPage();
+  await page.setViewportSize({ width, height });
+  page.on('request', (r) => requested.push(r.url()));
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  (page as Page & { errors: string[] }).errors = errors;
+  return page;
+}
+
+const shot = (page: Page, name: string, fullPage = true) =>
+  page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage });
+
+/** At phone width only wide tables may scroll, inside their own box: never the page itself. */
+async function assertFitsWidth(page: Page): Promise<void> {
+  const overflow = await page.evaluate(
+    () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+  );
+  assert.ok(overflow <= 0, `${page.url()}: the page is ${overflow}px wider than the viewport`);
+}
+
+/** Every form control has a name a screen reader announces. */
+async function assertLabelled(page: Page): Promise<void> {
+  const unnamed = await page.evaluate(() =>
+    [...document.querySelectorAll('input, select, textarea, button')]
+      .filter((e) => {
+        const el = e as HTMLInputElement;
+        const named =
+          (el.labels?.length ?? 0) > 0 ||
+          el.getAttribute('aria-label') ||
+          el.getAttribute('aria-labelledby') ||
+          (el.tagName === 'BUTTON' && el.textContent?.trim());
+        return !named;
+      })
+      .map((e) => e.outerHTML.slice(0, 80)),
+  );
+  assert.deepEqual(unnamed, [], 'controls without a label');
+}
+
+const pageErrors = (page: Page) => (page as Page & { errors: string[] }).errors;
+
+describe('web UI in chromium', () => {
+  before(async () => {
+    assert.ok(
+      existsSync(CHROMIUM),
+      `the browser tests need Debian's chromium at ${CHROMIUM} (apt-get install chromium; .ci/run installs it)`,
+    );
+    assert.ok(
+      existsSync(join(packageRoot(), 'dist', 'web', 'index.html')),
+      'the UI is not built: npm run build',
+    );
+    mkdirSync(ARTIFACTS, { recursive: true });
+    store = await openStore({ dataDir: 'memory://' });
+    app = await buildServer({
+      ctx: loadContext({}),
+      store,
+      root: packageRoot(),
+      requireApiKey: false,
+      rateLimitPerMinute: 0,
+      logger: false,
+      version: 'test',
+      publicUrl: () => base,
+    });
+    base = await app.listen({ host: '127.0.0.1', port: 0 });
+    origins.push(base);
+    // Seed the audit store: more than one page of records, from more than one payer.
+    await post('/v1/determinations', CRPS);
+    await post('/v1/determinations', { ...CRPS, payer: 'bcbsri' });
+    for (const code of ['F33.2', 'F42.2', 'M79.7', 'F43.10']) {
+      await post('/v1/compare', { ...CRPS, payer: undefined, diagnosisCodes: [code] });
+    }
+    profile = mkdtempSync(join(tmpdir(), 'medpolicy-chromium-'));
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      acceptDownloads: true,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    browser = context.browser()!;
+  });
+
+  after(async () => {
+    await context?.close();
+    await browser?.close();
+    await app?.close();
+    await store?.close();
+    if (profile) rmSync(profile, { recursive: true, force: true });
+  });
+
+  test('compare: the CRPS row shows BCBSMA not covered as investigational, its quote on click, CSV export', async () => {
+    const page = await newPage();
+    await page.goto(`${base}/#/compare`);
+    await page.getByLabel('Date of service').fill(DOS);
+    await page.getByRole('button', { name: 'Compare', exact: true }).click();
+    await page.getByText(`date of service ${DOS}.`).waitFor();
+    const cell = page.getByRole('button', { name: /^Complex regional pain syndrome, bcbsma:/ });
+    assert.match(await cell.innerText(), /Not covered · investigational/);
+    assert.match(await cell.innerText(), /PA n\/a/);
+    // Every payer has a column and every value-set family a row.
+    for (const p of ['bcbsal', 'bcbsm', 'bcbsma', 'bcbsri', 'bcn', 'medica']) {
+      await page.getByRole('columnheader', { name: p, exact: true }).waitFor();
+    }
+    for (const row of ['Fibromyalgia', 'Treatment-resistant depression', 'Bipolar depression']) {
+      await page.getByRole('rowheader', { name: new RegExp(row) }).waitFor();
+    }
+    await cell.click();
+    const detail = page.getByRole('dialog', { name: /Complex regional pain syndrome × bcbsma/ });
+    await detail.waitFor();
+    assert.match(await detail.innerText(), /“Intravenous infusion of anesthetics/);
+    assert.match(await detail.innerText(), /INVESTIGATIONAL/);
+    await shot(page, 'compare-desktop', false);
+    await page.getByRole('button', { name: 'Close' }).click();
+    await detail.waitFor({ state: 'hidden' });
+    await shot(page, 'compare-matrix');
+
+    await assertLabelled(page);
+
+    const saved = async (button: string, file: string): Promise<Buffer> => {
+      const download = page.waitForEvent('download');
+      await page.getByRole('button', { name: button }).click();
+      const d = await download;
+      assert.equal(d.suggestedFilename(), file);
+      await d.saveAs(join(ARTIFACTS, file));
+      return readFileSync(join(ARTIFACTS, file));
+    };
+    const csv = (await saved('Export CSV', 'compare.csv')).toString('utf8');
+    assert.match(csv, /^group,indication,label,payer,outcome,basis,priorAuth/);
+    assert.match(
+      csv,
+      /\ncrps,|pain,crps,Complex regional pain syndrome,bcbsma,not-covered,investigational,/,
+    );
+    const svgText = (await saved('Export SVG', 'compare.svg')).toString('utf8');
+    assert.match(svgText, /^<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+    assert.match(svgText, /✕ Not covered<\/text>\n<text [^>]*>investigational<\/text>/);
+    const png = await saved('Export PNG', 'compare.png');
+    assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    assert.deepEqual(pageErrors(page), []);
+    await page.close();
+  });
+
+  test('compare by keyboard: Tab reaches a cell, arrows move, Enter opens its reasons, Escape comes back', async () => {
+    const page = await newPage();
+    await page.goto(`${base}/#/compare`);
+    await page.getByRole('button', { name: /^Chronic pain, bcbsal:/ }).waitFor();
+    let name = '';
+    for (let i = 0; i < 40 && !name.includes(', bcbsal:'); i++) {
+      await page.keyboard.press('Tab');
+      name = await page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? '');
+    }
+    assert.match(name, /^Chronic pain, bcbsal: /);
+    // Arrows move across the grid: right to the next payer, down to the next indication.
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowDown');
+    const moved = await page.evaluate(
+      () => document.activeElement?.getAttribute('aria-label') ?? '',
+    );
+    assert.match(moved, /^Chronic neuropathic pain, bcbsm: /);
+    await page.keyboard.press('ArrowUp');
+    await page.keyboard.press('ArrowLeft');
+    await page.keyboard.press('Enter');
+    await page.getByRole('dialog', { name: /Chronic pain × bcbsal/ }).waitFor();
+    const inDialog = await page.evaluate(() => !!document.activeElement?.closest('dialog'));
+    assert.ok(inDialog, 'focus moves into the reasons');
+    await page.keyboard.press('Escape');
+    await page.getByRole('dialog').waitFor({ state: 'hidden' });
+    const back = await page.evaluate(
+      () => document.activeElement?.getAttribute('aria-label') ?? '',
+    );
+    assert.match(back, /^Chronic pain, bcbsal: /, 'Escape returns focus to the cell');
+    await page.close();
+  });
+
+  test('compare at phone width scrolls the matrix, not the page', async () => {
+    const page = await newPage(390, 844);
+    await page.goto(`${base}/#/compare`);
+    await page.getByRole('button', { name: /^Fibromyalgia, medica:/ }).waitFor();
+    await assertFitsWidth(page);
+    await shot(page, 'compare-phone');
+    await page.close();
+  });
+
+  test('check: codes found as you type, a determination with its quote, a link to the quoted words', async () => {
+    const page = await newPage();
+    await page.goto(`${base}/#/check`);
+    await page.getByLabel('Payer').selectOption('bcbsma');
+    await page.getByLabel('Date of service').fill(DOS);
+    const dx = page.getByRole('combobox', { name: 'Diagnoses (ICD-10-CM)' });
+    await dx.fill('G90.52');
+    await page.getByRole('option', { name: /G90\.521/ }).waitFor();
+    // Keyboard: arrows move within the list, Enter picks.
+    let active = '';
+    for (let i = 0; i < 5 && !active.startsWith('G90.521'); i++) {
+      await dx.press('ArrowDown');
+      active = await page.locator('[role=option][aria-selected=true]').innerText();
+    }
+    await dx.press('Enter');
+    await page.getByRole('button', { name: 'Remove G90.521' }).waitFor();
+    const px = page.getByRole('combobox', { name: 'Procedures and drugs (HCPCS / CPT)' });
+    await px.fill('unclassified drugs');
+    await page.getByRole('option', { name: /J3490/ }).click();
+    await page.getByRole('button', { name: 'Remove J3490' }).waitFor();
+    await assertLabelled(page);
+    await page.getByRole('button', { name: 'Decide' }).click();
+    const result = page.getByRole('article', { name: 'Determination for bcbsma' });
+    await result.waitFor();
+    assert.match(await result.innerText(), /Not covered · investigational/);
+    assert.match(await result.innerText(), /“Intravenous infusion of anesthetics/);
+    await shot(page, 'check-desktop');
+    // A header code is decided, with a warning saying so.
+    await page.getByRole('button', { name: 'Remove G90.521' }).click();
+    await dx.fill('G90.5');
+    await dx.press('Enter');
+    await page.getByRole('button', { name: 'Remove G90.5' }).waitFor();
+    await page.getByRole('button', { name: 'Decide' }).click();
+    await page.getByText(/G90\.5 is a header \(non-billable\) code/).waitFor();
+    await shot(page, 'check-warning');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await assertFitsWidth(page);
+    await shot(page, 'check-phone');
+    await page.setViewportSize({ width: 1280, height: 900 });
+
+    await result
+      .getByRole('link', { name: /bcbsma-291\.txt, line 31/ })
+      .first()
+      .click();
+    const target = page.locator('mark.target');
+    await target.waitFor();
+    await shot(page, 'policies-quote', false);
+    assert.match(await target.first().innerText(), /Intravenous infusion of anesthetics/);
+    assert.deepEqual(pageErrors(page), []);
+    await page.close();
+  });
+
+  test('policies: versions on a timeline, codes, the source with every cited span highlighted and linked to its rules', async () => {
+    const page = await newPage();
+    await page.goto(`${base}/#/policies`);
+    await page.getByRole('link', { name: /bcbsma 291/ }).click();
+    await page.getByRole('heading', { name: /291 · Intravenous Anesthetics/ }).waitFor();
+    const versions = page.locator('.timeline li');
+    assert.ok((await versions.count()) >= 2, 'several versions on the timeline');
+    await page.getByText('J2003').first().waitFor();
+    await assertLabelled(page);
+    await shot(page, 'policies-desktop', false);
+    const marks = page.locator('.source-text mark');
+    assert.ok((await marks.count()) >= 5, 'cited spans are highlighted');
+    assert.doesNotMatch(await page.locator('.rules').innerText(), /quote not found/);
+    await page
+      .locator('.source-text')
+      .getByRole('button', { name: 'statement:chronic-pain' })
+      .first()
+      .click();
+    const focused = await page.evaluate(() => document.activeElement?.id);
+    assert.equal(focused, 'rule-statement_chronic-pain');
+    await shot(page, 'policies-rule', false);
+    // Every policy opens with its text and highlights.
+    for (const id of [
+      'bcbsri-iv-anesthetics-chronic-pain',
+      'bcbsal-mp-446',
+      'bcbsm-bcn-iv-anesthetics',
+      'medica-mb2300',
+    ]) {
+      await page.goto(`${base}/#/policies/${id}`);
+      // The hash change has rendered (this policy is the current one) before marks are looked for.
+      await page.locator(`.policy-list a[aria-current="page"][href="#/policies/${id}"]`).waitFor();
+      await page.locator('.source-text mark').first().waitFor();
+      assert.doesNotMatch(await page.locator('.rules').innerText(), /not found|not located/, id);
+    }
+    await page.setViewportSize({ width: 390, height: 844 });
+    await assertFitsWidth(page);
+    await shot(page, 'policies-phone', false);
+    assert.deepEqual(pageErrors(page), []);
+    await page.close();
+  });
+
+  test('audit: records filtered by payer, paged, and each opens with its request and answer', async () => {
+    const page = await newPage();
+    await page.goto(`${base}/#/audit`);
+    await page.getByText(/Page 1: 20 records, more follow/).waitFor();
+    await page.getByRole('button', { name: 'Next page' }).click();
+    await page.getByText(/Page 2: /).waitFor();
+    await page.getByRole('button', { name: 'Previous page' }).click();
+    await page.getByText(/Page 1: /).waitFor();
+    await page.getByLabel('Payer').selectOption('bcbsri');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.waitForFunction(() => {
+      const cells = [...document.querySelectorAll('table.audit tbody tr td:nth-child(2)')];
+      return cells.length > 0 && cells.every((c) => c.textContent === 'bcbsri');
+    });
+    const payers = await page.locator('table.audit tbody tr td:nth-child(2)').allInnerTexts();
+    assert.ok(payers.length >= 2);
+    assert.deepEqual(new Set(payers), new Set(['bcbsri']));
+    await assertLabelled(page);
+    await shot(page, 'audit-desktop');
+    await page.locator('table.audit tbody tr a').last().click();
+    await page.getByRole('heading', { name: /^Record / }).waitFor();
+    const request = await page.locator('pre.json').innerText();
+    assert.match(request, /"drug": "ketamine"/);
+    assert.match(request, /"dateOfService": "\d{4}-\d{2}-\d{2}"/);
+    await page.getByRole('article', { name: 'Determination for bcbsri' }).waitFor();
+    await shot(page, 'audit-record');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await assertFitsWidth(page);
+    await page.goto(`${base}/#/audit`);
+    await page.getByText(/Page 1: /).waitFor();
+    await assertFitsWidth(page);
+    await shot(page, 'audit-phone');
+    assert.deepEqual(pageErrors(page), []);
+    await page.close();
+  });
+
+  test('with API keys required, the UI says so and works once a key is entered', async (t) => {
+    const locked = await buildServer({
+      ctx: loadContext({}),
+      store,
+      root: packageRoot(),
+      requireApiKey: true,
+      rateLimitPerMinute: 0,
+      logger: false,
+      version: 'test',
+      publicUrl: () => base,
+    });
+    const url = await locked.listen({ host: '127.0.0.1', port: 0 });
+    t.after(() => locked.close());
+    const { key } = await store.createApiKey('browser-test');
+    const page = await newPage();
+    origins.push(url);
+    await page.goto(`${url}/#/audit`);
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    assert.match(await alert.innerText(), /Unauthorized \(401\)/);
+    assert.match(await alert.innerText(), /Enter an API key/);
+    await page.getByText('API key').first().click();
+    await page.getByLabel('API key, only when the service requires one').fill(key);
+    await page.keyboard.press('Enter');
+    await page.getByText(/Page 1: 20 records/).waitFor();
+    await page.close();
+  });
+
+  test('no request leaves the service: every URL the pages asked for is on its origin', () => {
+    assert.ok(requested.length > 10);
+    const outside = requested.filter(
+      (u) => !origins.some((o) => u.startsWith(o + '/')) && !/^(data|blob):/.test(u),
+    );
+    assert.ok(origins.every((o) => o.startsWith('http://127.0.0.1:')));
+    assert.deepEqual(outside, []);
+  });
+});
