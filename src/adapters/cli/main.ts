@@ -2,6 +2,7 @@ import { check, CHECK_USAGE } from './check.js';
 import { compare, COMPARE_USAGE } from './compare.js';
 import { EXIT, UsageError } from './exit-codes.js';
 import { listPolicies, POLICIES_USAGE } from './policies.js';
+import { screen, SCREEN_USAGE } from './screen.js';
 import { loadContext, type DecisionContext } from '../../service/load-context.js';
 
 export const USAGE = `Usage: medpolicy <command> [options]
@@ -10,6 +11,7 @@ Commands:
   check      decide coverage requests (JSON or NDJSON) for one payer each
   compare    decide one request for every payer, side by side
   policies   list the loaded policies, their versions and the code sets in use
+  screen     screen claim lines (CSV, NDJSON, X12 837P) in bulk: rows, summary, report
   serve      run the HTTP service (not in this release yet)
 
 Run "medpolicy <command> --help" for a command's options.
@@ -35,6 +37,7 @@ const COMMANDS: Record<
   check: { usage: CHECK_USAGE, run: check },
   compare: { usage: COMPARE_USAGE, run: compare },
   policies: { usage: POLICIES_USAGE, run: listPolicies },
+  screen: { usage: SCREEN_USAGE, run: screen },
 };
 
 /** Runs one command; returns the exit status. Never prints request contents to stderr. */
