@@ -1,0 +1,191 @@
+// npm run bench:screen — batch screening throughput, NDJSON in to NDJSON out, on generated
+// realistic claim lines (bench/generate-claims.ts), and the same policy logic in two generic
+// rule engines, side by side.
+//
+//  1. `medpolicy screen FILE --out /dev/null` as a child process, with 1 and with 2 worker
+//     threads, BENCH_RUNS times each (default 3): lines/s = lines / wall-clock time of the whole
+//     process (start-up and policy loading included). Medians are reported, with min and max.
+//  2. Peers: BCBSAL MP-446 in JsonLogic and in json-rules-engine (bench/peers/), checked first
+//     to agree with medpolicy on every scenario case of the policy; then medpolicy's screener,
+//     JsonLogic and json-rules-engine each screen the same BCBSAL lines in this process (parse,
+//     decide, serialize a row), and lines/s and medpolicy's ratio over each are printed.
+//
+// BENCH_LINES (default 2,000,000) sets the file size; BENCH_PEER_LINES (default 200,000) the
+// peers' input. The machine is shared: figures are medians of noisy runs.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Screener } from '../src/adapters/batch/screener.js';
+import { packageRoot } from '../src/package-root.js';
+import { loadScenarioCases } from '../src/policies/scenario-cases.js';
+import { decideRequest } from '../src/service/decide-request.js';
+import { loadContext } from '../src/service/load-context.js';
+import { generateLines, toNdjson } from './generate-claims.js';
+import { comparable, normalizePeer } from './peers/agreement.js';
+import { decideJsonLogic } from './peers/json-logic.js';
+import { decideJsonRulesEngine } from './peers/json-rules-engine.js';
+import { mp446Facts, rowOf, type PeerDecision } from './peers/mp446-facts.js';
+
+const LINES = Number(process.env.BENCH_LINES ?? 2_000_000);
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const PEER_LINES = Number(process.env.BENCH_PEER_LINES ?? 200_000);
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+const dir = mkdtempSync(join(tmpdir(), 'medpolicy-bench-'));
+const bin = join(packageRoot(), 'bin/medpolicy.js');
+
+async function writeLines(path: string, lines: Iterable<string>): Promise<number> {
+  const out = createWriteStream(path);
+  let n = 0;
+  let buf = '';
+  for (const l of lines) {
+    buf += l + '\n';
+    n++;
+    if (buf.length > 1 << 20) {
+      if (!out.write(buf)) await once(out, 'drain');
+      buf = '';
+    }
+  }
+  out.end(buf);
+  await once(out, 'finish');
+  return n;
+}
+
+function* ndjson(count: number, seed: number, filter?: (payer: string) => boolean) {
+  for (const g of generateLines(filter ? count * 8 : count, seed)) {
+    if (filter && !filter(g.payer)) continue;
+    yield toNdjson(g);
+  }
+}
+
+function screenRun(file: string, workers: number): { ms: number; lines: number; inner: number } {
+  const summary = join(dir, 'summary.json');
+  const start = process.hrtime.bigint();
+  const r = spawnSync(
+    process.execPath,
+    [
+      bin,
+      'screen',
+      file,
+      '--no-progress',
+      '--out',
+      '/dev/null',
+      '--summary',
+      summary,
+      '--workers',
+      String(workers),
+    ],
+    { encoding: 'utf8' },
+  );
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  if (r.status !== 0 && r.status !== 1) throw new Error(`screen failed: ${r.stderr}`);
+  const s = JSON.parse(readFileSync(summary, 'utf8')) as {
+    lines: number;
+    run: { elapsedMs: number };
+  };
+  return { ms, lines: s.lines, inner: (s.lines / s.run.elapsedMs) * 1000 };
+}
+
+async function main(): Promise<void> {
+  console.log(`generating ${fmt(LINES)} claim lines (NDJSON) …`);
+  const file = join(dir, 'claims.ndjson');
+  const n = await writeLines(file, ndjson(LINES, 42));
+
+  const results: Record<number, { wall: number[]; inner: number[] }> = {};
+  for (let i = 0; i < RUNS; i++)
+    for (const w of [1, 2]) {
+      const r = screenRun(file, w);
+      if (r.lines !== n) throw new Error(`screen wrote ${r.lines} rows for ${n} lines`);
+      (results[w] ??= { wall: [], inner: [] }).wall.push((n / r.ms) * 1000);
+      results[w]!.inner.push(r.inner);
+    }
+  rmSync(file);
+  console.log(
+    `\nmedpolicy screen, NDJSON → NDJSON, ${fmt(n)} lines, ${RUNS} runs each (median [min, max]):`,
+  );
+  for (const w of [1, 2]) {
+    const r = results[w]!;
+    console.log(
+      `  ${w} worker${w > 1 ? 's' : ' '}: ${fmt(median(r.wall))} lines/s [${fmt(Math.min(...r.wall))}, ${fmt(Math.max(...r.wall))}] whole process; ${fmt(median(r.inner))} lines/s inside the run`,
+    );
+  }
+  const one = median(results[1]!.wall);
+  const two = median(results[2]!.wall);
+  console.log(`  2 workers / 1 worker: ${(two / one).toFixed(2)}x (target 1.7x)`);
+  console.log(`  1 worker target 500,000 lines/s: ${one >= 500_000 ? 'met' : 'NOT met'}`);
+
+  // Peers.
+  const ctx = loadContext({});
+  const cases = loadScenarioCases().filter((c) => c.policy === 'bcbsal-mp-446');
+  let agreeLogic = 0;
+  let agreeRules = 0;
+  for (const c of cases) {
+    const r = decideRequest(c.request, ctx);
+    if (!r.ok) continue;
+    const ours = JSON.stringify(comparable(r.determination));
+    const f = mp446Facts(c.request, ctx.terminology);
+    if (JSON.stringify(normalizePeer(decideJsonLogic(f))) === ours) agreeLogic++;
+    if (JSON.stringify(normalizePeer(await decideJsonRulesEngine(f))) === ours) agreeRules++;
+  }
+  console.log(
+    `\npeers on BCBSAL MP-446: agreement with medpolicy on the policy's ${cases.length} scenario cases: JsonLogic ${agreeLogic}/${cases.length}, json-rules-engine ${agreeRules}/${cases.length}`,
+  );
+  const peerText = [...ndjson(PEER_LINES, 43, (p) => p === 'bcbsal')].slice(0, PEER_LINES);
+  const text = peerText.join('\n') + '\n';
+  writeFileSync(join(dir, 'peer.ndjson'), text);
+
+  const ours = () => {
+    const s = new Screener(ctx, { output: 'ndjson' });
+    return s.ndjsonChunk(text, 1).length;
+  };
+  const peer = (decideOne: (f: ReturnType<typeof mp446Facts>) => PeerDecision) => () => {
+    let out = '';
+    for (const line of peerText) {
+      const req = JSON.parse(line) as Record<string, unknown>;
+      out += rowOf(decideOne(mp446Facts(req, ctx.terminology)));
+    }
+    return out.length;
+  };
+  const peerAsync = async () => {
+    let out = '';
+    for (const line of peerText) {
+      const req = JSON.parse(line) as Record<string, unknown>;
+      out += rowOf(await decideJsonRulesEngine(mp446Facts(req, ctx.terminology)));
+    }
+    return out.length;
+  };
+  const time = async (f: () => number | Promise<number>) => {
+    const start = process.hrtime.bigint();
+    await f();
+    return (peerText.length / (Number(process.hrtime.bigint() - start) / 1e6)) * 1000;
+  };
+  const rates: Record<string, number[]> = { medpolicy: [], JsonLogic: [], 'json-rules-engine': [] };
+  await time(ours); // warm-up
+  await time(peer(decideJsonLogic));
+  for (let i = 0; i < RUNS; i++) {
+    rates.medpolicy!.push(await time(ours));
+    rates.JsonLogic!.push(await time(peer(decideJsonLogic)));
+    rates['json-rules-engine']!.push(await time(peerAsync));
+  }
+  const m = Object.fromEntries(Object.entries(rates).map(([k, v]) => [k, median(v)])) as Record<
+    string,
+    number
+  >;
+  console.log(
+    `same ${fmt(peerText.length)} BCBSAL lines, one thread, parse → decide → row (median of ${RUNS}):`,
+  );
+  for (const [k, v] of Object.entries(m))
+    console.log(
+      `  ${k.padEnd(18)} ${fmt(v).padStart(10)} lines/s${k === 'medpolicy' ? '' : `   medpolicy is ${(m.medpolicy! / v).toFixed(1)}x`}`,
+    );
+  const faster = Math.max(m.JsonLogic!, m['json-rules-engine']!);
+  console.log(
+    `  target ≥ 10x the faster peer: ${m.medpolicy! / faster >= 10 ? 'met' : 'NOT met'} (${(m.medpolicy! / faster).toFixed(1)}x)`,
+  );
+  rmSync(dir, { recursive: true, force: true });
+}
+
+await main();
