@@ -86,6 +86,8 @@ export async function* recordChunks(
   csv: boolean,
   target = READ_CHUNK,
 ): AsyncGenerator<{ bytes: Buffer; startLine: number; lines: number }> {
+  // Each chunk handed out lives in a buffer of its own (one copy of the bytes read), so a
+  // worker pool can transfer it to a thread without copying it again.
   let pending: Buffer[] = [];
   let pendingSize = 0;
   let line = 1;
@@ -95,22 +97,31 @@ export async function* recordChunks(
     line += lines;
     return out;
   };
+  const own = (size: number) => {
+    const b = Buffer.allocUnsafeSlow(size);
+    let off = 0;
+    for (const p of pending) {
+      p.copy(b, off);
+      off += p.length;
+    }
+    return b;
+  };
   for await (const c of chunks) {
     pending.push(c);
     pendingSize += c.length;
     if (pendingSize < target) continue;
-    const all = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingSize);
+    const all = own(pendingSize);
     const cut = csv ? csvCut(all) : all.lastIndexOf(10);
     if (cut < 0) {
       pending = [all];
       continue;
     }
+    const rest = Buffer.from(all.subarray(cut + 1)); // a copy: `all` goes to a worker
     yield emit(all.subarray(0, cut + 1));
-    const rest = all.subarray(cut + 1);
     pending = rest.length > 0 ? [rest] : [];
     pendingSize = rest.length;
   }
-  if (pendingSize > 0) yield emit(pending.length === 1 ? pending[0]! : Buffer.concat(pending));
+  if (pendingSize > 0) yield emit(own(pendingSize));
 }
 
 export function countNewlines(b: Uint8Array): number {

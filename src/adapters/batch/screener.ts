@@ -93,58 +93,52 @@ export class Screener {
   }
 
   // Distinct decisions are few: each gets one entry holding its serialized row tail and its
-  // count, so a line costs a lookup instead of serializing and tallying under a long key.
-  // Decided outcomes share their frozen reasons array (see the engine), which keys the first
-  // map; a determination with reasons of its own is keyed by its fields in the second.
-  private readonly byReasons = new WeakMap<object, Map<string, RowEntry>>();
-  private readonly byFields = new Map<string, RowEntry>();
+  // count, so a line costs a few map lookups (on strings and objects that mostly come from the
+  // compiled policies, whose hashes V8 keeps) instead of serializing and tallying.
+  private readonly root = new Map<unknown, Trie>();
   private readonly entries: RowEntry[] = [];
 
   private entry(d: DeterminationV1): RowEntry {
-    const k = `${d.outcome}|${d.basis}|${d.priorAuth}|${d.payer}|${d.indication}`;
-    let m = this.byReasons.get(d.reasons);
-    if (Object.isFrozen(d.reasons)) {
-      if (!m) this.byReasons.set(d.reasons, (m = new Map()));
-      const e = m.get(k);
-      if (e && e.ref === d.policy) return e;
-    }
     const rule = decidingRule(d);
-    const full = `${k}|${d.policy?.id}|${d.policy?.version}|${rule}`;
-    let e = this.byFields.get(full);
-    if (!e) {
-      e = {
-        tail: decidedTail(this.settings.output, d, rule),
-        count: 0,
-        ref: d.policy,
-        payer: d.payer,
-        outcome: d.outcome,
-        basis: d.basis,
-        priorAuth: d.priorAuth,
-        rule,
-        // Only a cited reason's text goes into the summary: uncited texts name the request
-        // (its product, its diagnoses), which a summary of many lines should not repeat.
-        text: d.reasons[0]?.citation ? d.reasons[0].text : undefined,
-      };
-      if (this.byFields.size < MAX_ENTRIES) {
-        this.byFields.set(full, e);
-        this.entries.push(e);
-      } else {
-        // Past the bound, count straight into the tally.
-        countDecided(
-          this.tally,
-          e.payer,
-          e.outcome,
-          e.basis,
-          e.priorAuth,
-          e.ref?.id,
-          e.ref?.version,
-          e.rule,
-          e.text,
-        );
-        e.count = -1;
-      }
+    let t: Trie = this.root;
+    for (const k of [d.policy, rule, d.payer, d.indication, d.outcome, d.priorAuth]) {
+      let next = t.get(k) as Trie | undefined;
+      if (!next) t.set(k, (next = new Map()));
+      t = next;
     }
-    if (m && Object.isFrozen(d.reasons) && m.size < 1000) m.set(k, e);
+    let e = t.get(d.basis) as RowEntry | undefined;
+    if (e) return e;
+    e = {
+      tail: decidedTail(this.settings.output, d, rule),
+      count: 0,
+      ref: d.policy,
+      payer: d.payer,
+      outcome: d.outcome,
+      basis: d.basis,
+      priorAuth: d.priorAuth,
+      rule,
+      // Only a cited reason's text goes into the summary: uncited texts name the request
+      // (its product, its diagnoses), which a summary of many lines should not repeat.
+      text: d.reasons[0]?.citation ? d.reasons[0].text : undefined,
+    };
+    if (this.entries.length < MAX_ENTRIES) {
+      t.set(d.basis, e);
+      this.entries.push(e);
+    } else {
+      // Past the bound (only with unbounded distinct decisions): count straight into the tally.
+      countDecided(
+        this.tally,
+        e.payer,
+        e.outcome,
+        e.basis,
+        e.priorAuth,
+        e.ref?.id,
+        e.ref?.version,
+        e.rule,
+        e.text,
+      );
+      e.count = -1;
+    }
     return e;
   }
 
@@ -251,6 +245,8 @@ export class Screener {
 }
 
 const MAX_ENTRIES = 100_000;
+
+type Trie = Map<unknown, Trie | RowEntry>;
 
 interface RowEntry {
   tail: string;
