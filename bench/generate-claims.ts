@@ -1,6 +1,6 @@
 // Generates realistic claim lines for the screening benchmark and tests: NDJSON coverage
 // requests with a claim envelope, or the documented CSV columns. Deterministic (seeded), so a
-// run is repeatable. Usage: node dist/bench/generate-claims.js LINES [ndjson|csv] [SEED] > file
+// run is repeatable. Usage: node dist/bench/generate-claims.js LINES [ndjson|csv|x12] [SEED] > file
 //
 // The mix follows what an IV ketamine/lidocaine review queue sees: mostly commercial members,
 // some Medicare Advantage, FEP and Medicaid; ketamine billed as J3490 with an infusion code,
@@ -217,14 +217,82 @@ export function toCsv(g: GeneratedLine): string {
   ].join(',');
 }
 
+// X12 837P: the same claims as one interchange. Drugs travel as synthetic NDCs (below), which
+// the --ndc-map file SYNTHETIC_NDC_MAP names; they are made up for the benchmark, not real NDCs.
+export const SYNTHETIC_NDC: Record<string, string> = {
+  ketamine: '00000000001',
+  lidocaine: '00000000002',
+};
+export const SYNTHETIC_NDC_MAP = 'ndc,drug\n00000000001,ketamine\n00000000002,lidocaine\n';
+
+const FILING: Record<string, string> = {
+  ppo: '12',
+  pos: '13',
+  epo: '14',
+  indemnity: '15',
+  hmo: 'HM',
+};
+
+function filing(g: GeneratedLine): string {
+  if (g.lineOfBusiness === 'medicare-advantage') return '16';
+  if (g.lineOfBusiness === 'fep') return 'FI';
+  if (g.lineOfBusiness === 'medicaid') return 'MC';
+  return FILING[g.planType] ?? 'CI';
+}
+
+export function* toX12(lines: Iterable<GeneratedLine>): Generator<string> {
+  yield 'ISA*00*          *00*          *ZZ*MEDPOLICYBENCH *ZZ*PAYER          *250916*1200*^*00501*000000001*0*T*:~\nGS*HC*BENCH*PAYER*20250916*1200*1*X*005010X222A1~\nST*837*0001*005010X222A1~\nBHT*0019*00*1*20250916*1200*CH~\nNM1*41*2*BENCH*****46*1~\nHL*1**20*1~\nNM1*85*2*CLINIC*****XX*1234567893~\n';
+  let segments = 6; // ST to the billing provider
+  let hl = 1;
+  let claim: GeneratedLine[] = [];
+  const emit = (): string => {
+    const c = claim[0]!;
+    hl++;
+    const dx = c.diagnosisCodes
+      .map((d, i) => `${i === 0 ? 'ABK' : 'ABF'}:${d.replace('.', '')}`)
+      .join('*');
+    const seg = [
+      `HL*${hl}*1*22*0`,
+      `SBR*P*18*GRP******${filing(c)}`,
+      'NM1*IL*1*DOE*PAT****MI*X1',
+      `NM1*PR*2*PAYER*****PI*${c.payer}`,
+      `CLM*${c.claimId}*100***${c.pos}:B:1*Y*A*Y*Y`,
+      `HI*${dx}`,
+      `DTP*472*D8*${c.dateOfService.replace(/-/g, '')}`,
+    ];
+    claim.forEach((l, i) => {
+      const pointers = l.diagnosisCodes.map((_, k) => k + 1).join(':');
+      seg.push(`LX*${i + 1}`, `SV1*HC:${l.procedureCodes[0]}*100*UN*1***${pointers}`);
+      const ndc = l.drug ? SYNTHETIC_NDC[l.drug] : undefined;
+      if (ndc && l.procedureCodes[0]!.startsWith('J')) seg.push(`LIN**N4*${ndc}`);
+    });
+    segments += seg.length;
+    claim = [];
+    return seg.join('~\n') + '~\n';
+  };
+  for (const g of lines) {
+    if (claim.length > 0 && claim[0]!.claimId !== g.claimId) yield emit();
+    claim.push(g);
+  }
+  if (claim.length > 0) yield emit();
+  yield `SE*${segments + 1}*0001~\nGE*1*1~\nIEA*1*000000001~\n`;
+}
+
 async function main(): Promise<void> {
   const count = Number(process.argv[2] ?? 1000);
   const format = process.argv[3] ?? 'ndjson';
   const seed = Number(process.argv[4] ?? 42);
   const out = process.stdout;
   let buf = format === 'csv' ? CSV_GENERATED_HEADER + '\n' : '';
-  for (const g of generateLines(count, seed)) {
-    buf += (format === 'csv' ? toCsv(g) : toNdjson(g)) + '\n';
+  const rows =
+    format === 'x12'
+      ? toX12(generateLines(count, seed))
+      : (function* () {
+          for (const g of generateLines(count, seed))
+            yield (format === 'csv' ? toCsv(g) : toNdjson(g)) + '\n';
+        })();
+  for (const r of rows) {
+    buf += r;
     if (buf.length > 1 << 20) {
       if (!out.write(buf)) await new Promise((r) => out.once('drain', r));
       buf = '';

@@ -10,8 +10,8 @@
 //     JsonLogic and json-rules-engine each screen the same BCBSAL lines in this process (parse,
 //     decide, serialize a row), and lines/s and medpolicy's ratio over each are printed.
 //
-// BENCH_LINES (default 2,000,000) sets the file size; BENCH_PEER_LINES (default 200,000) the
-// peers' input. The machine is shared: figures are medians of noisy runs.
+// BENCH_LINES (default 2,000,000) sets the file size; BENCH_PEER_LINES (default 100,000) the
+// peers' input; BENCH_OTHER_LINES (default 300,000) the CSV and X12 runs. The machine is shared: figures are medians of noisy runs.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
@@ -22,7 +22,14 @@ import { packageRoot } from '../src/package-root.js';
 import { loadScenarioCases } from '../src/policies/scenario-cases.js';
 import { decideRequest } from '../src/service/decide-request.js';
 import { loadContext } from '../src/service/load-context.js';
-import { generateLines, toNdjson } from './generate-claims.js';
+import {
+  CSV_GENERATED_HEADER,
+  generateLines,
+  SYNTHETIC_NDC_MAP,
+  toCsv,
+  toNdjson,
+  toX12,
+} from './generate-claims.js';
 import { comparable, normalizePeer } from './peers/agreement.js';
 import { decideJsonLogic } from './peers/json-logic.js';
 import { decideJsonRulesEngine } from './peers/json-rules-engine.js';
@@ -30,7 +37,8 @@ import { mp446Facts, rowOf, type PeerDecision } from './peers/mp446-facts.js';
 
 const LINES = Number(process.env.BENCH_LINES ?? 2_000_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-const PEER_LINES = Number(process.env.BENCH_PEER_LINES ?? 200_000);
+const PEER_LINES = Number(process.env.BENCH_PEER_LINES ?? 100_000);
+const OTHER_LINES = Number(process.env.BENCH_OTHER_LINES ?? 300_000);
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
@@ -42,7 +50,7 @@ async function writeLines(path: string, lines: Iterable<string>): Promise<number
   let n = 0;
   let buf = '';
   for (const l of lines) {
-    buf += l + '\n';
+    buf += l.endsWith('\n') ? l : l + '\n';
     n++;
     if (buf.length > 1 << 20) {
       if (!out.write(buf)) await once(out, 'drain');
@@ -61,32 +69,24 @@ function* ndjson(count: number, seed: number, filter?: (payer: string) => boolea
   }
 }
 
-function screenRun(file: string, workers: number): { ms: number; lines: number; inner: number } {
+function screenRun(
+  file: string,
+  workers: number,
+  extra: string[] = [],
+): { ms: number; lines: number; inner: number; cpuMs: number } {
   const summary = join(dir, 'summary.json');
+  const args = ['screen', file, '--no-progress', '--out', '/dev/null', '--summary', summary];
   const start = process.hrtime.bigint();
-  const r = spawnSync(
-    process.execPath,
-    [
-      bin,
-      'screen',
-      file,
-      '--no-progress',
-      '--out',
-      '/dev/null',
-      '--summary',
-      summary,
-      '--workers',
-      String(workers),
-    ],
-    { encoding: 'utf8' },
-  );
+  const r = spawnSync(process.execPath, [bin, ...args, '--workers', String(workers), ...extra], {
+    encoding: 'utf8',
+  });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   if (r.status !== 0 && r.status !== 1) throw new Error(`screen failed: ${r.stderr}`);
   const s = JSON.parse(readFileSync(summary, 'utf8')) as {
     lines: number;
-    run: { elapsedMs: number };
+    run: { elapsedMs: number; cpuMs: number };
   };
-  return { ms, lines: s.lines, inner: (s.lines / s.run.elapsedMs) * 1000 };
+  return { ms, lines: s.lines, inner: (s.lines / s.run.elapsedMs) * 1000, cpuMs: s.run.cpuMs };
 }
 
 async function main(): Promise<void> {
@@ -94,13 +94,14 @@ async function main(): Promise<void> {
   const file = join(dir, 'claims.ndjson');
   const n = await writeLines(file, ndjson(LINES, 42));
 
-  const results: Record<number, { wall: number[]; inner: number[] }> = {};
+  const results: Record<number, { wall: number[]; inner: number[]; cpu: number[] }> = {};
   for (let i = 0; i < RUNS; i++)
     for (const w of [1, 2]) {
       const r = screenRun(file, w);
       if (r.lines !== n) throw new Error(`screen wrote ${r.lines} rows for ${n} lines`);
-      (results[w] ??= { wall: [], inner: [] }).wall.push((n / r.ms) * 1000);
+      (results[w] ??= { wall: [], inner: [], cpu: [] }).wall.push((n / r.ms) * 1000);
       results[w]!.inner.push(r.inner);
+      results[w]!.cpu.push((n / r.cpuMs) * 1000);
     }
   rmSync(file);
   console.log(
@@ -109,13 +110,35 @@ async function main(): Promise<void> {
   for (const w of [1, 2]) {
     const r = results[w]!;
     console.log(
-      `  ${w} worker${w > 1 ? 's' : ' '}: ${fmt(median(r.wall))} lines/s [${fmt(Math.min(...r.wall))}, ${fmt(Math.max(...r.wall))}] whole process; ${fmt(median(r.inner))} lines/s inside the run`,
+      `  ${w} worker${w > 1 ? 's' : ' '}: ${fmt(median(r.wall))} lines/s [${fmt(Math.min(...r.wall))}, ${fmt(Math.max(...r.wall))}] whole process; ${fmt(median(r.inner))} lines/s inside the run; ${fmt(median(r.cpu))} lines per CPU-second`,
     );
   }
   const one = median(results[1]!.wall);
   const two = median(results[2]!.wall);
   console.log(`  2 workers / 1 worker: ${(two / one).toFixed(2)}x (target 1.7x)`);
   console.log(`  1 worker target 500,000 lines/s: ${one >= 500_000 ? 'met' : 'NOT met'}`);
+
+  // The other input formats, same claims, one run each (they have no throughput target).
+  const csvFile = join(dir, 'claims.csv');
+  await writeLines(csvFile, [
+    CSV_GENERATED_HEADER,
+    ...[...generateLines(OTHER_LINES, 42)].map(toCsv),
+  ]);
+  const x12File = join(dir, 'claims.837');
+  await writeLines(x12File, toX12(generateLines(OTHER_LINES, 42)));
+  const ndcMap = join(dir, 'ndc.csv');
+  writeFileSync(ndcMap, SYNTHETIC_NDC_MAP);
+  console.log(`\nother formats, ${fmt(OTHER_LINES)} lines, one run (whole process):`);
+  for (const [label, f, w, extra] of [
+    ['CSV, 1 worker ', csvFile, 1, []],
+    ['CSV, 2 workers', csvFile, 2, []],
+    ['X12 837P      ', x12File, 1, ['--ndc-map', ndcMap]],
+  ] as const) {
+    const r = screenRun(f, w, [...extra]);
+    console.log(`  ${label}: ${fmt((r.lines / r.ms) * 1000)} lines/s (${fmt(r.lines)} rows)`);
+  }
+  rmSync(csvFile);
+  rmSync(x12File);
 
   // Peers.
   const ctx = loadContext({});

@@ -68,6 +68,15 @@ describe('medpolicy screen: NDJSON', () => {
     assert.equal((out[2]!.error as { path: string }).path, '/payer');
   });
 
+  it('prints nothing on standard error when it is not a terminal', () => {
+    const r = spawnSync(process.execPath, [bin, 'screen', '-'], {
+      input: JSON.stringify(crps),
+      encoding: 'utf8',
+    });
+    assert.equal(r.status, 0);
+    assert.equal(r.stderr, '');
+  });
+
   it('agrees line for line with medpolicy check on generated claims', () => {
     const gen = lines(400);
     const input = gen.map(toNdjson).join('\n') + '\n';
