@@ -11,7 +11,7 @@ import {
 import { Worker } from 'node:worker_threads';
 import type { DecisionContext } from '../../service/load-context.js';
 import { UsageError } from '../cli/exit-codes.js';
-import { chunkProcessor, type JobSpec } from './chunk-job.js';
+import { chunkProcessor, type ChunkProcessor, type JobSpec } from './chunk-job.js';
 import { parseHeader } from './csv-reader.js';
 import { countNewlines, formatFromName, openInput, recordChunks, sniffFormat } from './input.js';
 import { Progress } from './progress.js';
@@ -150,7 +150,9 @@ export async function runScreen(o: ScreenRunOptions): Promise<ScreenRunResult> {
         failed = p.screener.failed;
       } else {
         workers = o.workers;
-        const r = await runPool(o.workers, spec, records, lineOffset, write, progress);
+        const r = await runPool(o.workers - 1, spec, records, lineOffset, write, progress, () =>
+          chunkProcessor(o.ctx(), spec),
+        );
         mergeTally(tally, r.tally);
         rows = r.rows;
         failed = r.failed;
@@ -243,23 +245,26 @@ interface PoolResult {
 }
 
 /**
- * N worker threads screen chunks in parallel; this thread only reads, hands out chunks and
- * writes results in input order. At most two chunks per worker are in flight, so memory stays
- * flat and a slow writer slows the readers.
+ * `--workers N` is N screening threads: N-1 worker threads and this one, which also reads,
+ * hands out chunks and writes results in input order. A chunk goes to a worker with fewer than
+ * two chunks queued; when every worker has two, this thread screens it. So memory stays flat,
+ * no thread idles while there is input, and only N policy sets are loaded.
  */
 async function runPool(
   n: number,
   spec: JobSpec,
   records: AsyncIterable<{ bytes: Buffer; startLine: number; lines: number }>,
   lineOffset: number,
-  write: (d: Uint8Array) => Promise<void>,
+  write: (d: string | Uint8Array) => Promise<void>,
   progress: Progress | undefined,
+  makeLocal: () => ChunkProcessor,
 ): Promise<PoolResult> {
   const url = new URL('./screen-worker.js', import.meta.url);
   // Messages sent before a worker has loaded its policy set wait in its port's queue.
   const workers = Array.from({ length: n }, () => new Worker(url, { workerData: spec }));
   const load = new Array<number>(n).fill(0);
-  const done = new Map<number, Uint8Array>();
+  const done = new Map<number, string | Uint8Array>();
+  let local: ChunkProcessor | undefined;
   const sizes = new Map<number, [number, number]>();
   const tally = newTally();
   let rows = 0;
@@ -272,6 +277,10 @@ async function runPool(
   workers.forEach((w, i) => {
     w.on('error', (e) => {
       failure = e;
+      wake?.();
+    });
+    w.on('exit', (code) => {
+      if (ended < n && !failure) failure = new Error(`a screening worker stopped (exit ${code})`);
       wake?.();
     });
     w.on('message', (m: WorkerMessage) => {
@@ -301,20 +310,24 @@ async function runPool(
   try {
     let seq = 0;
     for await (const c of records) {
-      let w = -1;
-      for (;;) {
-        if (failure) throw failure;
-        w = load.indexOf(Math.min(...load));
-        if (load[w]! < 2) break;
-        await waitForEvent();
-        await flush();
-      }
-      const bytes = new Uint8Array(c.bytes); // a copy this thread can give away
-      workers[w]!.postMessage({ type: 'chunk', seq, bytes, startLine: c.startLine + lineOffset }, [
-        bytes.buffer,
-      ]);
-      load[w]!++;
+      if (failure) throw failure;
+      const w = load.indexOf(Math.min(...load));
       sizes.set(seq, [c.bytes.length, c.lines]);
+      if (w >= 0 && load[w]! < 2) {
+        // The chunk's buffer is its own (recordChunks): it moves to the worker, not copied.
+        const bytes = new Uint8Array(c.bytes.buffer, c.bytes.byteOffset, c.bytes.length);
+        workers[w]!.postMessage(
+          { type: 'chunk', seq, bytes, startLine: c.startLine + lineOffset },
+          [bytes.buffer as ArrayBuffer],
+        );
+        load[w]!++;
+      } else {
+        local ??= makeLocal();
+        done.set(seq, local.run(c.bytes, c.startLine + lineOffset));
+        // Let the workers' finished-chunk messages in (they are event-loop tasks, and a read
+        // that is already buffered never yields to the loop), or the workers would starve.
+        await new Promise((r) => setImmediate(r));
+      }
       seq++;
       await flush();
     }
@@ -328,8 +341,14 @@ async function runPool(
       if (failure) throw failure;
       await waitForEvent();
     }
+    if (local) {
+      mergeTally(tally, local.screener.finish());
+      rows += local.screener.rows;
+      failed += local.screener.failed;
+    }
     return { tally, rows, failed };
   } finally {
+    ended = n; // from here on, workers exit because they are told to
     await Promise.all(workers.map((w) => w.terminate()));
   }
 }

@@ -93,28 +93,6 @@ export function assembleRow(
   return s + '}\n';
 }
 
-export function decidedRow(
-  format: OutputFormat,
-  ref: LineRef,
-  d: DeterminationV1,
-  rule: string | undefined,
-): string {
-  const policy = d.policy;
-  if (format === 'csv') {
-    return `${ref.sourceLine},${csvField(ref.claimId)},${csvField(ref.claimLine)},${csvField(d.payer)},${d.outcome},${d.basis ?? ''},${d.priorAuth},${csvField(policy?.id)},${csvField(policy?.version)},${csvField(rule)},${csvField(d.indication)},${d.missing.join('|')},${warningCodes(d)},,,\n`;
-  }
-  let s = `${refJson(ref)},"payer":${json(d.payer)},"outcome":"${d.outcome}"`;
-  if (d.basis !== undefined) s += `,"basis":"${d.basis}"`;
-  s += `,"priorAuth":"${d.priorAuth}"`;
-  if (policy !== undefined)
-    s += `,"policy":${json(policy.id)},"policyVersion":${json(policy.version)}`;
-  if (rule !== undefined) s += `,"statement":${json(rule)}`;
-  if (d.indication !== undefined) s += `,"indication":${json(d.indication)}`;
-  if (d.missing.length > 0) s += `,"missing":${json(d.missing)}`;
-  if (d.warnings.length > 0) s += `,"warnings":${json(d.warnings.map((w) => w.code))}`;
-  return s + '}\n';
-}
-
 export function errorRow(format: OutputFormat, ref: LineRef, p: Problem, count = 1): string {
   if (format === 'csv') {
     return `${ref.sourceLine},${csvField(ref.claimId)},${csvField(ref.claimLine)},,error,,,,,,,,,${p.code},${csvField(p.path)},${csvField(p.detail)}\n`;

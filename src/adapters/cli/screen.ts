@@ -35,7 +35,8 @@ Options:
   --diff-versions A,B    decide every line under the versions in force on date A and on date B;
                          write only the lines whose outcome, basis or prior auth differ (rows
                          carry "from" and "to" with version and deciding statement)
-  --workers N            worker threads (default 1: screen in this thread); NDJSON and CSV
+  --workers N            screening threads (default 1): this one and N-1 worker threads, each
+                         with its own policy set; NDJSON and CSV (X12 is read in one thread)
   --resume               continue --out FILE from its last complete row (after a killed run)
   --ndc-map FILE         CSV "ndc,drug": NDCs (any punctuation) to generic drug names
   --payer-map FILE       CSV "id,payer": 837 payer ids (NM1*PR NM109) to medpolicy payer ids
