@@ -1,4 +1,4 @@
-import type { DeterminationV1 } from '../../model/determination.js';
+import type { DeterminationV1, ReasonV1 } from '../../model/determination.js';
 import type { Problem } from '../../model/problem.js';
 
 // One output row per input line (claim line). Serialized by hand in a fixed field order: this is
@@ -30,14 +30,31 @@ export function csvField(v: string | number | undefined): string {
 
 /** The rule of the statement that decided (e.g. "statement:chronic-pain"), or of the first reason. */
 export function decidingRule(d: DeterminationV1): string | undefined {
-  for (const r of d.reasons) if (r.rule !== undefined) return r.rule;
+  return firstRule(d.reasons);
+}
+
+export function firstRule(reasons: readonly ReasonV1[]): string | undefined {
+  for (const r of reasons) if (r.rule !== undefined) return r.rule;
   return undefined;
 }
 
+// The lines of one claim come together: the last claim id's JSON is kept for the next line.
+let lastId: string | undefined;
+let lastIdJson = '';
+
 export function refJson(ref: LineRef): string {
   let s = `{"sourceLine":${ref.sourceLine}`;
-  if (ref.claimId !== undefined) s += `,"claimId":${json(ref.claimId)}`;
-  if (ref.claimLine !== undefined) s += `,"claimLine":${json(ref.claimLine)}`;
+  const id = ref.claimId;
+  if (id !== undefined) {
+    if (id !== lastId) {
+      lastId = id;
+      lastIdJson = json(id);
+    }
+    s += `,"claimId":${lastIdJson}`;
+  }
+  const line = ref.claimLine;
+  if (line !== undefined)
+    s += `,"claimLine":${typeof line === 'number' ? String(line) : json(line)}`;
   return s;
 }
 

@@ -1,5 +1,5 @@
 import { decide } from '../../engine/decide.js';
-import type { DeterminationV1, PolicyRefV1 } from '../../model/determination.js';
+import type { DeterminationV1, PolicyRefV1, ReasonV1 } from '../../model/determination.js';
 import { problem, type Problem } from '../../model/problem.js';
 import type { DecisionContext } from '../../service/load-context.js';
 import { fastValidator, type FastValidator } from '../../service/validate-request-fast.js';
@@ -7,6 +7,7 @@ import {
   assembleRow,
   decidedTail,
   decidingRule,
+  firstRule,
   diffRow,
   errorRow,
   type DiffSide,
@@ -99,13 +100,11 @@ export class Screener {
   private readonly entries: RowEntry[] = [];
 
   private entry(d: DeterminationV1): RowEntry {
-    const rule = decidingRule(d);
-    let t: Trie = this.root;
-    for (const k of [d.policy, rule, d.payer, d.indication, d.outcome, d.priorAuth]) {
-      let next = t.get(k) as Trie | undefined;
-      if (!next) t.set(k, (next = new Map()));
-      t = next;
-    }
+    const rule = this.ruleOf(d.reasons);
+    const t = step(
+      step(step(step(step(step(this.root, d.policy), rule), d.payer), d.indication), d.outcome),
+      d.priorAuth,
+    );
     let e = t.get(d.basis) as RowEntry | undefined;
     if (e) return e;
     e = {
@@ -140,6 +139,17 @@ export class Screener {
       e.count = -1;
     }
     return e;
+  }
+
+  // Shared (frozen) reasons arrays repeat: their deciding rule is looked up, not searched for.
+  private readonly rules = new WeakMap<readonly ReasonV1[], string | undefined>();
+
+  private ruleOf(reasons: readonly ReasonV1[]): string | undefined {
+    if (!Object.isFrozen(reasons)) return firstRule(reasons);
+    if (this.rules.has(reasons)) return this.rules.get(reasons);
+    const r = firstRule(reasons);
+    this.rules.set(reasons, r);
+    return r;
   }
 
   /** Moves the per-decision counts into the tally; call once the last line is screened. */
@@ -247,6 +257,12 @@ export class Screener {
 const MAX_ENTRIES = 100_000;
 
 type Trie = Map<unknown, Trie | RowEntry>;
+
+function step(t: Trie, k: unknown): Trie {
+  let next = t.get(k) as Trie | undefined;
+  if (!next) t.set(k, (next = new Map()));
+  return next;
+}
 
 interface RowEntry {
   tail: string;

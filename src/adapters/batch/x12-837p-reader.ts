@@ -190,7 +190,16 @@ export async function screenX12(
   };
 
   const parser = new X12Parser(false);
-  const segments = Readable.from(chunks).pipe(parser);
+  let bytesRead = 0;
+  let bytesShown = 0;
+  let rowsShown = 0;
+  const counted = (async function* () {
+    for await (const c of chunks) {
+      bytesRead += c.length;
+      yield c;
+    }
+  })();
+  const segments = Readable.from(counted).pipe(parser);
   for await (const seg of segments as AsyncIterable<X12Segment>) {
     segNo++;
     switch (seg.tag) {
@@ -288,7 +297,10 @@ export async function screenX12(
     }
     if ((segNo & 1023) === 0) {
       await emit();
-      progress?.advance(0, 1024); // counted in segments: X12 has no meaningful lines
+      // Progress in bytes read and claim lines screened (X12 has no meaningful lines).
+      progress?.advance(bytesRead - bytesShown, s.rows - rowsShown);
+      bytesShown = bytesRead;
+      rowsShown = s.rows;
     }
   }
   finishClaim();

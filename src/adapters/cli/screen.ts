@@ -5,7 +5,6 @@ import type { DecisionContext } from '../../service/load-context.js';
 import { normalizeNdc, parseRecord } from '../batch/csv-reader.js';
 import { runScreen, type InputFormat } from '../batch/pipeline.js';
 import { renderReport } from '../batch/report-html.js';
-import type { OutputFormat } from '../batch/rows.js';
 import { summarize, type ScreenSummaryV1 } from '../batch/summary.js';
 import { EXIT, UsageError } from './exit-codes.js';
 
@@ -167,5 +166,3 @@ function readMap(
   }
   return map;
 }
-
-export type { OutputFormat };
