@@ -217,6 +217,41 @@ describe('medpolicy screen: CSV', () => {
     assert.equal((o!.error as { path: string }).path, '/diagnosis_codes/1');
   });
 
+  it('gives the same rows with two threads, quoted fields with newlines included', () => {
+    const body = lines(40_000, 9).map(toCsv);
+    // Every 997th record carries a quoted claim id with a line break in it.
+    for (let i = 5; i < body.length; i += 997) body[i] = body[i]!.replace(/^(C\d+)/, '"$1\nX"');
+    const input = file('w.csv', [CSV_GENERATED_HEADER, ...body].join('\n') + '\n');
+    const one = run([input, '--out', join(dir, 'c1.ndjson')]);
+    const two = run([input, '--workers', '2', '--out', join(dir, 'c2.ndjson')]);
+    assert.equal(one.status, two.status);
+    const a = readFileSync(join(dir, 'c1.ndjson'), 'utf8');
+    assert.equal(a, readFileSync(join(dir, 'c2.ndjson'), 'utf8'));
+    const out = rows(a);
+    assert.equal(out.length, 40_000);
+    assert.equal(out[5]!.claimId, `${lines(6, 9)[5]!.claimId}\nX`);
+    assert.equal(out[6]!.sourceLine, 9); // the header, then line 7 spans two lines
+  });
+
+  it('turns a record that is not UTF-8 into an error row', () => {
+    const csv = Buffer.concat([
+      Buffer.from(
+        'payer,date_of_service,drug,diagnosis_codes\nbcbsal,2025-09-15,ketamine,G90.521\n',
+      ),
+      Buffer.from('bcbsal,2025-09-15,k\xe9tamine,G90.521\n', 'latin1'),
+      Buffer.from('bcbsal,2025-09-15,ketamine,G90.521\n'),
+    ]);
+    const out = rows(run([file('latin1.csv', csv)]).stdout);
+    assert.deepEqual(
+      out.map((o) => [o.sourceLine, o.error ? 'error' : o.outcome]),
+      [
+        [2, 'needs-info'],
+        [3, 'error'],
+        [4, 'needs-info'],
+      ],
+    );
+  });
+
   it('stops with exit 2 on an unusable header', () => {
     const r = run([file('h.csv', 'payer,dos\nbcbsal,2025-09-15\n')]);
     assert.equal(r.status, 2);
