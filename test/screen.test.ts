@@ -385,6 +385,23 @@ describe('medpolicy screen: resume, summary, report', () => {
       }
     });
 
+  it('--resume counts CSV rows whose claim id holds a line break as one row each', () => {
+    const body = lines(3000, 13).map(toCsv);
+    for (let i = 1; i < body.length; i += 50) body[i] = body[i]!.replace(/^(C\d+)/, '"$1\nX"');
+    const csvIn = file('nl.csv', [CSV_GENERATED_HEADER, ...body].join('\n') + '\n');
+    const ref = join(dir, 'nl-ref.csv');
+    run([csvIn, '--output', 'csv', '--out', ref]);
+    const want = readFileSync(ref, 'utf8');
+    for (const frac of [0.3, 0.61]) {
+      const part = join(dir, 'nl-part.csv');
+      // Cut just inside a quoted claim id, where a plain newline count would go wrong.
+      const at = want.indexOf('\nX"', Math.floor(want.length * frac)) + 1;
+      writeFileSync(part, want.slice(0, at));
+      run([csvIn, '--output', 'csv', '--out', part, '--resume']);
+      assert.equal(readFileSync(part, 'utf8'), want, `cut at ${frac}`);
+    }
+  });
+
   it('--resume after a killed process', async () => {
     const big = file('big.ndjson', lines(150_000, 5).map(toNdjson).join('\n') + '\n');
     const out = join(dir, 'killed.ndjson');

@@ -13,7 +13,7 @@ import type { DecisionContext } from '../../service/load-context.js';
 import { UsageError } from '../cli/exit-codes.js';
 import { chunkProcessor, type ChunkProcessor, type JobSpec } from './chunk-job.js';
 import { parseHeader } from './csv-reader.js';
-import { countNewlines, formatFromName, openInput, recordChunks, sniffFormat } from './input.js';
+import { formatFromName, openInput, recordChunks, sniffFormat } from './input.js';
 import { Progress } from './progress.js';
 import { CSV_HEADER, DIFF_CSV_HEADER, type OutputFormat } from './rows.js';
 import { Screener, type ScreenSettings } from './screener.js';
@@ -77,7 +77,7 @@ export async function runScreen(o: ScreenRunOptions): Promise<ScreenRunResult> {
   let skipRows = 0;
   let writeHeader = o.output === 'csv';
   if (o.resume && existsSync(o.out!)) {
-    const kept = keepCompleteRows(o.out!);
+    const kept = keepCompleteRows(o.out!, o.output === 'csv');
     skipRows = kept.rows;
     if (o.output === 'csv' && kept.rows > 0) {
       skipRows = kept.rows - 1; // the header
@@ -95,13 +95,13 @@ export async function runScreen(o: ScreenRunOptions): Promise<ScreenRunResult> {
         typeof data === 'string'
           ? Buffer.from(data)
           : Buffer.from(data.buffer, data.byteOffset, data.length);
+      // Pieces hold whole rows; skip the first toSkip of them.
       let pos = 0;
-      while (toSkip > 0) {
-        const nl = b.indexOf(10, pos);
-        if (nl < 0) return; // every row of this piece was written before (rows end with \n)
-        pos = nl + 1;
-        toSkip--;
-      }
+      forEachRowEnd(b, o.output === 'csv', { quoted: false }, (end) => {
+        pos = end + 1;
+        return --toSkip > 0;
+      });
+      if (toSkip > 0) return; // every row of this piece was written before
       data = b.subarray(pos);
       if (data.length === 0) return;
     }
@@ -214,24 +214,54 @@ async function splitHeader(
   }
 }
 
+/**
+ * Calls `each` with the index of every row end in `b` (a newline; in CSV, one outside quotes,
+ * as a claim id may hold a line break) until it returns false. `state` carries the quote state
+ * from one piece of a file to the next.
+ */
+export function forEachRowEnd(
+  b: Buffer,
+  csv: boolean,
+  state: { quoted: boolean },
+  each: (end: number) => boolean,
+): void {
+  let nl = b.indexOf(10);
+  if (!csv) {
+    for (; nl >= 0; nl = b.indexOf(10, nl + 1)) if (!each(nl)) return;
+    return;
+  }
+  let q = b.indexOf(34);
+  while (nl >= 0) {
+    while (q >= 0 && q < nl) {
+      state.quoted = !state.quoted;
+      q = b.indexOf(34, q + 1);
+    }
+    if (!state.quoted && !each(nl)) return;
+    nl = b.indexOf(10, nl + 1);
+  }
+  for (; q >= 0; q = b.indexOf(34, q + 1)) state.quoted = !state.quoted;
+}
+
 /** Counts the complete rows of an earlier output and cuts a torn last row off the file. */
-function keepCompleteRows(path: string): { rows: number } {
+function keepCompleteRows(path: string, csv: boolean): { rows: number } {
   const fd = openSync(path, 'r+');
   try {
     const size = fstatSync(fd).size;
     const buf = Buffer.alloc(1 << 20);
+    const state = { quoted: false };
     let rows = 0;
-    let lastNl = -1;
+    let lastEnd = -1;
     for (let off = 0; off < size;) {
       const n = readSync(fd, buf, 0, buf.length, off);
       if (n <= 0) break;
-      const piece = buf.subarray(0, n);
-      rows += countNewlines(piece);
-      const l = piece.lastIndexOf(10);
-      if (l >= 0) lastNl = off + l;
+      forEachRowEnd(buf.subarray(0, n), csv, state, (end) => {
+        rows++;
+        lastEnd = off + end;
+        return true;
+      });
       off += n;
     }
-    if (lastNl + 1 < size) ftruncateSync(fd, lastNl + 1);
+    if (lastEnd + 1 < size) ftruncateSync(fd, lastEnd + 1);
     return { rows };
   } finally {
     closeSync(fd);
