@@ -364,7 +364,7 @@ describe('medpolicy screen: resume, summary, report', () => {
       const ref = join(dir, `ref.${output}`);
       run([input, '--output', output, '--out', ref]);
       const want = readFileSync(ref, 'utf8');
-      for (const frac of [0, 0.01, 0.37, 0.999]) {
+      for (const frac of [0, 0.37, 0.999]) {
         const part = join(dir, `part-${frac}.${output}`);
         writeFileSync(part, want);
         truncateSync(part, Math.floor(want.length * frac) + (frac > 0 ? 7 : 0));
@@ -403,7 +403,7 @@ describe('medpolicy screen: resume, summary, report', () => {
   });
 
   it('--resume after a killed process', async () => {
-    const big = file('big.ndjson', lines(150_000, 5).map(toNdjson).join('\n') + '\n');
+    const big = file('big.ndjson', lines(100_000, 5).map(toNdjson).join('\n') + '\n');
     const out = join(dir, 'killed.ndjson');
     const child = spawn(process.execPath, [bin, 'screen', '--no-progress', big, '--out', out]);
     const exited = new Promise((r) => child.once('exit', r));
