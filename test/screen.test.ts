@@ -294,6 +294,16 @@ describe('medpolicy screen: X12 837P', () => {
     assert.match((out[0]!.error as { detail: string }).detail, /no service date/);
   });
 
+  it('names the 837 segment of a field that fails validation', () => {
+    const text = readFileSync(join(fixtures, 'sample.837'), 'utf8')
+      .replace('HI*ABK:G90521*ABF:M797~', 'HI*ABK:G90521*ABF:CRPS~')
+      .replace('DTP*472*D8*20250910~', 'DTP*472*D8*20250931~');
+    const out = rows(run([file('hi.837', text)]).stdout);
+    assert.equal((out[0]!.error as { path: string }).path, '/2300/HI');
+    assert.match((out[0]!.error as { detail: string }).detail, /'CRPS' is not an ICD-10-CM code/);
+    assert.equal((out[2]!.error as { path: string }).path, '/DTP*472');
+  });
+
   it('makes a bad SV1 or pointer an error row for that line only', () => {
     const text = readFileSync(join(fixtures, 'sample.837'), 'utf8')
       .replace('SV1*HC:J3490*1000*UN*1***1~', 'SV1*ZZ*1000*UN*1***1~')

@@ -60,6 +60,24 @@ interface Claim {
   otherFiling: string[];
 }
 
+/** Where each request field came from in the 837P, so an error names the segment. */
+const FIELD_TO_SEGMENT: Record<string, string> = {
+  payer: '/2010BB/NM1*PR/NM109',
+  lineOfBusiness: '/2000B/SBR/SBR09',
+  planType: '/2000B/SBR/SBR09',
+  dateOfService: '/DTP*472', // the line's (2400) or the claim's (2300)
+  setting: '/2300/CLM/CLM05',
+  procedureCodes: '/2400/SV1/SV101',
+  diagnosisCodes: '/2300/HI',
+  drug: '/2410/LIN/LIN03',
+};
+
+function x12Path(p: Problem): Problem {
+  const field = p.path.split('/')[1];
+  const at = field === undefined ? undefined : FIELD_TO_SEGMENT[field];
+  return at === undefined ? p : { ...p, path: at, detail: `${p.detail} (${p.path} from ${at})` };
+}
+
 const el = (s: X12Segment, i: number): string => s.elements[i - 1]?.value?.trim() ?? '';
 
 function dtpDate(s: X12Segment): string | undefined {
@@ -185,7 +203,7 @@ export async function screenX12(
       if (dx.length > 0) req.diagnosisCodes = dx;
       const drug = (l.ndc && ndcDrugs?.get(normalizeNdc(l.ndc))) || claimDrug;
       if (drug) req.drug = drug;
-      out += s.request(req, ref);
+      out += s.request(req, ref, undefined, x12Path);
     }
   };
 
