@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { CSV_GENERATED_HEADER, generateLines, toCsv, toNdjson } from '../bench/generate-claims.js';
+import { screen } from '../src/adapters/cli/screen.js';
 import { packageRoot } from '../src/package-root.js';
+import { loadContext, type DecisionContext } from '../src/service/load-context.js';
 
 const root = packageRoot();
 const bin = join(root, 'bin/medpolicy.js');
@@ -36,6 +38,19 @@ const crps = {
   diagnosisCodes: ['G90.521'],
 };
 const lines = (n: number, seed = 7) => [...generateLines(n, seed)];
+
+// The screen command in this process, arguments and all, with one policy set for every run:
+// for the tests that run it many times over files.
+let shared: DecisionContext | undefined;
+const inproc = async (args: string[]) => {
+  let stdout = '';
+  const status = await screen(
+    ['--no-progress', ...args],
+    () => (shared ??= loadContext()),
+    (t) => (stdout += t + '\n'),
+  );
+  return { status, stdout, stderr: '' };
+};
 
 describe('medpolicy screen: NDJSON', () => {
   it('writes one row per line in order, error rows with their line, and exits 1', () => {
@@ -370,15 +385,15 @@ describe('medpolicy screen: resume, summary, report', () => {
   const expected = readFileSync(full, 'utf8');
 
   for (const output of ['ndjson', 'csv'] as const)
-    it(`--resume after a run cut mid-row continues without duplicating or losing rows (${output})`, () => {
+    it(`--resume after a run cut mid-row continues without duplicating or losing rows (${output})`, async () => {
       const ref = join(dir, `ref.${output}`);
-      run([input, '--output', output, '--out', ref]);
+      await inproc([input, '--output', output, '--out', ref]);
       const want = readFileSync(ref, 'utf8');
       for (const frac of [0, 0.37, 0.999]) {
         const part = join(dir, `part-${frac}.${output}`);
         writeFileSync(part, want);
         truncateSync(part, Math.floor(want.length * frac) + (frac > 0 ? 7 : 0));
-        const r = run([
+        const r = await inproc([
           input,
           '--output',
           output,
@@ -395,19 +410,19 @@ describe('medpolicy screen: resume, summary, report', () => {
       }
     });
 
-  it('--resume counts CSV rows whose claim id holds a line break as one row each', () => {
+  it('--resume counts CSV rows whose claim id holds a line break as one row each', async () => {
     const body = lines(3000, 13).map(toCsv);
     for (let i = 1; i < body.length; i += 50) body[i] = body[i]!.replace(/^(C\d+)/, '"$1\nX"');
     const csvIn = file('nl.csv', [CSV_GENERATED_HEADER, ...body].join('\n') + '\n');
     const ref = join(dir, 'nl-ref.csv');
-    run([csvIn, '--output', 'csv', '--out', ref]);
+    await inproc([csvIn, '--output', 'csv', '--out', ref]);
     const want = readFileSync(ref, 'utf8');
     for (const frac of [0.3, 0.61]) {
       const part = join(dir, 'nl-part.csv');
       // Cut just inside a quoted claim id, where a plain newline count would go wrong.
       const at = want.indexOf('\nX"', Math.floor(want.length * frac)) + 1;
       writeFileSync(part, want.slice(0, at));
-      run([csvIn, '--output', 'csv', '--out', part, '--resume']);
+      await inproc([csvIn, '--output', 'csv', '--out', part, '--resume']);
       assert.equal(readFileSync(part, 'utf8'), want, `cut at ${frac}`);
     }
   });
@@ -429,10 +444,10 @@ describe('medpolicy screen: resume, summary, report', () => {
     child.kill('SIGKILL');
     await exited;
     const before = statSync(out).size;
-    const r = run([big, '--out', out, '--resume', '--summary', join(dir, 'k.json')]);
+    const r = await inproc([big, '--out', out, '--resume', '--summary', join(dir, 'k.json')]);
     assert.ok(r.status === 0 || r.status === 1, r.stderr);
     const ref = join(dir, 'killed-ref.ndjson');
-    run([big, '--out', ref]);
+    await inproc([big, '--out', ref]);
     assert.equal(readFileSync(out, 'utf8'), readFileSync(ref, 'utf8'), `killed at ${before} bytes`);
     assert.equal(
       JSON.parse(readFileSync(join(dir, 'k.json'), 'utf8')).run.resumedRows > 0 || before === 0,
@@ -440,9 +455,9 @@ describe('medpolicy screen: resume, summary, report', () => {
     );
   });
 
-  it('the summary counts every row written, and the report is self-contained HTML', () => {
+  it('the summary counts every row written, and the report is self-contained HTML', async () => {
     const report = join(dir, 'r.html');
-    run([
+    await inproc([
       input,
       '--out',
       join(dir, 'x.ndjson'),
