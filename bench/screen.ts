@@ -73,7 +73,7 @@ function screenRun(
   file: string,
   workers: number,
   extra: string[] = [],
-): { ms: number; lines: number; inner: number; cpuMs: number } {
+): { ms: number; lines: number; inner: number; cpuMs: number; innerMs: number } {
   const summary = join(dir, 'summary.json');
   const args = ['screen', file, '--no-progress', '--out', '/dev/null', '--summary', summary];
   const start = process.hrtime.bigint();
@@ -86,7 +86,13 @@ function screenRun(
     lines: number;
     run: { elapsedMs: number; cpuMs: number };
   };
-  return { ms, lines: s.lines, inner: (s.lines / s.run.elapsedMs) * 1000, cpuMs: s.run.cpuMs };
+  return {
+    ms,
+    lines: s.lines,
+    inner: (s.lines / s.run.elapsedMs) * 1000,
+    cpuMs: s.run.cpuMs,
+    innerMs: s.run.elapsedMs,
+  };
 }
 
 async function main(): Promise<void> {
@@ -94,14 +100,19 @@ async function main(): Promise<void> {
   const file = join(dir, 'claims.ndjson');
   const n = await writeLines(file, ndjson(LINES, 42));
 
-  const results: Record<number, { wall: number[]; inner: number[]; cpu: number[] }> = {};
+  const results: Record<
+    number,
+    { wall: number[]; inner: number[]; cpu: number[]; cores: number[] }
+  > = {};
   for (let i = 0; i < RUNS; i++)
     for (const w of [1, 2]) {
       const r = screenRun(file, w);
       if (r.lines !== n) throw new Error(`screen wrote ${r.lines} rows for ${n} lines`);
-      (results[w] ??= { wall: [], inner: [], cpu: [] }).wall.push((n / r.ms) * 1000);
+      (results[w] ??= { wall: [], inner: [], cpu: [], cores: [] }).wall.push((n / r.ms) * 1000);
       results[w]!.inner.push(r.inner);
       results[w]!.cpu.push((n / r.cpuMs) * 1000);
+      // CPU time over wall time: how many cores the run actually got on a shared machine.
+      results[w]!.cores.push(r.cpuMs / r.innerMs);
     }
   rmSync(file);
   console.log(
@@ -110,7 +121,7 @@ async function main(): Promise<void> {
   for (const w of [1, 2]) {
     const r = results[w]!;
     console.log(
-      `  ${w} worker${w > 1 ? 's' : ' '}: ${fmt(median(r.wall))} lines/s [${fmt(Math.min(...r.wall))}, ${fmt(Math.max(...r.wall))}] whole process; ${fmt(median(r.inner))} lines/s inside the run; ${fmt(median(r.cpu))} lines per CPU-second`,
+      `  ${w} worker${w > 1 ? 's' : ' '}: ${fmt(median(r.wall))} lines/s [${fmt(Math.min(...r.wall))}, ${fmt(Math.max(...r.wall))}] whole process; ${fmt(median(r.inner))} lines/s inside the run; ${fmt(median(r.cpu))} lines per CPU-second; ${median(r.cores).toFixed(2)} cores used`,
     );
   }
   const one = median(results[1]!.wall);
