@@ -309,6 +309,53 @@ describe('medpolicy screen: X12 837P', () => {
     assert.match((out[0]!.error as { detail: string }).detail, /no service date/);
   });
 
+  it('maps the payer id, and reads Medicare primary from the other subscriber loop (2320)', () => {
+    const claim = [
+      'ISA*00*          *00*          *ZZ*SUBMITTER      *ZZ*RECEIVER       *250916*1200*^*00501*000000002*0*T*:~',
+      'GS*HC*SUBMITTER*RECEIVER*20250916*1200*2*X*005010X222A1~',
+      'ST*837*0002*005010X222A1~',
+      'HL*1**20*1~',
+      'HL*2*1*22*0~',
+      'SBR*S*18*GRP02******CI~',
+      'NM1*PR*2*MEDICA*****PI*94265~',
+      'CLM*CLAIM009*800***11:B:1*Y*A*Y*Y~',
+      'HI*ABK:G90521~',
+      'DTP*472*D8*20250915~',
+      'SBR*P*18*******MB~',
+      'NM1*IL*1*DOE*JANE****MI*1EG4TE5MK72~',
+      'LX*1~',
+      'SV1*HC:96365*800*UN*1***1~',
+      'SE*13*0002~',
+      'GE*1*2~',
+      'IEA*1*000000002~',
+    ].join('\n');
+    const r = run([
+      file('medicare.837', claim),
+      '--payer-map',
+      file('payers.csv', 'id,payer\n94265,medica\n'),
+    ]);
+    const [o] = rows(r.stdout);
+    assert.equal(o!.payer, 'medica');
+    assert.equal(o!.outcome, 'needs-info'); // the drug: 96365 alone names none
+    const ketamine = claim.replace(
+      'SV1*HC:96365*800*UN*1***1~',
+      'SV1*HC:96365*800*UN*1***1~\nLX*2~\nSV1*HC:J3490*800*UN*1***1~\nLIN**N4*00000000001~',
+    );
+    const withDrug = rows(
+      run([
+        file('medicare2.837', ketamine),
+        '--payer-map',
+        join(dir, 'payers.csv'),
+        '--ndc-map',
+        file('ndc3.csv', '00000000001,ketamine\n'),
+      ]).stdout,
+    );
+    assert.equal(withDrug.length, 2);
+    assert.equal(withDrug[0]!.outcome, 'conditional');
+    assert.equal(withDrug[0]!.basis, 'follows-primary-medicare');
+    assert.equal(withDrug[0]!.priorAuth, 'required');
+  });
+
   it('names the 837 segment of a field that fails validation', () => {
     const text = readFileSync(join(fixtures, 'sample.837'), 'utf8')
       .replace('HI*ABK:G90521*ABF:M797~', 'HI*ABK:G90521*ABF:CRPS~')
