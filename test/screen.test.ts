@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, truncateSync, writeFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { CSV_GENERATED_HEADER, generateLines, toCsv, toNdjson } from '../bench/generate-claims.js';
 import { screen } from '../src/adapters/cli/screen.js';
 import { packageRoot } from '../src/package-root.js';
@@ -13,6 +13,7 @@ const root = packageRoot();
 const bin = join(root, 'bin/medpolicy.js');
 const fixtures = join(root, 'test/fixtures/batch');
 const dir = mkdtempSync(join(tmpdir(), 'medpolicy-screen-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
 const run = (args: string[], input?: string | Buffer) => {
   const r = spawnSync(process.execPath, [bin, 'screen', '--no-progress', ...args], {
     input: input ?? '',
