@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { DecisionContext } from '../../service/load-context.js';
 import { screenCsvChunk, type CsvLayout } from './csv-reader.js';
+import { RowBuffer } from './rows.js';
 import { Screener, type ScreenSettings } from './screener.js';
 
 /** What a thread needs to screen chunks: plain data, so it crosses to a worker thread as is. */
@@ -14,8 +15,11 @@ export interface JobSpec {
 
 export interface ChunkProcessor {
   screener: Screener;
-  /** Screens a chunk of whole lines (records) that starts on input line `startLine`. */
-  run(bytes: Uint8Array, startLine: number): string;
+  /**
+   * Screens a chunk of whole lines (records) that starts on input line `startLine`; the rows
+   * come back encoded, in a buffer of their own.
+   */
+  run(bytes: Uint8Array, startLine: number): Buffer;
 }
 
 const decoder = new TextDecoder('utf-8');
@@ -32,9 +36,11 @@ export function chunkProcessor(ctx: DecisionContext, spec: JobSpec): ChunkProces
       // the per-line check that turns each undecodable line into an error row.
       screener.checkEncoding = !isUtf8(bytes);
       const text = decoder.decode(bytes);
-      return spec.format === 'csv'
-        ? screenCsvChunk(screener, text, startLine, csv!, ndc)
-        : screener.ndjsonChunk(text, startLine);
+      // Rows are about as long as the lines they answer; the buffer grows if not.
+      const sink = new RowBuffer(bytes.length + (bytes.length >> 2));
+      if (spec.format === 'csv') screenCsvChunk(screener, text, startLine, csv!, ndc, sink);
+      else screener.ndjsonChunk(text, startLine, sink);
+      return sink.take();
     },
   };
 }

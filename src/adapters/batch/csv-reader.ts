@@ -1,6 +1,7 @@
 import { problem, type Problem } from '../../model/problem.js';
 import { UsageError } from '../cli/exit-codes.js';
 import { settingForPos } from './pos-to-setting.js';
+import type { RowBuffer } from './rows.js';
 import type { Screener } from './screener.js';
 
 // CSV claim lines (RFC 4180: comma-separated, fields optionally in double quotes, "" for a quote
@@ -260,8 +261,13 @@ export function screenCsvChunk(
   startLine: number,
   layout: CsvLayout,
   ndcDrugs: ReadonlyMap<string, string> | undefined,
+  sink?: RowBuffer,
 ): string {
   let out = '';
+  const emit = (row: string) => {
+    if (sink) sink.push(row);
+    else out += row;
+  };
   let pos = 0;
   let line = startLine;
   const fields: string[] = [];
@@ -273,15 +279,17 @@ export function screenCsvChunk(
     pos = r.end;
     line += r.lines;
     if (r.error) {
-      out += s.error(
-        { sourceLine: here, claimId: undefined, claimLine: undefined },
-        problem('invalid-value', `line ${here} is not a well-formed CSV record: ${r.error}`, ''),
+      emit(
+        s.error(
+          { sourceLine: here, claimId: undefined, claimLine: undefined },
+          problem('invalid-value', `line ${here} is not a well-formed CSV record: ${r.error}`, ''),
+        ),
       );
       continue;
     }
     if (fields.length === 1 && fields[0]!.trim() === '') continue; // blank line
     if (s.checkEncoding && text.slice(start, r.end).includes('\uFFFD')) {
-      out += s.encodingError(here);
+      emit(s.encodingError(here));
       continue;
     }
     const claimId = layout.index.claim_id !== undefined ? fields[layout.index.claim_id] : undefined;
@@ -289,22 +297,24 @@ export function screenCsvChunk(
       layout.index.line_number !== undefined ? fields[layout.index.line_number] : undefined;
     const ref = { sourceLine: here, claimId, claimLine };
     if (fields.length !== layout.width) {
-      out += s.error(
-        ref,
-        problem(
-          'invalid-value',
-          `line ${here} has ${fields.length} fields; the header has ${layout.width}`,
-          '',
+      emit(
+        s.error(
+          ref,
+          problem(
+            'invalid-value',
+            `line ${here} has ${fields.length} fields; the header has ${layout.width}`,
+            '',
+          ),
         ),
       );
       continue;
     }
     const m = csvRequest(fields, layout, ndcDrugs);
     if (!m.ok) {
-      out += s.error(ref, m.problem);
+      emit(s.error(ref, m.problem));
       continue;
     }
-    out += s.request(m.request, ref, undefined, csvPath);
+    emit(s.request(m.request, ref, undefined, csvPath));
   }
   return out;
 }

@@ -9,13 +9,12 @@ import { toPlain } from './summary.js';
 
 const port = parentPort!;
 const processor = chunkProcessor(loadContext(), workerData as JobSpec);
-const encoder = new TextEncoder();
 
 port.on(
   'message',
   (m: { type: 'chunk'; seq: number; bytes: Uint8Array; startLine: number } | { type: 'end' }) => {
     if (m.type === 'chunk') {
-      const out = encoder.encode(processor.run(m.bytes, m.startLine));
+      const out = processor.run(m.bytes, m.startLine); // a buffer of its own: moved, not copied
       port.postMessage({ type: 'done', seq: m.seq, out }, [out.buffer as ArrayBuffer]);
     } else {
       const s = processor.screener;

@@ -13,6 +13,7 @@ import {
   type DiffSide,
   type LineRef,
   type OutputFormat,
+  type RowBuffer,
 } from './rows.js';
 import {
   countChange,
@@ -230,8 +231,11 @@ export class Screener {
     return this.request(obj, { sourceLine, claimId, claimLine }, ENVELOPE);
   }
 
-  /** The NDJSON lines of a chunk of whole lines; blank lines are skipped. */
-  ndjsonChunk(text: string, startLine: number): string {
+  /**
+   * The NDJSON lines of a chunk of whole lines; blank lines are skipped. The rows go into `sink`
+   * when one is given (and '' is returned), otherwise they are returned as one string.
+   */
+  ndjsonChunk(text: string, startLine: number, sink?: RowBuffer): string {
     let out = '';
     let pos = 0;
     let line = startLine;
@@ -243,9 +247,13 @@ export class Screener {
       if (end > pos && text.charCodeAt(end - 1) === 13) end--;
       if (end > pos) {
         const t = text.slice(pos, end);
-        if (this.checkEncoding && t.includes('\uFFFD')) out += this.encodingError(line);
-        else if (t.charCodeAt(0) === 123 /* { */ || t.trim() !== '')
-          out += this.ndjsonLine(t, line);
+        let row: string | undefined;
+        if (this.checkEncoding && t.includes('\uFFFD')) row = this.encodingError(line);
+        else if (t.charCodeAt(0) === 123 /* { */ || t.trim() !== '') row = this.ndjsonLine(t, line);
+        if (row !== undefined) {
+          if (sink) sink.push(row);
+          else out += row;
+        }
       }
       pos = nl + 1;
       line++;
