@@ -47,6 +47,11 @@ import { versionAt } from './criteria/version-at.js';
 
 export interface DecideOptions {
   trace?: boolean;
+  /**
+   * Decide under the policy versions in force on this date instead of the date of service
+   * (re-running history under another version). Code validity still follows the date of service.
+   */
+  asOf?: string;
 }
 
 interface Candidate {
@@ -65,6 +70,8 @@ interface Facts {
   unclassified: readonly string[];
   warnings: WarningV1[];
   trace: TraceStepV1[] | undefined;
+  /** The date that selects the policy version: the date of service, or the asOf option. */
+  versionDate: string;
 }
 
 interface PolicyResult {
@@ -116,6 +123,7 @@ export function decide(
     unclassified,
     warnings,
     trace,
+    versionDate: options.asOf ?? req.dateOfService,
   };
 
   let chosen: PolicyResult | undefined;
@@ -184,7 +192,7 @@ function outOfScope(
 
 function evaluatePolicy(policy: CompiledPolicy, f: Facts): PolicyResult {
   const { req, trace } = f;
-  const version = versionAt(policy, req.dateOfService);
+  const version = versionAt(policy, f.versionDate);
   if (!version) return notYetInForce(policy, f);
   trace?.push({
     step: 'version',
@@ -363,7 +371,7 @@ function notYetInForce(policy: CompiledPolicy, f: Facts): PolicyResult {
   const first = policy.versions[0]!;
   f.trace?.push({
     step: 'version',
-    detail: `${policy.id}: no version in force on ${f.req.dateOfService} (first: ${first.id}, ${first.effectiveFrom})`,
+    detail: `${policy.id}: no version in force on ${f.versionDate} (first: ${first.id}, ${first.effectiveFrom})`,
   });
   const citation = first.changeReasons[0]?.citation;
   return outOfScope(undefined, [
@@ -378,7 +386,7 @@ function notYetInForce(policy: CompiledPolicy, f: Facts): PolicyResult {
 function textUnavailable(policy: CompiledPolicy, version: CompiledVersion, f: Facts): PolicyResult {
   f.warnings.push({
     code: 'version-text-unavailable',
-    message: `${policy.id} version ${version.id} (${version.effectiveFrom} to ${version.effectiveTo ?? 'now'}) is recorded in the source, but its text is not; no verdict is given for ${f.req.dateOfService}`,
+    message: `${policy.id} version ${version.id} (${version.effectiveFrom} to ${version.effectiveTo ?? 'now'}) is recorded in the source, but its text is not; no verdict is given for ${f.versionDate}`,
     subject: `${policy.id}@${version.id}`,
   });
   return outOfScope(version, version.changeReasons);

@@ -3,6 +3,7 @@ import { compare, COMPARE_USAGE } from './compare.js';
 import { EXIT, UsageError } from './exit-codes.js';
 import { keys, KEYS_USAGE } from './keys.js';
 import { listPolicies, POLICIES_USAGE } from './policies.js';
+import { screen, SCREEN_USAGE } from './screen.js';
 import { serve, SERVE_USAGE } from './serve.js';
 import { loadContext, type DecisionContext } from '../../service/load-context.js';
 
@@ -12,7 +13,8 @@ Commands:
   check      decide coverage requests (JSON or NDJSON) for one payer each
   compare    decide one request for every payer, side by side
   policies   list the loaded policies, their versions and the code sets in use
-  serve      run the HTTP service with its audit store (REST API, OpenAPI, docs)
+  screen     screen claim lines (CSV, NDJSON, X12 837P) in bulk: rows, summary, report
+  serve      run the HTTP service with its audit store (REST API, OpenAPI, web UI, docs)
   keys       create, list and revoke the service's API keys
 
 Run "medpolicy <command> --help" for a command's options.
@@ -40,6 +42,7 @@ const COMMANDS: Record<
   check: { usage: CHECK_USAGE, run: check },
   compare: { usage: COMPARE_USAGE, run: compare },
   policies: { usage: POLICIES_USAGE, run: listPolicies },
+  screen: { usage: SCREEN_USAGE, run: screen },
   serve: { usage: SERVE_USAGE, run: serve },
   keys: { usage: KEYS_USAGE, run: keys },
 };

@@ -1,0 +1,179 @@
+import type { DeterminationV1, ReasonV1 } from '../../model/determination.js';
+import type { Problem } from '../../model/problem.js';
+
+// One output row per input line (claim line). Serialized by hand in a fixed field order: this is
+// the hot path, and the vocabulary values (outcome, basis, priorAuth) never need escaping.
+
+export type OutputFormat = 'ndjson' | 'csv';
+
+export interface LineRef {
+  /** Line number in the input (NDJSON, CSV) or segment number (X12) where the line starts. */
+  sourceLine: number;
+  claimId: string | undefined;
+  claimLine: string | number | undefined;
+}
+
+export const CSV_HEADER =
+  'source_line,claim_id,claim_line,payer,outcome,basis,prior_auth,policy,policy_version,statement,indication,missing,warnings,error_code,error_path,error_detail';
+
+export const DIFF_CSV_HEADER =
+  'source_line,claim_id,claim_line,payer,from_outcome,from_basis,from_prior_auth,from_policy_version,from_statement,to_outcome,to_basis,to_prior_auth,to_policy_version,to_statement';
+
+const json = JSON.stringify;
+const NEEDS_QUOTE = /[",\r\n]/;
+
+export function csvField(v: string | number | undefined): string {
+  if (v === undefined) return '';
+  const s = String(v);
+  return NEEDS_QUOTE.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** The rule of the statement that decided (e.g. "statement:chronic-pain"), or of the first reason. */
+export function decidingRule(d: DeterminationV1): string | undefined {
+  return firstRule(d.reasons);
+}
+
+export function firstRule(reasons: readonly ReasonV1[]): string | undefined {
+  for (const r of reasons) if (r.rule !== undefined) return r.rule;
+  return undefined;
+}
+
+// The lines of one claim come together: the last claim id's JSON is kept for the next line.
+let lastId: string | undefined;
+let lastIdJson = '';
+
+export function refJson(ref: LineRef): string {
+  let s = `{"sourceLine":${ref.sourceLine}`;
+  const id = ref.claimId;
+  if (id !== undefined) {
+    if (id !== lastId) {
+      lastId = id;
+      lastIdJson = json(id);
+    }
+    s += `,"claimId":${lastIdJson}`;
+  }
+  const line = ref.claimLine;
+  if (line !== undefined)
+    s += `,"claimLine":${typeof line === 'number' ? String(line) : json(line)}`;
+  return s;
+}
+
+function warningCodes(d: DeterminationV1): string {
+  const w = d.warnings;
+  if (w.length === 0) return '';
+  let s = w[0]!.code;
+  for (let i = 1; i < w.length; i++) s += '|' + w[i]!.code;
+  return s;
+}
+
+/**
+ * The part of a decided row that follows the line reference and precedes `missing` and
+ * `warnings`: it depends only on the decision, so the screener builds it once per distinct
+ * decision and reuses it.
+ */
+export function decidedTail(
+  format: OutputFormat,
+  d: DeterminationV1,
+  rule: string | undefined,
+): string {
+  const policy = d.policy;
+  if (format === 'csv')
+    return `,${csvField(d.payer)},${d.outcome},${d.basis ?? ''},${d.priorAuth},${csvField(policy?.id)},${csvField(policy?.version)},${csvField(rule)},${csvField(d.indication)},`;
+  let s = `,"payer":${json(d.payer)},"outcome":"${d.outcome}"`;
+  if (d.basis !== undefined) s += `,"basis":"${d.basis}"`;
+  s += `,"priorAuth":"${d.priorAuth}"`;
+  if (policy !== undefined)
+    s += `,"policy":${json(policy.id)},"policyVersion":${json(policy.version)}`;
+  if (rule !== undefined) s += `,"statement":${json(rule)}`;
+  if (d.indication !== undefined) s += `,"indication":${json(d.indication)}`;
+  return s;
+}
+
+/** The ref, a cached tail, then missing and warnings (engine vocabulary: no escaping needed). */
+export function assembleRow(
+  format: OutputFormat,
+  ref: LineRef,
+  tail: string,
+  d: DeterminationV1,
+): string {
+  const m = d.missing;
+  const w = d.warnings;
+  if (format === 'csv')
+    return `${ref.sourceLine},${csvField(ref.claimId)},${csvField(ref.claimLine)}${tail}${m.length > 0 ? m.join('|') : ''},${warningCodes(d)},,,\n`;
+  let s = refJson(ref) + tail;
+  if (m.length > 0) s += `,"missing":${json(m)}`;
+  if (w.length > 0) {
+    s += `,"warnings":["${w[0]!.code}`;
+    for (let i = 1; i < w.length; i++) s += `","${w[i]!.code}`;
+    s += '"]';
+  }
+  return s + '}\n';
+}
+
+export function errorRow(format: OutputFormat, ref: LineRef, p: Problem, count = 1): string {
+  if (format === 'csv') {
+    return `${ref.sourceLine},${csvField(ref.claimId)},${csvField(ref.claimLine)},,error,,,,,,,,,${p.code},${csvField(p.path)},${csvField(p.detail)}\n`;
+  }
+  const e: Record<string, unknown> = {
+    code: p.code,
+    status: p.status,
+    title: p.title,
+    detail: p.detail,
+    path: p.path,
+  };
+  if (p.hint !== undefined) e.hint = p.hint;
+  if (count > 1) e.problemCount = count;
+  return `${refJson(ref)},"error":${json(e)}}\n`;
+}
+
+export interface DiffSide {
+  outcome: string;
+  basis: string | undefined;
+  priorAuth: string;
+  version: string | undefined;
+  rule: string | undefined;
+}
+
+export function diffRow(
+  format: OutputFormat,
+  ref: LineRef,
+  payer: string,
+  from: DiffSide,
+  to: DiffSide,
+): string {
+  if (format === 'csv') {
+    const side = (x: DiffSide) =>
+      `${x.outcome},${x.basis ?? ''},${x.priorAuth},${csvField(x.version)},${csvField(x.rule)}`;
+    return `${ref.sourceLine},${csvField(ref.claimId)},${csvField(ref.claimLine)},${csvField(payer)},${side(from)},${side(to)}\n`;
+  }
+  return `${refJson(ref)},"payer":${json(payer)},"from":${json(from)},"to":${json(to)}}\n`;
+}
+
+/**
+ * Rows written straight into a buffer as they are made: cheaper than joining thousands of row
+ * strings and encoding the result, and the buffer is its own, so it moves to another thread.
+ */
+export class RowBuffer {
+  private buf: Buffer;
+  private off = 0;
+
+  constructor(size: number) {
+    this.buf = Buffer.allocUnsafeSlow(Math.max(size, 1 << 16));
+  }
+
+  push(row: string): void {
+    // A UTF-16 code unit takes at most three bytes in UTF-8.
+    if (this.off + row.length * 3 > this.buf.length) {
+      const bigger = Buffer.allocUnsafeSlow(
+        Math.max(this.buf.length * 2, this.off + row.length * 3),
+      );
+      this.buf.copy(bigger, 0, 0, this.off);
+      this.buf = bigger;
+    }
+    this.off += this.buf.write(row, this.off);
+  }
+
+  take(): Buffer {
+    return this.buf.subarray(0, this.off);
+  }
+}

@@ -1,0 +1,29 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { loadContext } from '../../service/load-context.js';
+import { chunkProcessor, type JobSpec } from './chunk-job.js';
+import { toPlain } from './summary.js';
+
+// A screening worker thread: loads its own policy set (compiled objects do not cross threads),
+// then screens the chunks it is sent and sends back the output bytes (transferred, not copied).
+// Its tally goes back once, at the end.
+
+const port = parentPort!;
+const processor = chunkProcessor(loadContext(), workerData as JobSpec);
+
+port.on(
+  'message',
+  (m: { type: 'chunk'; seq: number; bytes: Uint8Array; startLine: number } | { type: 'end' }) => {
+    if (m.type === 'chunk') {
+      const out = processor.run(m.bytes, m.startLine); // a buffer of its own: moved, not copied
+      port.postMessage({ type: 'done', seq: m.seq, out }, [out.buffer as ArrayBuffer]);
+    } else {
+      const s = processor.screener;
+      port.postMessage({
+        type: 'tally',
+        tally: toPlain(s.finish()),
+        rows: s.rows,
+        failed: s.failed,
+      });
+    }
+  },
+);

@@ -1,0 +1,299 @@
+import { decide } from '../../engine/decide.js';
+import type { DeterminationV1, PolicyRefV1, ReasonV1 } from '../../model/determination.js';
+import { problem, type Problem } from '../../model/problem.js';
+import type { DecisionContext } from '../../service/load-context.js';
+import { fastValidator, type FastValidator } from '../../service/validate-request-fast.js';
+import {
+  assembleRow,
+  decidedTail,
+  decidingRule,
+  firstRule,
+  diffRow,
+  errorRow,
+  type DiffSide,
+  type LineRef,
+  type OutputFormat,
+  type RowBuffer,
+} from './rows.js';
+import {
+  countChange,
+  countDecided,
+  countError,
+  countUnchanged,
+  newTally,
+  type Tally,
+} from './summary.js';
+
+export interface ScreenSettings {
+  output: OutputFormat;
+  /** Decide under the policy versions in force on this date (see README: --as-of). */
+  asOf?: string | undefined;
+  /** --diff-versions: decide under the versions in force on each date; write changed lines only. */
+  diff?: readonly [string, string] | undefined;
+}
+
+/** Batch envelope fields an NDJSON line may carry beside the CoverageRequest. */
+export const ENVELOPE = new Set(['claimId', 'claimLine']);
+
+/**
+ * Decides request objects one line at a time and serializes each result as an output row,
+ * tallying as it goes. One per thread: the output and the tally are this thread's share.
+ */
+export class Screener {
+  readonly tally: Tally = newTally();
+  failed = 0;
+  rows = 0;
+  /** Set for a chunk that is not valid UTF-8: lines holding U+FFFD become error rows. */
+  checkEncoding = false;
+  private readonly fast: FastValidator;
+  private readonly opts: { asOf?: string };
+  private readonly optsA: { asOf?: string };
+  private readonly optsB: { asOf?: string };
+
+  constructor(
+    private readonly ctx: DecisionContext,
+    private readonly settings: ScreenSettings,
+  ) {
+    this.fast = fastValidator(ctx);
+    this.opts = settings.asOf !== undefined ? { asOf: settings.asOf } : {};
+    this.optsA = settings.diff ? { asOf: settings.diff[0] } : {};
+    this.optsB = settings.diff ? { asOf: settings.diff[1] } : {};
+  }
+
+  /** Validates, decides and serializes one request (an NDJSON object or a mapped CSV/X12 line). */
+  request(
+    input: unknown,
+    ref: LineRef,
+    skipKeys?: ReadonlySet<string>,
+    mapProblem?: (p: Problem) => Problem,
+  ): string {
+    const v = this.fast.validate(input, skipKeys);
+    if (!v.ok) {
+      const p = v.problems[0]!;
+      return this.error(ref, mapProblem ? mapProblem(p) : p, v.problems.length);
+    }
+    this.rows++;
+    const { policySet, terminology } = this.ctx;
+    if (this.settings.diff) {
+      const a = decide(v.value, policySet, terminology, this.optsA);
+      const b = decide(v.value, policySet, terminology, this.optsB);
+      const sa = side(a);
+      const sb = side(b);
+      // A change is a different outcome, basis or prior-auth answer; a new version that
+      // decides the line the same way is not one.
+      if (sa.outcome === sb.outcome && sa.basis === sb.basis && sa.priorAuth === sb.priorAuth) {
+        countUnchanged(this.tally);
+        return '';
+      }
+      countChange(this.tally, a.payer, fullOutcome(sa), fullOutcome(sb));
+      return diffRow(this.settings.output, ref, a.payer, sa, sb);
+    }
+    const d = decide(v.value, policySet, terminology, this.opts);
+    const e = this.entry(d);
+    e.count++;
+    return assembleRow(this.settings.output, ref, e.tail, d);
+  }
+
+  // Distinct decisions are few: each gets one entry holding its serialized row tail and its
+  // count, so a line costs a few map lookups (on strings and objects that mostly come from the
+  // compiled policies, whose hashes V8 keeps) instead of serializing and tallying.
+  private readonly root = new Map<unknown, Trie>();
+  private readonly entries: RowEntry[] = [];
+
+  private entry(d: DeterminationV1): RowEntry {
+    const rule = this.ruleOf(d.reasons);
+    const t = step(
+      step(step(step(step(step(this.root, d.policy), rule), d.payer), d.indication), d.outcome),
+      d.priorAuth,
+    );
+    let e = t.get(d.basis) as RowEntry | undefined;
+    if (e) return e;
+    e = {
+      tail: decidedTail(this.settings.output, d, rule),
+      count: 0,
+      ref: d.policy,
+      payer: d.payer,
+      outcome: d.outcome,
+      basis: d.basis,
+      priorAuth: d.priorAuth,
+      rule,
+      // Only a cited reason's text goes into the summary: uncited texts name the request
+      // (its product, its diagnoses), which a summary of many lines should not repeat.
+      text: d.reasons[0]?.citation ? d.reasons[0].text : undefined,
+    };
+    if (this.entries.length < MAX_ENTRIES) {
+      t.set(d.basis, e);
+      this.entries.push(e);
+    } else {
+      // Past the bound (only with unbounded distinct decisions): count straight into the tally.
+      countDecided(
+        this.tally,
+        e.payer,
+        e.outcome,
+        e.basis,
+        e.priorAuth,
+        e.ref?.id,
+        e.ref?.version,
+        e.rule,
+        e.text,
+      );
+      e.count = -1;
+    }
+    return e;
+  }
+
+  // Shared (frozen) reasons arrays repeat: their deciding rule is looked up, not searched for.
+  private readonly rules = new WeakMap<readonly ReasonV1[], string | undefined>();
+
+  private ruleOf(reasons: readonly ReasonV1[]): string | undefined {
+    if (!Object.isFrozen(reasons)) return firstRule(reasons);
+    if (this.rules.has(reasons)) return this.rules.get(reasons);
+    const r = firstRule(reasons);
+    this.rules.set(reasons, r);
+    return r;
+  }
+
+  /** Moves the per-decision counts into the tally; call once the last line is screened. */
+  finish(): Tally {
+    for (const e of this.entries) {
+      if (e.count > 0)
+        countDecided(
+          this.tally,
+          e.payer,
+          e.outcome,
+          e.basis,
+          e.priorAuth,
+          e.ref?.id,
+          e.ref?.version,
+          e.rule,
+          e.text,
+          e.count,
+        );
+      e.count = 0;
+    }
+    return this.tally;
+  }
+
+  /** An error row: the line's first problem (and how many there were); the run goes on. */
+  error(ref: LineRef, p: Problem, count = 1): string {
+    this.rows++;
+    this.failed++;
+    countError(this.tally, p.code);
+    return errorRow(this.settings.output, ref, p, count);
+  }
+
+  encodingError(sourceLine: number): string {
+    return this.error(
+      { sourceLine, claimId: undefined, claimLine: undefined },
+      problem(
+        'invalid-value',
+        `line ${sourceLine} is not valid UTF-8 text`,
+        '',
+        'convert the file to UTF-8 (e.g. iconv -f LATIN1 -t UTF-8)',
+      ),
+    );
+  }
+
+  /** An NDJSON line: parse, take the envelope, decide. */
+  ndjsonLine(text: string, sourceLine: number): string {
+    let obj: unknown;
+    try {
+      obj = JSON.parse(text);
+    } catch (e) {
+      return this.error(
+        { sourceLine, claimId: undefined, claimLine: undefined },
+        problem(
+          'invalid-json',
+          `line ${sourceLine} is not valid JSON: ${(e as Error).message}`,
+          '',
+        ),
+      );
+    }
+    let claimId: string | undefined;
+    let claimLine: string | number | undefined;
+    if (typeof obj === 'object' && obj !== null && !Array.isArray(obj)) {
+      const o = obj as { claimId?: unknown; claimLine?: unknown };
+      const ref = { sourceLine, claimId: undefined, claimLine: undefined };
+      if (o.claimId !== undefined) {
+        if (typeof o.claimId !== 'string' && typeof o.claimId !== 'number')
+          return this.error(ref, problem('wrong-type', 'claimId must be a string', '/claimId'));
+        claimId = String(o.claimId);
+      }
+      if (o.claimLine !== undefined) {
+        if (typeof o.claimLine !== 'string' && typeof o.claimLine !== 'number')
+          return this.error(
+            ref,
+            problem('wrong-type', 'claimLine must be a number or a string', '/claimLine'),
+          );
+        claimLine = o.claimLine;
+      }
+    }
+    return this.request(obj, { sourceLine, claimId, claimLine }, ENVELOPE);
+  }
+
+  /**
+   * The NDJSON lines of a chunk of whole lines; blank lines are skipped. The rows go into `sink`
+   * when one is given (and '' is returned), otherwise they are returned as one string.
+   */
+  ndjsonChunk(text: string, startLine: number, sink?: RowBuffer): string {
+    let out = '';
+    let pos = 0;
+    let line = startLine;
+    const n = text.length;
+    while (pos < n) {
+      let nl = text.indexOf('\n', pos);
+      if (nl < 0) nl = n;
+      let end = nl;
+      if (end > pos && text.charCodeAt(end - 1) === 13) end--;
+      if (end > pos) {
+        const t = text.slice(pos, end);
+        let row: string | undefined;
+        if (this.checkEncoding && t.includes('\uFFFD')) row = this.encodingError(line);
+        else if (t.charCodeAt(0) === 123 /* { */ || t.trim() !== '') row = this.ndjsonLine(t, line);
+        if (row !== undefined) {
+          if (sink) sink.push(row);
+          else out += row;
+        }
+      }
+      pos = nl + 1;
+      line++;
+    }
+    return out;
+  }
+}
+
+const MAX_ENTRIES = 100_000;
+
+type Trie = Map<unknown, Trie | RowEntry>;
+
+function step(t: Trie, k: unknown): Trie {
+  let next = t.get(k) as Trie | undefined;
+  if (!next) t.set(k, (next = new Map()));
+  return next;
+}
+
+interface RowEntry {
+  tail: string;
+  count: number;
+  ref: PolicyRefV1 | undefined;
+  payer: string;
+  outcome: string;
+  basis: string | undefined;
+  priorAuth: string;
+  rule: string | undefined;
+  text: string | undefined;
+}
+
+function side(d: DeterminationV1): DiffSide {
+  return {
+    outcome: d.outcome,
+    basis: d.basis,
+    priorAuth: d.priorAuth,
+    version: d.policy ? `${d.policy.id}@${d.policy.version}` : undefined,
+    rule: decidingRule(d),
+  };
+}
+
+function fullOutcome(s: DiffSide): string {
+  return s.basis ? `${s.outcome}/${s.basis}` : s.outcome;
+}

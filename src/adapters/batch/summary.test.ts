@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  countChange,
+  countDecided,
+  countError,
+  countUnchanged,
+  mergeTally,
+  newTally,
+  summarize,
+  toPlain,
+} from './summary.js';
+
+describe('screening summary', () => {
+  it('adds up by payer, outcome, basis, prior auth, policy version and reason', () => {
+    const a = newTally();
+    countDecided(
+      a,
+      'bcbsal',
+      'not-covered',
+      'investigational',
+      'not-applicable',
+      'p1',
+      'v1',
+      'statement:x',
+      'X',
+      3,
+    );
+    countDecided(a, 'bcbsal', 'covered', undefined, 'required', 'p1', 'v2', 'statement:y', 'Y');
+    countError(a, 'invalid-json');
+    const b = newTally();
+    countDecided(
+      b,
+      'medica',
+      'not-covered',
+      'investigational',
+      'not-applicable',
+      'p2',
+      'v1',
+      'statement:x',
+      'X2',
+      2,
+    );
+    countDecided(
+      b,
+      'bcbsal',
+      'not-covered',
+      'investigational',
+      'not-applicable',
+      'p1',
+      'v1',
+      'statement:x',
+      'X',
+    );
+    countError(b, 'invalid-json');
+    countError(b, 'unknown-payer');
+    const t = newTally();
+    mergeTally(t, a);
+    mergeTally(t, toPlain(b));
+    const s = summarize(t);
+    assert.equal(s.lines, 3 + 1 + 1 + 2 + 1 + 2);
+    assert.equal(s.decided, 7);
+    assert.equal(s.errors, 3);
+    assert.deepEqual(s.byOutcome, { covered: 1, 'not-covered': 6 });
+    assert.deepEqual(s.byBasis, { investigational: 6 });
+    assert.deepEqual(s.byPriorAuth, { 'not-applicable': 6, required: 1 });
+    assert.deepEqual(s.byPayer, {
+      bcbsal: { lines: 5, outcomes: { covered: 1, 'not-covered': 4 } },
+      medica: { lines: 2, outcomes: { 'not-covered': 2 } },
+    });
+    assert.deepEqual(s.byPolicy, {
+      p1: { lines: 5, versions: { v1: 4, v2: 1 } },
+      p2: { lines: 2, versions: { v1: 2 } },
+    });
+    assert.deepEqual(s.errorsByCode, { 'invalid-json': 2, 'unknown-payer': 1 });
+    assert.deepEqual(s.topReasons, [
+      { policy: 'p1', rule: 'statement:x', text: 'X', count: 4 },
+      { policy: 'p2', rule: 'statement:x', text: 'X2', count: 2 },
+      { policy: 'p1', rule: 'statement:y', text: 'Y', count: 1 },
+    ]);
+    // Every breakdown sums to the decided lines.
+    const sum = (o: Record<string, number>) => Object.values(o).reduce((x, y) => x + y, 0);
+    assert.equal(sum(s.byOutcome), s.decided);
+    assert.equal(sum(s.byPriorAuth), s.decided);
+    assert.equal(
+      Object.values(s.byPayer).reduce((x, p) => x + p.lines, 0),
+      s.decided,
+    );
+  });
+
+  it('counts version changes in --diff-versions mode', () => {
+    const t = newTally();
+    countChange(t, 'bcbsal', 'out-of-scope', 'not-covered/investigational');
+    countChange(t, 'bcbsal', 'out-of-scope', 'not-covered/investigational');
+    countUnchanged(t);
+    const s = summarize(t);
+    assert.deepEqual(s.changes, {
+      changed: 2,
+      unchanged: 1,
+      byTransition: { 'out-of-scope -> not-covered/investigational': 2 },
+      byPayer: { bcbsal: 2 },
+    });
+    assert.equal(s.lines, 3);
+  });
+});

@@ -1,0 +1,342 @@
+import { Readable } from 'node:stream';
+import { X12Parser, type X12Segment } from 'node-x12';
+import { problem, type Problem } from '../../model/problem.js';
+import { isoDate, normalizeNdc } from './csv-reader.js';
+import { settingForPos } from './pos-to-setting.js';
+import type { Progress } from './progress.js';
+import type { LineRef } from './rows.js';
+import type { Screener } from './screener.js';
+
+// X12 837P professional claims (005010X222A1), read as a stream of segments by node-x12's
+// streaming parser; claims are assembled here, one CoverageRequest per service line:
+//
+//   NM1*PR (2010BB)  payer: its id (NM109) through --payer-map, or a medpolicy payer id as is
+//   SBR (2000B)      SBR09 claim filing indicator → line of business and plan type (table below);
+//                    SBR01 S/T with a Medicare SBR09 in loop 2320 → medicarePrimary
+//   CLM (2300)       claim id (CLM01), place of service (CLM05-1)
+//   HI               diagnoses (ABK principal, ABF other), in the order given
+//   DTP*472          date of service, on the claim or on the line (the line's wins)
+//   LX / SV1 (2400)  line number; HC:procedure code(:modifiers), SV105 place of service,
+//                    SV107 diagnosis pointers: the line's diagnoses in pointer order
+//   LIN*N4 (2410)    NDC → drug through --ndc-map (the claim's drug for its other lines too)
+//
+// Each line is decided with the claim's other procedure codes after its own, so an infusion
+// line (96365) and the drug line (J3490 + NDC) of one claim are decided alike. `sourceLine` on
+// an X12 row is the 1-based segment number of the line's SV1 (X12 has no meaningful lines).
+
+/** SBR09 claim filing indicator → what it tells about the product (codes not listed: nothing). */
+const FILING: Record<string, { lineOfBusiness?: string; planType?: string }> = {
+  '12': { lineOfBusiness: 'commercial', planType: 'ppo' },
+  '13': { lineOfBusiness: 'commercial', planType: 'pos' },
+  '14': { lineOfBusiness: 'commercial', planType: 'epo' },
+  '15': { lineOfBusiness: 'commercial', planType: 'indemnity' },
+  '16': { lineOfBusiness: 'medicare-advantage', planType: 'hmo' },
+  HM: { lineOfBusiness: 'commercial', planType: 'hmo' },
+  BL: { lineOfBusiness: 'commercial' },
+  CI: { lineOfBusiness: 'commercial' },
+  FI: { lineOfBusiness: 'fep' },
+  MC: { lineOfBusiness: 'medicaid' },
+};
+const MEDICARE_FILING = new Set(['MA', 'MB', '16']);
+
+interface ServiceLine {
+  segNo: number;
+  lx: string | undefined;
+  code: string | undefined;
+  pos: string | undefined;
+  pointers: string | undefined;
+  dos: string | undefined;
+  ndc: string | undefined;
+  problem: Problem | undefined;
+}
+
+interface Claim {
+  id: string;
+  segNo: number;
+  pos: string | undefined;
+  dx: string[];
+  dos: string | undefined;
+  lines: ServiceLine[];
+  otherFiling: string[];
+}
+
+/** Where each request field came from in the 837P, so an error names the segment. */
+const FIELD_TO_SEGMENT: Record<string, string> = {
+  payer: '/2010BB/NM1*PR/NM109',
+  lineOfBusiness: '/2000B/SBR/SBR09',
+  planType: '/2000B/SBR/SBR09',
+  dateOfService: '/DTP*472', // the line's (2400) or the claim's (2300)
+  setting: '/2300/CLM/CLM05',
+  procedureCodes: '/2400/SV1/SV101',
+  diagnosisCodes: '/2300/HI',
+  drug: '/2410/LIN/LIN03',
+};
+
+function x12Path(p: Problem): Problem {
+  const field = p.path.split('/')[1];
+  const at = field === undefined ? undefined : FIELD_TO_SEGMENT[field];
+  return at === undefined ? p : { ...p, path: at, detail: `${p.detail} (${p.path} from ${at})` };
+}
+
+const el = (s: X12Segment, i: number): string => s.elements[i - 1]?.value?.trim() ?? '';
+
+function dtpDate(s: X12Segment): string | undefined {
+  const fmt = el(s, 2);
+  const v = el(s, 3);
+  if (fmt === 'D8') return isoDate(v);
+  if (fmt === 'RD8') return isoDate(v.split('-')[0] ?? '');
+  return v === '' ? undefined : v;
+}
+
+export async function screenX12(
+  chunks: AsyncIterable<Buffer>,
+  s: Screener,
+  write: (d: string) => Promise<void>,
+  ndcDrugs: ReadonlyMap<string, string> | undefined,
+  payerMap: ReadonlyMap<string, string> | undefined,
+  progress: Progress | undefined,
+): Promise<void> {
+  let out = '';
+  let segNo = 0;
+  let payerId: string | undefined;
+  let sbrResp = '';
+  let filing = '';
+  let claim: Claim | undefined;
+  let line: ServiceLine | undefined;
+  let openTransaction = false;
+  let transactionSeg = 0;
+  let sawInterchangeEnd = false;
+
+  const emit = async () => {
+    if (out.length > 1 << 16) {
+      await write(out);
+      out = '';
+    }
+  };
+
+  const finishClaim = () => {
+    if (!claim) return;
+    const c = claim;
+    claim = undefined;
+    line = undefined;
+    if (c.lines.length === 0) {
+      out += s.error(
+        { sourceLine: c.segNo, claimId: c.id, claimLine: undefined },
+        problem('missing-field', `claim ${c.id} has no service line (LX/SV1)`, '/2400/SV1'),
+      );
+      return;
+    }
+    const codes = c.lines.map((l) => l.code).filter((x): x is string => !!x);
+    let claimDrug: string | undefined;
+    if (ndcDrugs)
+      for (const l of c.lines) {
+        const d = l.ndc ? ndcDrugs.get(normalizeNdc(l.ndc)) : undefined;
+        if (d) {
+          claimDrug = d;
+          break;
+        }
+      }
+    for (const l of c.lines) {
+      const ref: LineRef = { sourceLine: l.segNo, claimId: c.id, claimLine: l.lx };
+      if (l.problem) {
+        out += s.error(ref, l.problem);
+        continue;
+      }
+      const req: Record<string, unknown> = {};
+      if (payerId !== undefined) req.payer = payerMap?.get(payerId) ?? payerId.toLowerCase();
+      const f = FILING[filing];
+      if (f?.lineOfBusiness) req.lineOfBusiness = f.lineOfBusiness;
+      if (f?.planType) req.planType = f.planType;
+      if ((sbrResp === 'S' || sbrResp === 'T') && c.otherFiling.some((x) => MEDICARE_FILING.has(x)))
+        req.medicarePrimary = true;
+      const dos = l.dos ?? c.dos;
+      if (dos === undefined) {
+        out += s.error(
+          ref,
+          problem(
+            'missing-field',
+            `claim ${c.id} line ${l.lx ?? '?'} has no service date (DTP*472)`,
+            '/2400/DTP*472',
+          ),
+        );
+        continue;
+      }
+      req.dateOfService = dos;
+      const pos = l.pos || c.pos;
+      if (pos) {
+        const setting = settingForPos(pos);
+        if (setting === null) {
+          out += s.error(
+            ref,
+            problem(
+              'invalid-value',
+              `place of service '${pos}' is not a two-digit code`,
+              '/2300/CLM05',
+            ),
+          );
+          continue;
+        }
+        if (setting !== undefined) req.setting = setting;
+      }
+      req.procedureCodes = [l.code!, ...codes.filter((x) => x !== l.code)];
+      let dx = c.dx;
+      if (l.pointers) {
+        dx = [];
+        let bad: string | undefined;
+        for (const p of l.pointers.split(':')) {
+          const code = c.dx[Number(p) - 1];
+          if (code === undefined) bad = p;
+          else dx.push(code);
+        }
+        if (bad !== undefined) {
+          out += s.error(
+            ref,
+            problem(
+              'invalid-value',
+              `diagnosis pointer ${bad} points at no HI code (claim ${c.id} has ${c.dx.length})`,
+              '/2400/SV107',
+            ),
+          );
+          continue;
+        }
+      }
+      if (dx.length > 0) req.diagnosisCodes = dx;
+      const drug = (l.ndc && ndcDrugs?.get(normalizeNdc(l.ndc))) || claimDrug;
+      if (drug) req.drug = drug;
+      out += s.request(req, ref, undefined, x12Path);
+    }
+  };
+
+  const parser = new X12Parser(false);
+  let bytesRead = 0;
+  let bytesShown = 0;
+  let rowsShown = 0;
+  const counted = (async function* () {
+    for await (const c of chunks) {
+      bytesRead += c.length;
+      yield c;
+    }
+  })();
+  const segments = Readable.from(counted).pipe(parser);
+  for await (const seg of segments as AsyncIterable<X12Segment>) {
+    segNo++;
+    switch (seg.tag) {
+      case 'ST':
+        openTransaction = true;
+        transactionSeg = segNo;
+        break;
+      case 'SE':
+      case 'GE':
+        finishClaim();
+        if (seg.tag === 'SE') openTransaction = false;
+        break;
+      case 'IEA':
+        finishClaim();
+        sawInterchangeEnd = true;
+        break;
+      case 'HL':
+        finishClaim();
+        if (el(seg, 3) === '22') {
+          payerId = undefined;
+          sbrResp = '';
+          filing = '';
+        }
+        break;
+      case 'SBR':
+        if (claim) claim.otherFiling.push(el(seg, 9));
+        else {
+          sbrResp = el(seg, 1);
+          filing = el(seg, 9);
+        }
+        break;
+      case 'NM1':
+        if (!claim && el(seg, 1) === 'PR') payerId = el(seg, 9) || el(seg, 3);
+        break;
+      case 'CLM':
+        finishClaim();
+        claim = {
+          id: el(seg, 1),
+          segNo,
+          pos: el(seg, 5).split(':')[0] || undefined,
+          dx: [],
+          dos: undefined,
+          lines: [],
+          otherFiling: [],
+        };
+        break;
+      case 'HI':
+        if (claim)
+          for (const e of seg.elements) {
+            const [q, code] = e.value.split(':');
+            if ((q === 'ABK' || q === 'ABF' || q === 'BK' || q === 'BF') && code)
+              claim.dx.push(code);
+          }
+        break;
+      case 'DTP':
+        if (claim && el(seg, 1) === '472') {
+          const d = dtpDate(seg);
+          if (line) line.dos = d;
+          else claim.dos = d;
+        }
+        break;
+      case 'LX':
+        if (claim) {
+          line = {
+            segNo,
+            lx: el(seg, 1) || undefined,
+            code: undefined,
+            pos: undefined,
+            pointers: undefined,
+            dos: undefined,
+            ndc: undefined,
+            problem: undefined,
+          };
+          claim.lines.push(line);
+        }
+        break;
+      case 'SV1':
+        if (line) {
+          line.segNo = segNo;
+          const [q, code] = el(seg, 1).split(':');
+          if (q !== 'HC' || !code)
+            line.problem = problem(
+              'missing-field',
+              `SV1 of claim ${claim!.id} line ${line.lx ?? '?'} has no HC procedure code (SV101 '${el(seg, 1)}')`,
+              '/2400/SV101',
+            );
+          else line.code = code;
+          line.pos = el(seg, 5) || undefined;
+          line.pointers = el(seg, 7) || undefined;
+        }
+        break;
+      case 'LIN':
+        if (line && el(seg, 2) === 'N4') line.ndc = el(seg, 3);
+        break;
+    }
+    if ((segNo & 1023) === 0) {
+      await emit();
+      // Progress in bytes read and claim lines screened (X12 has no meaningful lines).
+      progress?.advance(bytesRead - bytesShown, s.rows - rowsShown);
+      bytesShown = bytesRead;
+      rowsShown = s.rows;
+    }
+  }
+  finishClaim();
+  if (openTransaction || !sawInterchangeEnd) {
+    out += s.error(
+      {
+        sourceLine: openTransaction ? transactionSeg : segNo,
+        claimId: undefined,
+        claimLine: undefined,
+      },
+      problem(
+        'invalid-value',
+        openTransaction
+          ? `the transaction set starting at segment ${transactionSeg} ends without SE: the file is truncated`
+          : 'the interchange ends without IEA: the file is truncated',
+        openTransaction ? '/ST' : '/IEA',
+      ),
+    );
+  }
+  if (out) await write(out);
+}

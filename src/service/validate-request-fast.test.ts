@@ -1,0 +1,147 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { loadScenarioCases } from '../policies/scenario-cases.js';
+import { loadContext } from './load-context.js';
+import { fastValidator } from './validate-request-fast.js';
+import { validateCoverageRequest } from './validate-request.js';
+
+const ctx = loadContext({});
+const fast = fastValidator(ctx);
+
+/** Both validators agree: same acceptance, same normalized value, same problems. */
+function agree(input: unknown, label: string): boolean {
+  const a = validateCoverageRequest(input, ctx);
+  const b = fast.validate(input);
+  assert.deepEqual(b, a, label);
+  return a.ok;
+}
+
+// Values that each field may take, valid and not: the mutations a fuzzer would try.
+const VALUES: unknown[] = [
+  undefined,
+  null,
+  true,
+  false,
+  0,
+  1.5,
+  '',
+  ' ',
+  'x',
+  'bcbsma',
+  'acme',
+  'commercial',
+  'fep',
+  'ppo',
+  'HMO',
+  'outpatient',
+  'office',
+  'intravenous',
+  'IV',
+  'ketamine',
+  '  Ketamine ',
+  'esketamine',
+  'crps',
+  'treatment-resistant-depression',
+  '2025-09-15',
+  '2025-02-30',
+  '09/15/2025',
+  '2025-9-15',
+  'x'.repeat(65),
+  'é'.repeat(64),
+  '😀'.repeat(40),
+  [],
+  ['G90.521'],
+  ['g90521', 'F33.2'],
+  ['G90.521', 'CRPS'],
+  ['96365', 'J3490'],
+  ['96365', 'J34900'],
+  [' j3490 '],
+  [1],
+  Array(51).fill('G90.521'),
+  Array(50).fill('96365'),
+  ['G90.5211234567890123'],
+  {},
+];
+const FIELDS = [
+  'payer',
+  'lineOfBusiness',
+  'planType',
+  'medicarePrimary',
+  'providerParticipating',
+  'homePlan',
+  'groupPolicy',
+  'dateOfService',
+  'setting',
+  'drug',
+  'route',
+  'indication',
+  'procedureCodes',
+  'diagnosisCodes',
+  'dateofservice',
+  'claimId',
+  '__proto__',
+];
+
+describe('fast request validation', () => {
+  it('agrees with the full validator on every scenario request', () => {
+    let n = 0;
+    for (const c of loadScenarioCases()) {
+      agree(c.request, c.name);
+      n++;
+    }
+    assert.ok(n > 100);
+  });
+
+  it('agrees on every single-field mutation of a valid request (accepting and rejecting)', () => {
+    const base: Record<string, unknown> = {
+      payer: 'bcbsma',
+      lineOfBusiness: 'commercial',
+      planType: 'ppo',
+      dateOfService: '2025-09-15',
+      setting: 'outpatient',
+      drug: 'ketamine',
+      route: 'intravenous',
+      procedureCodes: ['96365', 'J3490'],
+      diagnosisCodes: ['G90.521'],
+      providerParticipating: true,
+    };
+    let accepted = 0;
+    let rejected = 0;
+    for (const f of FIELDS)
+      for (const v of VALUES) {
+        const input = JSON.parse(JSON.stringify({ ...base })) as Record<string, unknown>;
+        if (v === undefined) delete input[f];
+        else if (f === '__proto__') Object.defineProperty(input, f, { value: v, enumerable: true });
+        else input[f] = v;
+        if (agree(input, `${f} = ${JSON.stringify(v)}`)) accepted++;
+        else rejected++;
+      }
+    assert.ok(accepted > 50 && rejected > 200, `${accepted} accepted, ${rejected} rejected`);
+  });
+
+  it('agrees on random requests (seeded)', () => {
+    let s = 12345;
+    const r = () => (s = (s * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+    for (let i = 0; i < 3000; i++) {
+      const input: Record<string, unknown> = {};
+      for (const f of FIELDS) if (r() < 0.5) input[f] = VALUES[Math.floor(r() * VALUES.length)];
+      if (r() < 0.7) input.payer = 'bcbsal';
+      if (r() < 0.7) input.dateOfService = '2024-11-02';
+      agree(input, JSON.stringify(input));
+    }
+    for (const v of VALUES) agree(v, `top level ${JSON.stringify(v)}`);
+  });
+
+  it('leaves batch envelope keys out of the request when asked to', () => {
+    const input = { claimId: 'C1', claimLine: 2, payer: 'bcbsal', dateOfService: '2025-09-15' };
+    const r = fast.validate(input, new Set(['claimId', 'claimLine']));
+    assert.ok(r.ok);
+    assert.equal((r.value as unknown as Record<string, unknown>).claimId, undefined);
+    const bad = fast.validate({ ...input, payer: 'acme' }, new Set(['claimId', 'claimLine']));
+    assert.ok(!bad.ok);
+    assert.deepEqual(
+      bad.problems.map((p) => p.path),
+      ['/payer'],
+    );
+  });
+});
