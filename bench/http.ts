@@ -41,10 +41,12 @@ await service.db.drop();
 
 const ok = result['2xx'];
 const warm = warmup['2xx'];
-const rps = (result['2xx'] + result.non2xx) / result.duration;
+// autocannon's `duration` is rounded; start and finish are exact.
+const seconds = (result.finish.getTime() - result.start.getTime()) / 1000;
+const rps = (result['2xx'] + result.non2xx) / seconds;
 const p99 = result.latency.p99;
 console.log(
-  `POST /v1/determinations, PostgreSQL store, ${connections} connections, ${total} requests in ${result.duration.toFixed(1)} s`,
+  `POST /v1/determinations, PostgreSQL store, ${connections} connections, ${total} requests in ${seconds.toFixed(2)} s`,
 );
 console.log(`  requests/s  ${Math.round(rps)} (target >= ${TARGET_RPS})`);
 console.log(
