@@ -1,5 +1,24 @@
+// A batch of claim lines repeats the same mistakes: each (candidates, value) pair is worked out
+// once. Bounded, so a file of random field names cannot grow it without limit.
+const memo = new Map<string, Map<string, string | undefined>>();
+const MEMO_LIMIT = 10_000;
+
 /** The closest candidate to a mistyped value, for "did you mean …?" hints. */
 export function closest(value: string, candidates: readonly string[]): string | undefined {
+  const set = candidates.join('\u0000');
+  let known = memo.get(set);
+  if (known === undefined) {
+    if (memo.size >= 64) memo.clear();
+    memo.set(set, (known = new Map()));
+  }
+  if (known.has(value)) return known.get(value);
+  const found = closestUncached(value, candidates);
+  if (known.size >= MEMO_LIMIT) known.clear();
+  known.set(value, found);
+  return found;
+}
+
+function closestUncached(value: string, candidates: readonly string[]): string | undefined {
   const v = value.toLowerCase();
   let best: string | undefined;
   let bestDistance = Infinity;
