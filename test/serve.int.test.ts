@@ -132,6 +132,22 @@ describe('medpolicy serve on the real PostgreSQL', () => {
     }
   });
 
+  test('a service started before its database waits for it, then serves', async () => {
+    await db.cut();
+    const started = startServe(['--log-level', 'warn'], { DATABASE_URL: db.url });
+    await new Promise((r) => setTimeout(r, 800));
+    await db.restore();
+    const s = await started;
+    try {
+      assert.match(s.log(), /not ready .*retrying/);
+      assert.doesNotMatch(s.log(), /postgres:\/\/[^ ]*:[^*@ ]+@/, 'no password in the log');
+      assert.equal((await decide(s.base, CRPS)).status, 200);
+    } finally {
+      await db.restore();
+      await stop(s);
+    }
+  });
+
   test('off loopback an API key is required; `medpolicy keys create` makes one that works', async () => {
     const s = await startServe(['--host', '0.0.0.0', '--log-level', 'warn'], {
       DATABASE_URL: db.url,

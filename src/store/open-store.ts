@@ -68,3 +68,26 @@ export function redactUrl(url: string): string {
     return '(unparseable DATABASE_URL)';
   }
 }
+
+/**
+ * Opens PostgreSQL, waiting for it when it is not up yet (a service often starts before its
+ * database): retries with backoff until timeoutMs, then gives up with the last error. The
+ * embedded database is opened once: its failures are not transient.
+ */
+export async function openStoreWhenReady(
+  opts: StoreOptions,
+  timeoutMs: number,
+  onRetry: (message: string, delayMs: number) => void,
+): Promise<AuditStore> {
+  if (!opts.databaseUrl) return openStore(opts);
+  const deadline = Date.now() + timeoutMs;
+  for (let delay = 250; ; delay = Math.min(delay * 2, 5_000)) {
+    try {
+      return await openStore(opts);
+    } catch (e) {
+      if (Date.now() + delay > deadline) throw e;
+      onRetry((e as Error).message, delay);
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+}

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { packageRoot } from '../../package-root.js';
 import type { DecisionContext } from '../../service/load-context.js';
-import { openStore, storeOptionsFromEnv } from '../../store/open-store.js';
+import { openStoreWhenReady, redactUrl, storeOptionsFromEnv } from '../../store/open-store.js';
 import type { TrustedIssuer } from '../cdshooks/index.js';
 import type { CdsOptions } from '../http/routes/cds-hooks.js';
 import { buildServer } from '../http/server.js';
@@ -21,6 +21,7 @@ Options:
   --insecure          serve without API keys on a non-loopback address (not for production)
   --data-dir DIR      embedded database directory (default .medpolicy/data, or $MEDPOLICY_DATA_DIR)
   --rate-limit N      requests per minute per API key (default 6000; 0 turns it off)
+  --db-wait SECONDS   how long to wait at start for a PostgreSQL that is not up yet (default 30)
   --log-level LEVEL   fatal|error|warn|info|debug (default info, or $MEDPOLICY_LOG_LEVEL)
   --public-url URL    the service's public base URL, for links in answers and the audience CDS
                       clients sign their JWTs for (default http://HOST:PORT)
@@ -59,6 +60,7 @@ export async function serve(
       'log-level': { type: 'string' },
       'public-url': { type: 'string' },
       'cds-clients': { type: 'string' },
+      'db-wait': { type: 'string', default: '30' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -75,6 +77,10 @@ export async function serve(
   const rateLimit = Number(values['rate-limit']);
   if (!Number.isInteger(rateLimit) || rateLimit < 0) {
     throw new UsageError(`--rate-limit must be a whole number of requests per minute`);
+  }
+  const dbWait = Number(values['db-wait']);
+  if (!Number.isFinite(dbWait) || dbWait < 0) {
+    throw new UsageError('--db-wait must be a number of seconds');
   }
   const level = values['log-level'] ?? process.env['MEDPOLICY_LOG_LEVEL'] ?? 'info';
   if (!LEVELS.has(level))
@@ -93,7 +99,11 @@ export async function serve(
   const context = ctx();
   const storeOpts = storeOptionsFromEnv(process.env);
   if (values['data-dir']) storeOpts.dataDir = values['data-dir'];
-  const store = await openStore(storeOpts);
+  const store = await openStoreWhenReady(storeOpts, dbWait * 1000, (message, delay) =>
+    process.stderr.write(
+      `medpolicy serve: database ${redactUrl(storeOpts.databaseUrl ?? '')} not ready (${message}); retrying in ${delay} ms\n`,
+    ),
+  );
   const cds = readCdsClients(values['cds-clients'] ?? process.env['MEDPOLICY_CDS_CLIENTS']);
   let publicUrl = values['public-url'];
   const app = await buildServer({
