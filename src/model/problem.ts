@@ -23,7 +23,6 @@ export const PROBLEM_TYPES = {
   'rate-limited': { status: 429, title: 'Too many requests', issue: 'throttled' },
   'idempotency-key-reused': { status: 422, title: 'Idempotency key reused', issue: 'conflict' },
   'store-unavailable': { status: 503, title: 'Audit store unavailable', issue: 'transient' },
-  'shutting-down': { status: 503, title: 'Service shutting down', issue: 'transient' },
   internal: { status: 500, title: 'Internal error', issue: 'exception' },
 } as const;
 

@@ -1,4 +1,4 @@
-import type { CodeRecord, CodeSystem, CodeSystemId } from '../terminology/code-system.js';
+import type { CodeRecord, CodeSystemId } from '../terminology/code-system.js';
 import { windowOn } from '../terminology/code-system.js';
 import {
   classifyProcedureCode,
@@ -23,12 +23,8 @@ export interface CodeViewV1 {
 export type CodeLookup =
   { ok: true; code: CodeViewV1 } | { ok: false; reason: 'malformed' | 'unknown'; detail: string };
 
-function system(t: Terminology, id: CodeSystemId): CodeSystem {
-  return t[id];
-}
-
 /** The key a code system files a code under, or undefined when the text is not such a code. */
-export function codeKey(id: CodeSystemId, text: string): string | undefined {
+function codeKey(id: CodeSystemId, text: string): string | undefined {
   if (id === 'icd10cm') return normalizeIcd10cm(text);
   const c = classifyProcedureCode(text);
   return c?.system === id ? c.code : undefined;
@@ -60,7 +56,7 @@ export function lookupCode(
   if (!key) {
     return { ok: false, reason: 'malformed', detail: `'${text}' is not shaped like a ${id} code` };
   }
-  const cs = system(t, id);
+  const cs = t[id];
   const r = cs.get(key);
   if (!r) {
     const partial = cs.subsetPrefixes && !cs.subsetPrefixes.some((p) => key.startsWith(p));
@@ -89,7 +85,7 @@ export function searchCodes(
   const words = q.split(/\s+/).filter(Boolean);
   const byCode: CodeRecord[] = [];
   const byText: CodeRecord[] = [];
-  for (const r of system(t, id).all()) {
+  for (const r of t[id].all()) {
     if (r.code.startsWith(codeQ)) byCode.push(r);
     else if (words.every((w) => r.display.toUpperCase().includes(w))) byText.push(r);
   }

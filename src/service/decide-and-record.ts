@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import type { AuditEventV1 } from '../model/audit-event.js';
 import type { DeterminationV1 } from '../model/determination.js';
 import type { ErrorObject } from '../model/problem.js';
-import type { AuditPort } from './audit-port.js';
 import { compareRequest, decideRequest, type DecideRequestOptions } from './decide-request.js';
 import type { DecisionContext } from './load-context.js';
 
@@ -64,17 +63,4 @@ export function compareForRecord(
     determination,
   }));
   return { ok: true, groupId, determinations: r.determinations, events };
-}
-
-/** Decide and commit; resolves after the record is durable. */
-export async function decideAndRecord(
-  input: unknown,
-  ctx: DecisionContext,
-  audit: AuditPort,
-  meta: RequestMeta,
-  opts: DecideRequestOptions = {},
-): Promise<RecordedDecision> {
-  const r = decideForRecord(input, ctx, meta, opts);
-  if (r.ok) await audit.record(r.events);
-  return r;
 }

@@ -110,7 +110,7 @@ function storeContract(name: string, open: () => Promise<AuditStore>) {
 
     test('an idempotency key keeps the first answer and writes nothing the second time', async () => {
       const first = event('bcbsal', 'G90.521', 'key_idem');
-      const answer = { requestHash: 'h1', status: 200, response: { id: first.id } };
+      const answer = { requestHash: 'h1', status: 200, body: JSON.stringify({ id: first.id }) };
       assert.deepEqual(await store.recordIdempotent('key_idem', 'k-1', answer, [first]), {
         stored: true,
       });
@@ -118,7 +118,7 @@ function storeContract(name: string, open: () => Promise<AuditStore>) {
       const second = await store.recordIdempotent(
         'key_idem',
         'k-1',
-        { ...answer, response: { id: again.id } },
+        { ...answer, body: JSON.stringify({ id: again.id }) },
         [again],
       );
       assert.deepEqual(second, { stored: false, first: answer });

@@ -30,7 +30,8 @@ export interface Page<T> {
 export interface IdempotentAnswer {
   requestHash: string;
   status: number;
-  response: unknown;
+  /** The answer body exactly as it was sent (JSON text). */
+  body: string;
 }
 
 /** What the store needs of a CRD coverage assertion (the adapter's record satisfies it). */
@@ -121,8 +122,8 @@ export class AuditStore implements AuditPort {
       this.db.transaction(async (tx) => {
         const inserted = await tx.query(
           `INSERT INTO idempotency_keys (requester, key, request_hash, status, response, created_at)
-           VALUES ($1, $2, $3, $4, $5::jsonb, now()) ON CONFLICT DO NOTHING RETURNING 1`,
-          [requester, key, answer.requestHash, answer.status, jsonText(answer.response)],
+           VALUES ($1, $2, $3, $4, $5::json, now()) ON CONFLICT DO NOTHING RETURNING 1`,
+          [requester, key, answer.requestHash, answer.status, answer.body],
         );
         if (inserted.rows.length === 0) {
           const first = await findIdempotent(tx, requester, key);
@@ -369,7 +370,7 @@ async function insertEvents(db: Queryable, events: AuditEventV1[]): Promise<void
   await db.query(INSERT_EVENTS, [`[${rows.join(',')}]`], 'insert-determinations');
 }
 
-// jsonb (idempotency answers) refuses the NUL character; a request may carry one in a free-text field.
+// A request may carry a NUL character in a free-text field; PostgreSQL's JSON types refuse it.
 function jsonText(value: unknown): string {
   const text = typeof value === 'object' && value !== null ? jsonOf(value) : JSON.stringify(value);
   if (!text.includes('\\u0000')) return text;
@@ -381,14 +382,12 @@ async function findIdempotent(
   requester: string,
   key: string,
 ): Promise<IdempotentAnswer | undefined> {
-  const res = await db.query<{ request_hash: string; status: number; response: unknown }>(
-    'SELECT request_hash, status, response FROM idempotency_keys WHERE requester = $1 AND key = $2',
+  const res = await db.query<{ request_hash: string; status: number; body: string }>(
+    'SELECT request_hash, status, response::text AS body FROM idempotency_keys WHERE requester = $1 AND key = $2',
     [requester, key],
   );
   const row = res.rows[0];
-  return row
-    ? { requestHash: row.request_hash, status: row.status, response: row.response }
-    : undefined;
+  return row ? { requestHash: row.request_hash, status: row.status, body: row.body } : undefined;
 }
 
 interface EventRow {

@@ -46,7 +46,8 @@ export const MIGRATIONS: readonly Migration[] = [
         key          text NOT NULL,
         request_hash text NOT NULL,
         status       integer NOT NULL,
-        response     jsonb NOT NULL,
+        -- json keeps the first answer's exact text, which a retry gets back byte for byte.
+        response     json NOT NULL,
         created_at   timestamptz NOT NULL,
         PRIMARY KEY (requester, key)
       );

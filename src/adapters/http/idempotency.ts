@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AuditEventV1 } from '../../model/audit-event.js';
-import type { AuditStore } from '../../store/audit-store.js';
+import type { AuditStore, IdempotentAnswer } from '../../store/audit-store.js';
 import { ProblemError, sendError, sendProblem } from './problem-json.js';
 import { problem, type ErrorObject } from '../../model/problem.js';
 
@@ -10,9 +10,8 @@ const KEY = /^[\x21-\x7e]{1,255}$/;
 export type Answer =
   | {
       status: number;
-      body: unknown;
-      /** The body already serialized, when the route has it (saves a second stringify). */
-      bodyText?: string;
+      /** The JSON body, serialized once: sent, and kept under an idempotency key, as is. */
+      body: string;
       events: AuditEventV1[];
       headers?: Record<string, string>;
     }
@@ -52,8 +51,7 @@ export async function answerRecorded(
     // A rejected request decides nothing, so there is nothing to record or to replay.
     if ('error' in answer) return sendError(reply, answer.error);
     await store.record(answer.events);
-    if (answer.bodyText !== undefined) reply.type('application/json; charset=utf-8');
-    return send(reply, answer.status, answer.bodyText ?? answer.body, answer.headers);
+    return send(reply, answer.status, answer.body, answer.headers);
   }
   const requestHash = createHash('sha256')
     .update(`${request.method} ${request.routeOptions.url ?? ''}\n${JSON.stringify(request.body)}`)
@@ -65,18 +63,14 @@ export async function answerRecorded(
   const r = await store.recordIdempotent(
     request.requester,
     key,
-    { requestHash, status: answer.status, response: answer.body },
+    { requestHash, status: answer.status, body: answer.body },
     answer.events,
   );
   if (!r.stored) return replay(reply, r.first, requestHash);
   return send(reply, answer.status, answer.body, answer.headers);
 }
 
-function replay(
-  reply: FastifyReply,
-  first: { requestHash: string; status: number; response: unknown },
-  requestHash: string,
-): FastifyReply {
+function replay(reply: FastifyReply, first: IdempotentAnswer, requestHash: string): FastifyReply {
   if (first.requestHash !== requestHash) {
     return sendProblem(
       reply,
@@ -87,15 +81,15 @@ function replay(
     );
   }
   reply.header('idempotent-replayed', 'true');
-  return send(reply, first.status, first.response);
+  return send(reply, first.status, first.body);
 }
 
 function send(
   reply: FastifyReply,
   status: number,
-  body: unknown,
+  body: string,
   headers: Record<string, string> = {},
 ): FastifyReply {
   for (const [k, v] of Object.entries(headers)) reply.header(k, v);
-  return reply.code(status).send(body);
+  return reply.code(status).type('application/json; charset=utf-8').send(body);
 }

@@ -47,77 +47,76 @@ export class ProblemError extends Error {
   }
 }
 
+/**
+ * What went wrong, as problems, whatever raised it: our own ProblemError, the store, Fastify's
+ * parsers and schema checks, the rate limiter, or a bug (logged, never shown). Both error
+ * renderings (problem+json here, OperationOutcome on the FHIR routes) start from this.
+ */
+export function problemsFromError(error: FastifyError, request: FastifyRequest): Problem[] {
+  if (error instanceof ProblemError) return [error.problem];
+  if (error instanceof StoreUnavailableError) {
+    request.log.warn({ err: { message: error.message } }, 'audit store unavailable');
+    return [
+      problem(
+        'store-unavailable',
+        'the answer could not be recorded, so it is not given; retry shortly',
+        '',
+        `retry after ${RETRY_AFTER_SECONDS} seconds`,
+      ),
+    ];
+  }
+  if (error.validation) return validationProblems(error, request);
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE': {
+      const limit = request.routeOptions.bodyLimit ?? 0;
+      return [
+        problem(
+          'too-large',
+          'the request body is larger than this route accepts',
+          '',
+          `send at most ${Math.floor(limit / 1024)} KiB`,
+        ),
+      ];
+    }
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return [
+        problem(
+          'unsupported-media-type',
+          `content type '${request.headers['content-type'] ?? ''}' is not accepted`,
+          '',
+          'send Content-Type: application/json',
+        ),
+      ];
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return [
+        problem(
+          'invalid-json',
+          `the request body is not valid JSON: ${error.message}`,
+          '',
+          'send one JSON object',
+        ),
+      ];
+  }
+  if (error.statusCode === 429) {
+    return [problem('rate-limited', error.message, '', 'slow down; see the Retry-After header')];
+  }
+  if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
+    return [problem('invalid-value', error.message, '')];
+  }
+  request.log.error({ err: { message: error.message, stack: error.stack } }, 'unhandled error');
+  return [
+    problem('internal', 'the service failed; the failure is logged with this request id', ''),
+  ];
+}
+
 /** Every error Fastify or a route raises becomes problem+json; nothing leaks a stack. */
 export function errorHandler(
   error: FastifyError,
   request: FastifyRequest,
   reply: FastifyReply,
 ): FastifyReply {
-  if (error instanceof ProblemError) return sendProblems(reply, [error.problem]);
-  if (error instanceof StoreUnavailableError) {
-    request.log.warn({ err: { message: error.message } }, 'audit store unavailable');
-    return sendProblem(
-      reply,
-      'store-unavailable',
-      'the decision could not be recorded, so it is not given; retry shortly',
-      '',
-      `retry after ${RETRY_AFTER_SECONDS} seconds`,
-    );
-  }
-  if (error.validation) return sendProblems(reply, validationProblems(error, request));
-  switch (error.code) {
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return sendProblem(
-        reply,
-        'too-large',
-        'the request body is larger than the service accepts',
-        '',
-        'send at most 64 KiB; split large batches',
-      );
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return sendProblem(
-        reply,
-        'unsupported-media-type',
-        `content type '${request.headers['content-type'] ?? ''}' is not accepted`,
-        '',
-        'send Content-Type: application/json',
-      );
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-    case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return sendProblem(
-        reply,
-        'invalid-json',
-        `the request body is not valid JSON: ${error.message}`,
-        '',
-        'send one JSON object',
-      );
-    case 'FST_ERR_RATE_LIMIT_EXCEEDED':
-      return sendProblem(
-        reply,
-        'rate-limited',
-        error.message,
-        '',
-        'slow down; see the Retry-After header',
-      );
-  }
-  if (error.statusCode === 429) {
-    return sendProblem(
-      reply,
-      'rate-limited',
-      error.message,
-      '',
-      'slow down; see the Retry-After header',
-    );
-  }
-  if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
-    return sendProblem(reply, 'invalid-value', error.message);
-  }
-  request.log.error({ err: { message: error.message, stack: error.stack } }, 'unhandled error');
-  return sendProblem(
-    reply,
-    'internal',
-    'the service failed; the failure is logged with this request id',
-  );
+  return sendProblems(reply, problemsFromError(error, request));
 }
 
 /** Fastify's schema errors (query string, path) in our problem shape, naming the field. */

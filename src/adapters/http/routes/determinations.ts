@@ -87,8 +87,7 @@ export function determinationRoutes(app: FastifyInstance, deps: HttpDeps): void 
         if (!r.ok) return { error: r.error };
         return {
           status: 200,
-          body: { id: r.id, ...r.determination },
-          bodyText: jsonWithId(r.id, r.determination),
+          body: jsonWithId(r.id, r.determination),
           events: r.events,
           headers: { location: `/v1/determinations/${r.id}` },
         };
@@ -119,7 +118,7 @@ export function determinationRoutes(app: FastifyInstance, deps: HttpDeps): void 
         if (!r.ok) return { error: r.error };
         return {
           status: 200,
-          body: r.determinations.map((d, i) => ({ id: r.events[i]!.id, ...d })),
+          body: `[${r.determinations.map((d, i) => jsonWithId(r.events[i]!.id, d)).join(',')}]`,
           events: r.events,
           headers: { 'x-comparison-id': r.groupId },
         };
