@@ -1,6 +1,6 @@
 import { problem, type Problem } from '../../model/problem.js';
 import { UsageError } from '../cli/exit-codes.js';
-import { settingForPos } from './pos-to-setting.js';
+import { settingForPos } from '../../terminology/place-of-service.js';
 import type { RowBuffer } from './rows.js';
 import type { Screener } from './screener.js';
 
@@ -21,7 +21,8 @@ export const CSV_COLUMNS = {
   line_of_business: 'lineOfBusiness',
   plan_type: 'planType',
   date_of_service: 'dateOfService (required): YYYY-MM-DD, YYYYMMDD or MM/DD/YYYY',
-  place_of_service: 'CMS place-of-service code, mapped to setting (pos-to-setting.ts)',
+  place_of_service:
+    'CMS place-of-service code, mapped to setting (src/terminology/place-of-service.ts)',
   procedure_code: 'CPT or HCPCS code of the line',
   modifiers: 'procedure modifiers (read, not used by the policies)',
   ndc: 'NDC of the drug; mapped to a drug with --ndc-map',

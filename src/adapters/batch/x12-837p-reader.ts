@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { X12Parser, type X12Segment } from 'node-x12';
 import { problem, type Problem } from '../../model/problem.js';
 import { isoDate, normalizeNdc } from './csv-reader.js';
-import { settingForPos } from './pos-to-setting.js';
+import { settingForPos } from '../../terminology/place-of-service.js';
 import type { Progress } from './progress.js';
 import type { LineRef } from './rows.js';
 import type { Screener } from './screener.js';

@@ -1,6 +1,7 @@
 // From FHIR (a draft order, its Medication and Conditions, the Encounter, the selected Coverage)
 // to a CoverageRequest the service decides. Every field records where it came from (`sources`),
 // so a card or a test can say why. See README.md "FHIR mapping".
+import { settingForPos } from '../../terminology/place-of-service.js';
 import type { CoverageRequest } from '../../model/coverage-request.js';
 import type { Route, Setting } from '../../model/vocabulary.js';
 import type { DecisionContext } from '../../service/load-context.js';
@@ -77,16 +78,6 @@ const ENCOUNTER_CLASS: Record<string, Setting> = {
   EMER: 'emergency',
   HH: 'home',
   VR: 'office',
-};
-const PLACE_OF_SERVICE: Record<string, Setting> = {
-  '11': 'office',
-  '12': 'home',
-  '19': 'outpatient',
-  '22': 'outpatient',
-  '24': 'outpatient',
-  '49': 'outpatient',
-  '21': 'inpatient',
-  '23': 'emergency',
 };
 const MED_CATEGORY: Record<string, Setting> = { inpatient: 'inpatient', outpatient: 'outpatient' };
 
@@ -239,11 +230,13 @@ function procedureCodesFrom(code: unknown, sources: string[], unmapped: string[]
 }
 
 function settingFrom(r: Json, encounter: Json | undefined, sources: string[]): Setting | undefined {
-  for (const c of codings(r['locationCode']))
-    if (inSystem(c, SYSTEMS.pos) && PLACE_OF_SERVICE[c.code!]) {
-      sources.push(`setting ${PLACE_OF_SERVICE[c.code!]} from place of service ${c.code}`);
-      return PLACE_OF_SERVICE[c.code!];
+  for (const c of codings(r['locationCode'])) {
+    const pos = inSystem(c, SYSTEMS.pos) && c.code ? settingForPos(c.code) : undefined;
+    if (pos) {
+      sources.push(`setting ${pos} from place of service ${c.code}`);
+      return pos;
     }
+  }
   for (const c of codings(r['category']))
     if (inSystem(c, SYSTEMS.medRequestCategory) && MED_CATEGORY[c.code!]) {
       sources.push(`setting ${MED_CATEGORY[c.code!]} from MedicationRequest.category ${c.code}`);

@@ -1,3 +1,4 @@
+import { settingForPos } from '../../terminology/place-of-service.js';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { decideRequest } from '../../service/decide-request.js';
@@ -536,6 +537,41 @@ describe('the FHIR mapping', () => {
     });
     assert.ok(m.inScope);
     assert.ok(m.sources.some((s) => s === 'drug ketamine from RxNorm 6130'));
+  });
+
+  it('reads a place of service with the same CMS table claim screening uses (49 is an office)', () => {
+    const order = {
+      ...medicationRequest(o),
+      locationCode: [
+        {
+          coding: [
+            {
+              system:
+                'https://www.cms.gov/Medicare/Coding/place-of-service-codes/Place_of_Service_Code_Set',
+              code: '49',
+            },
+          ],
+        },
+      ],
+    };
+    const m = orderToCoverageRequest(ctx, map, {
+      resource: order,
+      resources: new Map(),
+      encounter: encounter(o),
+      coverage: {
+        coverage: coverage(o),
+        reference: 'Coverage/cov-1',
+        payer: 'bcbsma',
+        label: 'BCBSMA',
+        lineOfBusiness: 'medicare-advantage',
+        planType: 'hmo',
+        medicarePrimary: false,
+        via: [],
+      },
+      today: '2025-01-01',
+    });
+    assert.equal(m.request['setting'], settingForPos('49'));
+    assert.equal(m.request['setting'], 'office');
   });
 });
 

@@ -1,4 +1,4 @@
-import type { Setting } from '../../model/vocabulary.js';
+import type { Setting } from '../model/vocabulary.js';
 
 // CMS place-of-service codes (the POS code set used on professional claims: CLM05-1 / SV1-05
 // in an 837P, the place_of_service column in CSV) mapped to the contract's setting. Data, not
