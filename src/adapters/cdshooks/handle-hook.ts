@@ -2,7 +2,6 @@
 // order to a CoverageRequest, decides it through the service, and answers with a coverage-
 // information systemAction per order plus Instructions and External Reference cards.
 // Business outcomes — unknown coverage, missing data, a failed EHR read — are 200s.
-import { StoreUnavailableError } from '../../service/audit-port.js';
 import type { DeterminationV1 } from '../../model/determination.js';
 import { decideRequest } from '../../service/decide-request.js';
 import type { DecisionContext } from '../../service/load-context.js';
@@ -85,17 +84,9 @@ export async function handleHook(
   const behaviour = HOOK_BEHAVIOURS[service.hook];
   const checked = checkHookRequest(service, behaviour, body);
   if (!checked.ok) return { status: 400, body: operationOutcome('invalid', checked.message) };
-  try {
-    return await answer(service.id, checked.value, deps);
-  } catch (e) {
-    // The store could not record: the transport answers 503, never an unrecorded decision.
-    if (e instanceof StoreUnavailableError) throw e;
-    // A bug, not a client error: say so without echoing the request.
-    return {
-      status: 500,
-      body: operationOutcome('exception', `internal error: ${(e as Error).message}`),
-    };
-  }
+  // A bug or a store outage throws on to the transport, which logs it and answers 500 or 503
+  // without echoing the request; it is never dressed up as a coverage answer.
+  return answer(service.id, checked.value, deps);
 }
 
 async function answer(serviceId: string, req: HookRequest, deps: HookDeps): Promise<HookResult> {
@@ -279,93 +270,83 @@ function decideTarget(
       }),
     };
   }
-  try {
-    const mapped = orderToCoverageRequest(deps.ctx, map, {
-      resource: target,
-      resources: data.resources,
-      encounter: data.encounter,
-      coverage,
-      today,
-    });
-    const technical = data.problems.length > 0 ? data.problems.join('; ') : undefined;
-    if (!mapped.inScope) {
-      if (technical)
-        return {
-          label: mapped.label,
-          assertion: indeterminateAssertion(base, {
-            code: 'technical',
-            text: `Could not assess: ${technical}.`,
-          }),
-        };
+  const mapped = orderToCoverageRequest(deps.ctx, map, {
+    resource: target,
+    resources: data.resources,
+    encounter: data.encounter,
+    coverage,
+    today,
+  });
+  const technical = data.problems.length > 0 ? data.problems.join('; ') : undefined;
+  if (!mapped.inScope) {
+    if (technical)
       return {
         label: mapped.label,
-        request: mapped.request,
-        assertion: {
-          ...base,
-          covered: 'conditional',
-          paNeeded: 'conditional',
-          infoNeeded: ['OTH'],
-          reasons: [
-            {
-              text: `No ${coverage.label ?? ''} medical policy served here speaks to this order; the member’s benefit plan governs.`,
-            },
-          ],
-        },
-      };
-    }
-    const result = decideRequest(mapped.request, deps.ctx);
-    if (!result.ok) {
-      const problems = [result.error.error, ...(result.error.error.problems ?? [])].map(
-        (p) => p.detail,
-      );
-      return {
-        label: mapped.label,
-        request: mapped.request,
-        assertion: {
-          ...base,
-          covered: 'conditional',
-          paNeeded: 'conditional',
-          infoNeeded: ['OTH'],
-          reasons: [
-            {
-              text: `The order could not be decided as sent: ${[...new Set(problems)].join('; ')}.`,
-            },
-          ],
-        },
-      };
-    }
-    const d = result.determination;
-    if (technical && (d.outcome === 'needs-info' || d.outcome === 'out-of-scope'))
-      return {
-        label: mapped.label,
-        request: mapped.request,
-        determination: d,
         assertion: indeterminateAssertion(base, {
           code: 'technical',
           text: `Could not assess: ${technical}.`,
         }),
       };
-    const assertion = assertionFromDetermination(d, {
-      ...base,
-      payerLabel: coverage.label ?? d.payer,
-      policyUrl: d.policy ? deps.policyUrl(d.policy.id) : undefined,
-      requestHasSetting: mapped.request.setting !== undefined,
-      requestHasProviderParticipating: mapped.request.providerParticipating !== undefined,
-    });
     return {
       label: mapped.label,
-      phrase: mapped.phrase,
       request: mapped.request,
-      determination: d,
-      assertion,
-    };
-  } catch (e) {
-    return {
-      label,
-      assertion: indeterminateAssertion(base, {
-        code: 'technical',
-        text: `Internal error while deciding: ${(e as Error).message}`,
-      }),
+      assertion: {
+        ...base,
+        covered: 'conditional',
+        paNeeded: 'conditional',
+        infoNeeded: ['OTH'],
+        reasons: [
+          {
+            text: `No ${coverage.label ?? ''} medical policy served here speaks to this order; the member’s benefit plan governs.`,
+          },
+        ],
+      },
     };
   }
+  const result = decideRequest(mapped.request, deps.ctx);
+  if (!result.ok) {
+    const problems = [result.error.error, ...(result.error.error.problems ?? [])].map(
+      (p) => p.detail,
+    );
+    return {
+      label: mapped.label,
+      request: mapped.request,
+      assertion: {
+        ...base,
+        covered: 'conditional',
+        paNeeded: 'conditional',
+        infoNeeded: ['OTH'],
+        reasons: [
+          {
+            text: `The order could not be decided as sent: ${[...new Set(problems)].join('; ')}.`,
+          },
+        ],
+      },
+    };
+  }
+  const d = result.determination;
+  if (technical && (d.outcome === 'needs-info' || d.outcome === 'out-of-scope'))
+    return {
+      label: mapped.label,
+      request: mapped.request,
+      determination: d,
+      assertion: indeterminateAssertion(base, {
+        code: 'technical',
+        text: `Could not assess: ${technical}.`,
+      }),
+    };
+  const assertion = assertionFromDetermination(d, {
+    ...base,
+    payerLabel: coverage.label ?? d.payer,
+    policyUrl: d.policy ? deps.policyUrl(d.policy.id) : undefined,
+    requestHasSetting: mapped.request.setting !== undefined,
+    requestHasProviderParticipating: mapped.request.providerParticipating !== undefined,
+  });
+  return {
+    label: mapped.label,
+    phrase: mapped.phrase,
+    request: mapped.request,
+    determination: d,
+    assertion,
+  };
 }

@@ -2,7 +2,6 @@
 // with a PAS response Bundle (ClaimResponse first). Each Claim item is decided by the same path
 // CRD uses — FHIR → CoverageRequest → decideRequest — and carries an X12 306 reviewAction:
 // A1 certified, A3 not certified (with the policy's reason), A4 pended (a person must look).
-import { StoreUnavailableError } from '../../service/audit-port.js';
 import type { DeterminationV1 } from '../../model/determination.js';
 import { decideRequest } from '../../service/decide-request.js';
 import type { DecisionContext } from '../../service/load-context.js';
@@ -159,16 +158,8 @@ export async function submitPasBundle(bundle: unknown, deps: PasDeps): Promise<P
     );
   if (!isObject(claim['patient'])) return bad('Claim.patient is required', 'Claim.patient');
 
-  try {
-    return await decideClaim(bundle, claim, coverage, index, deps);
-  } catch (e) {
-    // The store could not record: the transport answers 503, never an unrecorded decision.
-    if (e instanceof StoreUnavailableError) throw e;
-    return {
-      status: 500,
-      body: operationOutcome('exception', `internal error: ${(e as Error).message}`),
-    };
-  }
+  // A bug or a store outage throws on to the transport (logged; 500 or 503, no request echoed).
+  return decideClaim(bundle, claim, coverage, index, deps);
 }
 
 interface ItemDecision {
