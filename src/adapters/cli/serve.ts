@@ -28,7 +28,8 @@ Options:
   --cds-clients FILE  JSON trust list for CDS clients (or $MEDPOLICY_CDS_CLIENTS):
                       {"issuers":[{"iss":…,"jku":[…]} | {"iss":…,"jwks":{"keys":[…]}}],
                        "fhirServers":["https://ehr.example/fhir"], "auth":"non-loopback"}
-                      CDS calls from off loopback need a JWT from a listed issuer.
+                      Whenever API keys are required (off loopback, or --require-keys), CDS
+                      calls need a JWT from a listed issuer instead; "auth" overrides that.
   -h, --help          show this help
 
 Environment:
@@ -172,7 +173,7 @@ export async function serve(
 }
 
 function readCdsClients(file: string | undefined): CdsOptions {
-  if (!file) return { auth: 'non-loopback', issuers: [] };
+  if (!file) return { issuers: [] };
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(file, 'utf8'));
@@ -203,7 +204,7 @@ function readCdsClients(file: string | undefined): CdsOptions {
     throw new UsageError(`--cds-clients ${file}: "fhirServers" must be a list of URLs`);
   }
   return {
-    auth: (r.auth as CdsOptions['auth'] | undefined) ?? 'non-loopback',
+    ...(r.auth !== undefined ? { auth: r.auth as NonNullable<CdsOptions['auth']> } : {}),
     issuers: r.issuers as TrustedIssuer[],
     fhirServers: r.fhirServers as string[] | undefined,
   };

@@ -77,7 +77,7 @@ describe('CDS Hooks and PAS over HTTP, recorded in the store', () => {
     assert.equal(info['covered'], 'not-covered');
     const cards = (res.json() as J)['cards'] as J[];
     assert.ok(cards.some((c) => /investigational/i.test(String(c['detail']))));
-    assert.ok(JSON.stringify(cards).includes(`${PUBLIC}/v1/policies/bcbsma-291`));
+    assert.ok(JSON.stringify(cards).includes(`${PUBLIC}/#/policies/bcbsma-291`));
     const stored = (await store.getCoverageAssertion(info['coverage-assertion-id']!)) as J;
     assert.equal(stored['covered'], 'not-covered');
     assert.equal(stored['payer'], 'bcbsma');
@@ -150,6 +150,26 @@ describe('CDS Hooks and PAS over HTTP, recorded in the store', () => {
     });
     assert.equal(notBundle.statusCode, 400);
     assert.equal((notBundle.json() as J)['resourceType'], 'OperationOutcome');
+  });
+
+  test('a CDS JWT is required exactly when the service requires API keys, whatever the caller address', async () => {
+    const body = orderSignCall({ payerName: 'Medica' });
+    const secured = await server(store, { requireApiKey: true });
+    try {
+      // Behind a reverse proxy on the same host every caller looks local: still refused.
+      const viaProxy = await call(secured, 'medpolicy-order-sign', body);
+      assert.equal(viaProxy.statusCode, 401);
+    } finally {
+      await secured.close();
+    }
+    const open = await app.inject({
+      method: 'POST',
+      url: '/cds-services/medpolicy-order-sign',
+      payload: JSON.stringify(body),
+      headers: { 'content-type': 'application/json' },
+      remoteAddress: '10.1.2.3',
+    });
+    assert.equal(open.statusCode, 200, 'an open (loopback-bound) service does not ask for a JWT');
   });
 
   test('with client auth on, a CDS call needs a JWT signed by a trusted issuer for this exact URL', async () => {

@@ -10,3 +10,8 @@ export interface HttpDeps {
   /** The service's public base URL: links in answers and the audience CDS clients sign for. */
   publicUrl: () => string;
 }
+
+/** A policy as a person reads it: the web UI's page, linked from CRD cards and PAS notes. */
+export function policyPage(deps: HttpDeps, policyId: string): string {
+  return `${deps.publicUrl()}/#/policies/${encodeURIComponent(policyId)}`;
+}

@@ -179,7 +179,8 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   determinationRoutes(app, deps);
   policyRoutes(app, deps);
   codeRoutes(app, deps);
-  cdsHookRoutes(app, deps, opts.cds ?? { auth: 'non-loopback', issuers: [] });
+  const cds = opts.cds ?? { issuers: [] };
+  cdsHookRoutes(app, deps, { ...cds, auth: cds.auth ?? (opts.requireApiKey ? 'always' : 'never') });
   fhirPasRoutes(app, deps);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await webRoutes(app, deps);

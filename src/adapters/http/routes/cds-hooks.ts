@@ -4,24 +4,36 @@ import {
   clientAuthRequired,
   discoveryDocument,
   handleHook,
+  loadCoverageMap,
   MemoryReplayCache,
   verifyCdsClientJwt,
   type TrustedIssuer,
 } from '../../cdshooks/index.js';
 import { operationOutcome } from '../../pas/operation-outcome.js';
-import type { HttpDeps } from '../deps.js';
+import { policyPage, type HttpDeps } from '../deps.js';
 import { fhirErrorHandler, FHIR_BODY_LIMIT } from './fhir-errors.js';
 
 export interface CdsOptions {
-  /** When the CDS client's JWT is required: by default, for callers off loopback. */
-  auth: 'always' | 'never' | 'non-loopback';
+  /**
+   * When the CDS client's JWT is required. By default exactly when the service requires API keys
+   * (bound off loopback, or --require-keys): decided by where the service listens, not by the
+   * caller's address, which a reverse proxy on the same host would make look local.
+   */
+  auth?: 'always' | 'never' | 'non-loopback';
   issuers: readonly TrustedIssuer[];
   /** The EHR FHIR servers this service may read from (and send their access tokens to). */
   fhirServers?: readonly string[] | undefined;
 }
 
 /** CDS Hooks discovery and the Da Vinci CRD services (src/adapters/cdshooks/README.md). */
-export function cdsHookRoutes(app: FastifyInstance, deps: HttpDeps, opts: CdsOptions): void {
+export function cdsHookRoutes(
+  app: FastifyInstance,
+  deps: HttpDeps,
+  opts: CdsOptions & { auth: NonNullable<CdsOptions['auth']> },
+): void {
+  // Loaded and checked at start (with the policies, from the package): a broken map fails the
+  // start, not the first EHR call.
+  const coverageMap = loadCoverageMap();
   const replayCache = new MemoryReplayCache();
   const discovery = discoveryDocument();
   const allowed = opts.fhirServers
@@ -69,7 +81,8 @@ export function cdsHookRoutes(app: FastifyInstance, deps: HttpDeps, opts: CdsOpt
           ctx: deps.ctx,
           now: () => new Date(),
           newId: randomUUID,
-          policyUrl: (id) => `${deps.publicUrl()}/v1/policies/${encodeURIComponent(id)}`,
+          policyUrl: (id) => policyPage(deps, id),
+          coverageMap,
           record: (assertion) => deps.store.recordCoverageAssertion(assertion),
           ...(allowed ? { fhirServerAllowed: allowed } : {}),
         });

@@ -1,18 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { readClaimResponse, submitPasBundle } from '../../pas/index.js';
-import type { HttpDeps } from '../deps.js';
+import { loadCoverageMap } from '../../cdshooks/index.js';
+import { policyPage, type HttpDeps } from '../deps.js';
 import { fhirErrorHandler, FHIR_BODY_LIMIT } from './fhir-errors.js';
 
 const FHIR_JSON = 'application/fhir+json; charset=utf-8';
 
 /** Da Vinci PAS: Claim/$submit and the ClaimResponses it made. */
 export function fhirPasRoutes(app: FastifyInstance, deps: HttpDeps): void {
-  const store = {
-    saveClaimResponse: (r: Parameters<typeof deps.store.saveClaimResponse>[0]) =>
-      deps.store.saveClaimResponse(r),
-    getClaimResponse: (id: string) => deps.store.getClaimResponse(id),
-  };
+  // Loaded and checked at start: a broken map fails the start, not the first EHR call.
+  const coverageMap = loadCoverageMap();
   app.register(async (fhir) => {
     fhir.setErrorHandler(fhirErrorHandler);
     fhir.post(
@@ -28,10 +26,11 @@ export function fhirPasRoutes(app: FastifyInstance, deps: HttpDeps): void {
       async (request, reply) => {
         const result = await submitPasBundle(request.body, {
           ctx: deps.ctx,
-          store,
+          store: deps.store,
           now: () => new Date(),
           newId: randomUUID,
-          policyUrl: (id) => `${deps.publicUrl()}/v1/policies/${encodeURIComponent(id)}`,
+          policyUrl: (id) => policyPage(deps, id),
+          coverageMap,
         });
         return reply.code(result.status).type(FHIR_JSON).send(result.body);
       },
@@ -40,7 +39,7 @@ export function fhirPasRoutes(app: FastifyInstance, deps: HttpDeps): void {
       '/fhir/ClaimResponse/:id',
       { schema: { summary: 'PAS: a ClaimResponse made by $submit', tags: ['pas'] } },
       async (request, reply) => {
-        const result = await readClaimResponse(request.params.id, { store });
+        const result = await readClaimResponse(request.params.id, { store: deps.store });
         return reply.code(result.status).type(FHIR_JSON).send(result.body);
       },
     );
