@@ -49,8 +49,6 @@ export interface CoverageMap {
   commonPlans: PlanRow[];
   types: TypeRow[];
   medicare: { names: string[]; identifiers: IdentifierRow[]; types: TypeRow[] };
-  /** RxNorm ingredient code → drug id, beyond the drug catalog's own codes. */
-  rxnorm: ReadonlyMap<string, string>;
 }
 
 export const COVERAGE_MAP_FILE = 'policies/crd-coverage-map.yaml';
@@ -119,10 +117,6 @@ export function compileCoverageMap(raw: unknown): CoverageMap {
     };
   });
   const med = isObject(raw['medicare']) ? raw['medicare'] : {};
-  const rxnorm = new Map<string, string>();
-  for (const r of asArray(raw['rxnorm']))
-    if (isObject(r) && str(r['code']) && str(r['drug']))
-      rxnorm.set(String(r['code']), String(r['drug']));
   return {
     payers,
     commonPlans: asArray(raw['commonPlans']).map((x, j) => plan(x, `commonPlans[${j}]`)),
@@ -134,7 +128,6 @@ export function compileCoverageMap(raw: unknown): CoverageMap {
       ),
       types: asArray(med['types']).map((x, j) => typeRow(x, `medicare.types[${j}]`)),
     },
-    rxnorm,
   };
 }
 

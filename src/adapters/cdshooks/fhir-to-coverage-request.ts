@@ -6,7 +6,7 @@ import type { CoverageRequest } from '../../model/coverage-request.js';
 import type { Route, Setting } from '../../model/vocabulary.js';
 import type { DecisionContext } from '../../service/load-context.js';
 import { classifyProcedureCode, normalizeIcd10cm } from '../../terminology/code-format.js';
-import type { CoverageMap, ResolvedCoverage } from './coverage-map.js';
+import type { ResolvedCoverage } from './coverage-map.js';
 import {
   asArray,
   codings,
@@ -125,27 +125,20 @@ function drugFromText(text: string, ctx: DecisionContext): string | undefined {
   return undefined;
 }
 
-function rxnormIndex(ctx: DecisionContext, map: CoverageMap): Map<string, string> {
-  const idx = new Map(map.rxnorm);
-  for (const d of ctx.terminology.drugs.drugs.values()) if (d.rxnorm) idx.set(d.rxnorm, d.id);
-  return idx;
-}
-const rxCache = new WeakMap<DecisionContext, Map<string, string>>();
-
 function drugFromConcepts(
   concepts: unknown[],
   ctx: DecisionContext,
-  map: CoverageMap,
   sources: string[],
 ): string | undefined {
-  let rx = rxCache.get(ctx);
-  if (!rx) rxCache.set(ctx, (rx = rxnormIndex(ctx, map)));
   for (const cc of concepts)
-    for (const c of codings(cc))
-      if (inSystem(c, SYSTEMS.rxnorm) && rx.has(c.code!)) {
-        sources.push(`drug ${rx.get(c.code!)} from RxNorm ${c.code}`);
-        return rx.get(c.code!);
+    for (const c of codings(cc)) {
+      const d =
+        inSystem(c, SYSTEMS.rxnorm) && c.code ? ctx.terminology.drugs.byRxnorm(c.code) : undefined;
+      if (d) {
+        sources.push(`drug ${d.id} from RxNorm ${c.code}`);
+        return d.id;
       }
+    }
   for (const cc of concepts)
     for (const t of conceptTexts(cc)) {
       const d = drugFromText(t, ctx);
@@ -301,11 +294,7 @@ export function appointmentOrder(
   return undefined;
 }
 
-export function orderToCoverageRequest(
-  ctx: DecisionContext,
-  map: CoverageMap,
-  input: MapInput,
-): MappedOrder {
+export function orderToCoverageRequest(ctx: DecisionContext, input: MapInput): MappedOrder {
   const sources: string[] = [...input.coverage.via];
   const unmapped: string[] = [];
   let r = input.resource;
@@ -341,17 +330,16 @@ export function orderToCoverageRequest(
       for (const ing of asArray(med['ingredient']))
         if (isObject(ing)) concepts.push(ing['itemCodeableConcept']);
     } else if (medKey) unmapped.push(`medicationReference ${medKey} (not available)`);
-    drug = drugFromConcepts(concepts, ctx, map, sources);
+    drug = drugFromConcepts(concepts, ctx, sources);
     route = routeFrom(r['dosageInstruction'], sources);
   } else if (rType === 'ServiceRequest') {
     procedureCodes = procedureCodesFrom(r['code'], sources, unmapped);
-    drug = drugFromConcepts([r['code'], ...asArray(r['orderDetail'])], ctx, map, sources);
+    drug = drugFromConcepts([r['code'], ...asArray(r['orderDetail'])], ctx, sources);
   } else if (rType === 'Appointment') {
     procedureCodes = procedureCodesFrom(r['serviceType'], sources, unmapped);
     drug = drugFromConcepts(
       [...asArray(r['serviceType']), r['appointmentType'], ...asArray(r['reasonCode'])],
       ctx,
-      map,
       sources,
     );
   }

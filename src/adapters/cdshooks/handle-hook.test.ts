@@ -19,7 +19,6 @@ import {
   COVERAGE_INFORMATION_URL,
   type CrdVersion,
 } from './coverage-information.js';
-import { loadCoverageMap } from './coverage-map.js';
 import { orderToCoverageRequest } from './fhir-to-coverage-request.js';
 import { handleHook, type CoverageAssertionRecordV1, type HookDeps } from './handle-hook.js';
 
@@ -503,13 +502,12 @@ describe('prefetch: reading what was not prefetched from the EHR', () => {
 });
 
 describe('the FHIR mapping', () => {
-  const map = loadCoverageMap();
   const o: OrderOptions = {
     payerName: 'Blue Cross Blue Shield of Massachusetts',
     planName: 'Medicare HMO Blue',
   };
   it('maps payer, plan, drug, route, diagnosis, setting and date, and says where each came from', () => {
-    const m = orderToCoverageRequest(ctx, map, {
+    const m = orderToCoverageRequest(ctx, {
       resource: medicationRequest(o),
       resources: new Map(),
       encounter: encounter(o),
@@ -554,7 +552,7 @@ describe('the FHIR mapping', () => {
         },
       ],
     };
-    const m = orderToCoverageRequest(ctx, map, {
+    const m = orderToCoverageRequest(ctx, {
       resource: order,
       resources: new Map(),
       encounter: encounter(o),

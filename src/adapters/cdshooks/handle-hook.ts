@@ -138,7 +138,6 @@ async function answer(serviceId: string, req: HookRequest, deps: HookDeps): Prom
       selection.kind === 'ours',
       data,
       deps,
-      map,
       today,
     );
     const ext = buildCoverageInformation(made.assertion, req.version);
@@ -253,7 +252,6 @@ function decideTarget(
   ours: boolean,
   data: GatheredData,
   deps: HookDeps,
-  map: CoverageMap,
   today: string,
 ): Made {
   const base = { coverageReference: coverage.reference, date: today, assertionId: deps.newId() };
@@ -270,7 +268,7 @@ function decideTarget(
       }),
     };
   }
-  const mapped = orderToCoverageRequest(deps.ctx, map, {
+  const mapped = orderToCoverageRequest(deps.ctx, {
     resource: target,
     resources: data.resources,
     encounter: data.encounter,

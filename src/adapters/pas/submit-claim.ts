@@ -213,7 +213,7 @@ async function decideClaim(
       continue;
     }
     const target = itemTarget(raw, service, diagnoses);
-    const mapped = orderToCoverageRequest(deps.ctx, map, {
+    const mapped = orderToCoverageRequest(deps.ctx, {
       resource: target,
       resources,
       coverage: selection.coverage,
