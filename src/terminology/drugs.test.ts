@@ -16,11 +16,12 @@ test('two drugs claiming one RxNorm code is a load error', () => {
   assert.throws(
     () =>
       compileDrugs({
+        description: 'test',
         drugs: [
           { id: 'a', label: 'A', classes: [], rxnorm: '1', rationale: 'x' },
           { id: 'b', label: 'B', classes: [], rxnorm: '1', rationale: 'x' },
         ],
-      } as Parameters<typeof compileDrugs>[0]),
+      }),
     /RxNorm code "1" is claimed twice/,
   );
 });
