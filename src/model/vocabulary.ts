@@ -29,6 +29,25 @@ export const ROUTES = [
 ] as const;
 export type Route = (typeof ROUTES)[number];
 
+/**
+ * Words and abbreviations people write for a route, lower case: read from FHIR route text, and
+ * offered as the fix when a request sends one instead of the route's name.
+ */
+export const ROUTE_WORDS: Readonly<Record<string, Route>> = {
+  intravenous: 'intravenous',
+  iv: 'intravenous',
+  intramuscular: 'intramuscular',
+  im: 'intramuscular',
+  subcutaneous: 'subcutaneous',
+  sc: 'subcutaneous',
+  subq: 'subcutaneous',
+  sq: 'subcutaneous',
+  intranasal: 'intranasal',
+  nasal: 'intranasal',
+  oral: 'oral',
+  po: 'oral',
+};
+
 export const OUTCOMES = [
   'covered',
   'not-covered',

@@ -1,3 +1,4 @@
+import { ROUTE_WORDS } from '../model/vocabulary.js';
 import { Ajv, type ErrorObject } from 'ajv';
 import {
   CompareRequestSchema,
@@ -22,16 +23,6 @@ const ajv = new Ajv({
 const validateCoverage = ajv.compile(CoverageRequestSchema);
 const validateCompare = ajv.compile(CompareRequestSchema);
 const MAX_PROBLEMS = 20;
-
-const ROUTE_ALIASES: Record<string, string> = {
-  iv: 'intravenous',
-  im: 'intramuscular',
-  sc: 'subcutaneous',
-  subq: 'subcutaneous',
-  sq: 'subcutaneous',
-  nasal: 'intranasal',
-  po: 'oral',
-};
 
 export type Validated<T> = { ok: true; value: T } | { ok: false; problems: Problem[] };
 
@@ -234,7 +225,7 @@ function schemaProblem(
     case 'enum': {
       const allowed = (e.params as { allowedValues: string[] }).allowedValues;
       const value = String(valueAt(input, path));
-      const guess = ROUTE_ALIASES[value.toLowerCase()] ?? closest(value, allowed);
+      const guess = ROUTE_WORDS[value.toLowerCase()] ?? closest(value, allowed);
       return problem(
         'unknown-value',
         `${field} '${value}' is not one of: ${allowed.join(', ')}`,

@@ -3,7 +3,7 @@
 // so a card or a test can say why. See README.md "FHIR mapping".
 import { settingForPos } from '../../terminology/place-of-service.js';
 import type { CoverageRequest } from '../../model/coverage-request.js';
-import type { Route, Setting } from '../../model/vocabulary.js';
+import { ROUTE_WORDS, type Route, type Setting } from '../../model/vocabulary.js';
 import type { DecisionContext } from '../../service/load-context.js';
 import { classifyProcedureCode, normalizeIcd10cm } from '../../terminology/code-format.js';
 import type { ResolvedCoverage } from './coverage-map.js';
@@ -56,16 +56,6 @@ const ROUTE_CODES: Record<string, Route> = {
   C38284: 'intranasal',
   C38288: 'oral',
 };
-const ROUTE_WORDS: [string, Route][] = [
-  ['intravenous', 'intravenous'],
-  ['iv', 'intravenous'],
-  ['intramuscular', 'intramuscular'],
-  ['im', 'intramuscular'],
-  ['subcutaneous', 'subcutaneous'],
-  ['intranasal', 'intranasal'],
-  ['nasal', 'intranasal'],
-  ['oral', 'oral'],
-];
 
 // Setting: Encounter.class (v3 ActCode), CMS place of service, MedicationRequest.category.
 const ENCOUNTER_CLASS: Record<string, Setting> = {
@@ -162,7 +152,7 @@ function routeFrom(dosage: unknown, sources: string[]): Route | undefined {
     }
     for (const t of conceptTexts(di['route'])) {
       const w = words(t);
-      const hit = ROUTE_WORDS.find(([k]) => w.includes(` ${k} `));
+      const hit = Object.entries(ROUTE_WORDS).find(([k]) => w.includes(` ${k} `));
       if (hit) {
         sources.push(`route ${hit[1]} from dosageInstruction.route "${t}"`);
         return hit[1];

@@ -506,23 +506,26 @@ describe('the FHIR mapping', () => {
     payerName: 'Blue Cross Blue Shield of Massachusetts',
     planName: 'Medicare HMO Blue',
   };
-  it('maps payer, plan, drug, route, diagnosis, setting and date, and says where each came from', () => {
-    const m = orderToCoverageRequest(ctx, {
-      resource: medicationRequest(o),
+  const resolved = {
+    coverage: coverage(o),
+    reference: 'Coverage/cov-1',
+    payer: 'bcbsma',
+    label: 'BCBSMA',
+    lineOfBusiness: 'medicare-advantage' as const,
+    planType: 'hmo' as const,
+    medicarePrimary: false,
+    via: [],
+  };
+  const mapOrder = (resource: Record<string, unknown>) =>
+    orderToCoverageRequest(ctx, {
+      resource,
       resources: new Map(),
       encounter: encounter(o),
-      coverage: {
-        coverage: coverage(o),
-        reference: 'Coverage/cov-1',
-        payer: 'bcbsma',
-        label: 'BCBSMA',
-        lineOfBusiness: 'medicare-advantage',
-        planType: 'hmo',
-        medicarePrimary: false,
-        via: [],
-      },
+      coverage: resolved,
       today: '2025-01-01',
     });
+  it('maps payer, plan, drug, route, diagnosis, setting and date, and says where each came from', () => {
+    const m = mapOrder(medicationRequest(o));
     assert.deepEqual(m.request, {
       payer: 'bcbsma',
       lineOfBusiness: 'medicare-advantage',
@@ -535,6 +538,18 @@ describe('the FHIR mapping', () => {
     });
     assert.ok(m.inScope);
     assert.ok(m.sources.some((s) => s === 'drug ketamine from RxNorm 6130'));
+  });
+
+  it('reads a route written as an abbreviation (PO, SubQ) with the contract vocabulary', () => {
+    for (const [text, route] of [
+      ['PO', 'oral'],
+      ['SubQ', 'subcutaneous'],
+      ['IV push', 'intravenous'],
+    ] as const) {
+      const order = { ...medicationRequest(o), dosageInstruction: [{ route: { text } }] };
+      const m = mapOrder(order);
+      assert.equal(m.request['route'], route, text);
+    }
   });
 
   it('reads a place of service with the same CMS table claim screening uses (49 is an office)', () => {
@@ -552,22 +567,7 @@ describe('the FHIR mapping', () => {
         },
       ],
     };
-    const m = orderToCoverageRequest(ctx, {
-      resource: order,
-      resources: new Map(),
-      encounter: encounter(o),
-      coverage: {
-        coverage: coverage(o),
-        reference: 'Coverage/cov-1',
-        payer: 'bcbsma',
-        label: 'BCBSMA',
-        lineOfBusiness: 'medicare-advantage',
-        planType: 'hmo',
-        medicarePrimary: false,
-        via: [],
-      },
-      today: '2025-01-01',
-    });
+    const m = mapOrder(order);
     assert.equal(m.request['setting'], settingForPos('49'));
     assert.equal(m.request['setting'], 'office');
   });
