@@ -72,7 +72,8 @@ export const BASIS_TEXT: Record<Basis, string> = {
   'state-medicaid-program': 'coverage follows the state Medicaid program',
 };
 
-function policyName(d: DeterminationV1, label: string): string {
+/** How answers name the deciding policy version, in CRD reasons and PAS notes alike. */
+export function policyName(d: DeterminationV1, label: string): string {
   const p = d.policy;
   if (!p) return `${label} medical policy`;
   return `${label} policy ${p.number ? `#${p.number} ` : ''}“${p.title}” (version ${p.version})`;

@@ -25,8 +25,6 @@ export interface ServiceDefinition {
   hook: Hook;
   title: string;
   description: string;
-  /** Primary CRD hooks SHALL carry a coverage-information systemAction (CRD hooks.md hook-16). */
-  primary: boolean;
   prefetch: Record<string, string>;
   configurationOptions: ConfigurationOption[];
 }
@@ -79,7 +77,6 @@ export const SERVICES: readonly ServiceDefinition[] = [
     title: 'Medical policy coverage at order signing',
     description:
       'Coverage, prior-authorization and the deciding policy sentence for draft MedicationRequest and ServiceRequest orders (IV ketamine, lidocaine and other anesthetics for chronic pain and psychiatric disorders).',
-    primary: true,
     prefetch: { ...BASE, medications: DRAFT_MEDICATIONS },
     configurationOptions: ORDER_OPTIONS,
   },
@@ -89,7 +86,6 @@ export const SERVICES: readonly ServiceDefinition[] = [
     title: 'Medical policy coverage at order selection',
     description:
       'Coverage for the selected draft orders, early, so that order-sign can be answered from the same policies; never asks for documentation.',
-    primary: false,
     prefetch: { ...BASE, medications: DRAFT_MEDICATIONS },
     configurationOptions: ORDER_OPTIONS,
   },
@@ -99,7 +95,6 @@ export const SERVICES: readonly ServiceDefinition[] = [
     title: 'Medical policy coverage at order dispatch',
     description:
       'Coverage for orders dispatched to a performer; accepts the hook 1.0 (order, task) and 1.1 (dispatchedOrders, fulfillmentTasks) contexts.',
-    primary: true,
     prefetch: {
       ...BASE,
       medicationRequests:
@@ -116,7 +111,6 @@ export const SERVICES: readonly ServiceDefinition[] = [
     title: 'Medical policy coverage at appointment booking',
     description:
       'Coverage for proposed appointments (for example an infusion visit), decided on the order each appointment is based on.',
-    primary: true,
     prefetch: {
       ...BASE,
       serviceRequests:
@@ -133,7 +127,6 @@ export const SERVICES: readonly ServiceDefinition[] = [
     title: 'Coverage context at encounter start',
     description:
       'Accepted for completeness; the medical policies here attach nothing to the start of an encounter, so it returns no cards.',
-    primary: false,
     prefetch: { ...BASE },
     configurationOptions: [OPTION.maxCards],
   },
@@ -143,7 +136,6 @@ export const SERVICES: readonly ServiceDefinition[] = [
     title: 'Coverage context at encounter discharge',
     description:
       'Accepted for completeness; the medical policies here attach nothing to a discharge, so it returns no cards.',
-    primary: false,
     prefetch: { ...BASE },
     configurationOptions: [OPTION.maxCards],
   },

@@ -5,7 +5,11 @@
 import type { DeterminationV1 } from '../../model/determination.js';
 import { decideRequest } from '../../service/decide-request.js';
 import type { DecisionContext } from '../../service/load-context.js';
-import { BASIS_TEXT, COVERAGE_INFORMATION_URL } from '../cdshooks/coverage-information.js';
+import {
+  BASIS_TEXT,
+  COVERAGE_INFORMATION_URL,
+  policyName,
+} from '../cdshooks/coverage-information.js';
 import { loadCoverageMap, selectCoverage, type CoverageMap } from '../cdshooks/coverage-map.js';
 import { orderToCoverageRequest } from '../cdshooks/fhir-to-coverage-request.js';
 import {
@@ -240,9 +244,7 @@ async function decideClaim(
     }
     const d = result.determination;
     const label = selection.coverage.label ?? d.payer;
-    const policy = d.policy
-      ? `${label} policy ${d.policy.number ? `#${d.policy.number} ` : ''}“${d.policy.title}” (version ${d.policy.version})`
-      : `${label} medical policy`;
+    const policy = policyName(d, label);
     const quote = d.reasons.find((r) => r.citation)?.citation?.quote.replace(/\s+/g, ' ');
     const link = d.policy && deps.policyUrl ? ` ${deps.policyUrl(d.policy.id)}` : '';
     const common = { ...base, request: mapped.request, determination: d };
