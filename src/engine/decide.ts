@@ -28,8 +28,8 @@ import { versionAt } from './criteria/version-at.js';
 // The evaluator: a pure function of (request, policy set, terminology). No I/O, no clock.
 //
 // How a request is decided, for each policy of the payer:
-//  1. the version in force on the date of service, or on `asOf` when re-running history (none yet: out-of-scope; text not in the
-//     source: out-of-scope with a warning);
+//  1. the version in force on the date of service, or on `asOf` when re-running history (none
+//     yet: out-of-scope; text not in the source: out-of-scope with a warning);
 //  2. the product rules, first match wins (not named / not applicable: out-of-scope);
 //  3. scope: the drug, then the route, then the indication must each be spoken to by a statement
 //     of that version; whatever is spoken to but absent from the request is `missing`;
