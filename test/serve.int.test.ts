@@ -22,14 +22,23 @@ interface Running {
   log: () => string;
 }
 
-async function startServe(args: string[], env: Record<string, string>): Promise<Running> {
+async function startServe(
+  args: string[],
+  env: Record<string, string>,
+  /** Called with the output so far, each time more arrives (before the service is up). */
+  onOutput?: (out: string) => void,
+): Promise<Running> {
   const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const take = (d: Buffer) => {
+    out += d.toString();
+    onOutput?.(out);
+  };
+  child.stdout!.on('data', take);
+  child.stderr!.on('data', take);
   const deadline = Date.now() + 20_000;
   while (Date.now() < deadline) {
     const m = /medpolicy serving at (http:\/\/\S+) /.exec(out);
@@ -134,10 +143,12 @@ describe('medpolicy serve on the real PostgreSQL', () => {
 
   test('a service started before its database waits for it, then serves', async () => {
     await db.cut();
-    const started = startServe(['--log-level', 'warn'], { DATABASE_URL: db.url });
-    await new Promise((r) => setTimeout(r, 800));
-    await db.restore();
-    const s = await started;
+    // The database comes back only once the service has said it is waiting for it.
+    let restoring: Promise<void> | undefined;
+    const s = await startServe(['--log-level', 'warn'], { DATABASE_URL: db.url }, (out) => {
+      if (!restoring && /not ready .*retrying/.test(out)) restoring = db.restore();
+    });
+    await restoring;
     try {
       assert.match(s.log(), /not ready .*retrying/);
       assert.doesNotMatch(s.log(), /postgres:\/\/[^ ]*:[^*@ ]+@/, 'no password in the log');
