@@ -7,11 +7,11 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { buildServer } from '../src/adapters/http/server.js';
 import { packageRoot } from '../src/package-root.js';
-import { loadContext } from '../src/service/load-context.js';
+import { loadContext, type DecisionContext } from '../src/service/load-context.js';
 import type { AuditStore } from '../src/store/audit-store.js';
 import { openStore } from '../src/store/open-store.js';
+import { testServer } from './support/http-server.js';
 
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const ARTIFACTS = join(packageRoot(), 'test-artifacts');
@@ -25,6 +25,7 @@ const CRPS = {
 };
 
 let app: FastifyInstance;
+let ctx: DecisionContext;
 let store: AuditStore;
 let base: string;
 let browser: Browser;
@@ -101,16 +102,8 @@ describe('web UI in chromium', () => {
     );
     mkdirSync(ARTIFACTS, { recursive: true });
     store = await openStore({ dataDir: 'memory://' });
-    app = await buildServer({
-      ctx: loadContext({}),
-      store,
-      root: packageRoot(),
-      requireApiKey: false,
-      rateLimitPerMinute: 0,
-      logger: false,
-      version: 'test',
-      publicUrl: () => base,
-    });
+    ctx = loadContext({});
+    app = await testServer(ctx, store, { publicUrl: () => base });
     base = await app.listen({ host: '127.0.0.1', port: 0 });
     origins.push(base);
     // Seed the audit store: more than one page of records, from more than one payer.
@@ -368,16 +361,7 @@ describe('web UI in chromium', () => {
   });
 
   test('with API keys required, the UI says so and works once a key is entered', async (t) => {
-    const locked = await buildServer({
-      ctx: loadContext({}),
-      store,
-      root: packageRoot(),
-      requireApiKey: true,
-      rateLimitPerMinute: 0,
-      logger: false,
-      version: 'test',
-      publicUrl: () => base,
-    });
+    const locked = await testServer(ctx, store, { requireApiKey: true, publicUrl: () => base });
     const url = await locked.listen({ host: '127.0.0.1', port: 0 });
     t.after(() => locked.close());
     const { key } = await store.createApiKey('browser-test');
