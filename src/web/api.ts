@@ -113,7 +113,15 @@ async function call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Pr
   if (key) headers['authorization'] = `Bearer ${key}`;
   const init: RequestInit = { method, headers };
   if (body !== undefined) init.body = JSON.stringify(body);
-  const res = await fetch(path, init);
+  let res: Response;
+  try {
+    res = await fetch(path, init);
+  } catch {
+    throw new ApiError(0, {
+      title: 'Service unreachable',
+      detail: `could not reach the medpolicy service at ${location.origin}; is it running?`,
+    });
+  }
   const type = res.headers.get('content-type') ?? '';
   if (!res.ok) {
     const problem = type.includes('json')
