@@ -1,85 +1,24 @@
-// A typed client for the service's own API. Types come from src/model (types only: no server
-// code enters the bundle); every call goes to the origin that served the page.
+// A typed client for the service's own API. Types come from the server's modules (types only:
+// no server code enters the bundle); every call goes to the origin that served the page.
 import type { AuditEventV1, AuditSummaryV1 } from '../model/audit-event.js';
 import type { CompareRequest, CoverageRequest } from '../model/coverage-request.js';
 import type { CitationV1, DeterminationV1, ReasonV1 } from '../model/determination.js';
 import type { Problem } from '../model/problem.js';
+import type { CodeViewV1 } from '../service/code-lookup.js';
+import type { policyDetail, policyIndex } from '../service/policy-views.js';
+import type { Page } from '../store/audit-store.js';
 
 export type { AuditEventV1, AuditSummaryV1, CitationV1, DeterminationV1, ReasonV1 };
 export type { CompareRequest, CoverageRequest };
 
 export type Recorded = DeterminationV1 & { id: string };
 
-export interface PolicyVersionSummary {
-  id: string;
-  title: string;
-  effectiveFrom: string;
-  effectiveTo?: string;
-  textAvailable: boolean;
-}
-
-export interface PolicySummary {
-  id: string;
-  number?: string;
-  title: string;
-  payers: string[];
-  publisher: string;
-  asOf?: string;
-  source: string;
-  versions: PolicyVersionSummary[];
-}
-
-export interface PolicyIndex {
-  revision: string;
-  payers: string[];
-  codeSets: Record<string, string>;
-  policies: PolicySummary[];
-}
-
-interface Ruled {
-  id: string;
-  reasons: ReasonV1[];
-}
-
-export interface PolicyVersionDetail extends PolicyVersionSummary {
-  changeReasons: ReasonV1[];
-  statements: (Ruled & {
-    verdict: string;
-    referTo: string[];
-    drugs?: string[];
-    drugClasses?: string[];
-    routes: string[];
-    indications: string[];
-  })[];
-  exclusions: (Ruled & { indications?: string[] })[];
-  productRules: (Ruled & { when: Record<string, unknown>; effect: string })[];
-  priorAuthRules: (Ruled & { when: Record<string, unknown>; priorAuth: string })[];
-  priorAuthDefault: string;
-  priorAuthDefaultReasons: ReasonV1[];
-  codes: { system: string; code: string; reasons: ReasonV1[] }[];
-  notices: { id: string; notices: { kind: string; text: string; citation: CitationV1 }[] }[];
-}
-
-export interface PolicyDetail extends Omit<PolicySummary, 'versions'> {
-  productDefault?: string;
-  relatedPolicies?: unknown[];
-  file: string;
-  versions: PolicyVersionDetail[];
-}
-
-export interface CodeView {
-  system: 'icd10cm' | 'hcpcs' | 'cpt';
-  code: string;
-  display: string;
-  drug?: string;
-  on?: { date: string; status: 'billable' | 'header' | 'not-valid' };
-}
-
-export interface AuditPage {
-  items: AuditSummaryV1[];
-  nextCursor?: string;
-  next?: string;
-}
+// The server's own view types. Type-only imports: nothing of these modules enters the bundle.
+export type PolicyIndex = ReturnType<typeof policyIndex>;
+export type PolicyDetail = ReturnType<typeof policyDetail>;
+export type PolicyVersionDetail = PolicyDetail['versions'][number];
+export type CodeView = CodeViewV1;
+export type AuditPage = Page<AuditSummaryV1> & { next?: string };
 
 /** A problem+json answer (or a network failure) as an Error the pages can show. */
 export class ApiError extends Error {

@@ -9,7 +9,7 @@ import { Select } from '../components/fields.js';
 const none = ['', '(not stated)'] as const;
 
 export function CheckPage() {
-  const [payers, setPayers] = useState<string[]>([]);
+  const [payers, setPayers] = useState<readonly string[]>([]);
   const [f, setF] = useState({
     payer: '',
     lineOfBusiness: 'commercial',

@@ -54,7 +54,7 @@ let last: { form: Form; results: Map<string, Recorded[]> } | undefined;
 
 export function ComparePage() {
   const rows = useMemo(() => matrixRows(families), []);
-  const [payers, setPayers] = useState<string[]>([]);
+  const [payers, setPayers] = useState<readonly string[]>([]);
   const [form, setForm] = useState<Form>(
     () =>
       last?.form ?? {
