@@ -3,7 +3,7 @@ import { drugs, families, type IndicationFamily } from 'virtual:valuesets';
 import { LINES_OF_BUSINESS, ROUTES, SETTINGS } from '../../model/vocabulary.js';
 import { api, type CompareRequest, type Recorded } from '../api.js';
 import { DeterminationView, ErrorBox, OutcomeBadge } from '../components/determination-view.js';
-import { Select } from '../components/fields.js';
+import { defaultRequest, Select } from '../components/fields.js';
 import {
   download,
   matrixCsv,
@@ -36,15 +36,7 @@ export function matrixRows(list: IndicationFamily[]): MatrixRow[] {
   });
 }
 
-const today = () => new Date().toISOString().slice(0, 10);
-
-type Form = {
-  drug: string;
-  route: string;
-  lineOfBusiness: string;
-  setting: string;
-  dateOfService: string;
-};
+type Form = ReturnType<typeof defaultRequest>;
 
 /**
  * The last matrix decided in this page session: coming back to Compare shows it again instead of
@@ -55,16 +47,7 @@ let last: { form: Form; results: Map<string, Recorded[]> } | undefined;
 export function ComparePage() {
   const rows = useMemo(() => matrixRows(families), []);
   const [payers, setPayers] = useState<readonly string[]>([]);
-  const [form, setForm] = useState<Form>(
-    () =>
-      last?.form ?? {
-        drug: 'ketamine',
-        route: 'intravenous',
-        lineOfBusiness: 'commercial',
-        setting: 'outpatient',
-        dateOfService: today(),
-      },
-  );
+  const [form, setForm] = useState<Form>(() => last?.form ?? defaultRequest());
   const [asked, setAsked] = useState(form);
   const [results, setResults] = useState<Map<string, Recorded[]>>(() => last?.results ?? new Map());
   const [errors, setErrors] = useState<Map<string, unknown>>(new Map());
