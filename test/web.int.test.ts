@@ -141,7 +141,15 @@ describe('web UI in chromium', () => {
 
   test('compare: the CRPS row shows BCBSMA not covered as investigational, its quote on click, CSV export', async () => {
     const page = await newPage();
+    const posts: string[] = [];
+    page.on('request', (r) => {
+      if (r.method() === 'POST') posts.push(r.url());
+    });
     await page.goto(`${base}/#/compare`);
+    // Opening the page decides (and records) nothing: it waits for the Compare button.
+    await page.getByText('Nothing compared yet.').waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Export CSV' }).isDisabled(), true);
+    assert.deepEqual(posts, []);
     await page.getByLabel('Date of service').fill(DOS);
     await page.getByRole('button', { name: 'Compare', exact: true }).click();
     await page.getByText(`date of service ${DOS}.`).waitFor();
@@ -193,6 +201,7 @@ describe('web UI in chromium', () => {
   test('compare by keyboard: Tab reaches a cell, arrows move, Enter opens its reasons, Escape comes back', async () => {
     const page = await newPage();
     await page.goto(`${base}/#/compare`);
+    await page.getByRole('button', { name: 'Compare', exact: true }).click();
     await page.getByRole('button', { name: /^Chronic pain, bcbsal:/ }).waitFor();
     let name = '';
     for (let i = 0; i < 40 && !name.includes(', bcbsal:'); i++) {
@@ -225,6 +234,7 @@ describe('web UI in chromium', () => {
   test('compare at phone width scrolls the matrix, not the page', async () => {
     const page = await newPage(390, 844);
     await page.goto(`${base}/#/compare`);
+    await page.getByRole('button', { name: 'Compare', exact: true }).click();
     await page.getByRole('button', { name: /^Fibromyalgia, medica:/ }).waitFor();
     await assertFitsWidth(page);
     await shot(page, 'compare-phone');

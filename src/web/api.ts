@@ -43,6 +43,20 @@ export function apiKey(): string {
 export function setApiKey(key: string): void {
   if (key) sessionStorage.setItem(KEY, key);
   else sessionStorage.removeItem(KEY);
+  askedIndex = undefined;
+}
+
+/** The policy index, asked once per page load (again after a failure or a new API key). */
+let askedIndex: Promise<PolicyIndex> | undefined;
+function policies(): Promise<PolicyIndex> {
+  if (!askedIndex) {
+    const asked = call<PolicyIndex>('GET', '/v1/policies');
+    askedIndex = asked;
+    asked.catch(() => {
+      if (askedIndex === asked) askedIndex = undefined;
+    });
+  }
+  return askedIndex;
 }
 
 async function call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
@@ -79,7 +93,7 @@ const q = (params: Record<string, string | undefined>): string => {
 };
 
 export const api = {
-  policies: () => call<PolicyIndex>('GET', '/v1/policies'),
+  policies,
   policy: (id: string) => call<PolicyDetail>('GET', `/v1/policies/${encodeURIComponent(id)}`),
   source: (id: string) => call<string>('GET', `/v1/policies/${encodeURIComponent(id)}/source`),
   compare: (request: CompareRequest) => call<Recorded[]>('POST', '/v1/compare', request),
