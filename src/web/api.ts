@@ -2,13 +2,13 @@
 // no server code enters the bundle); every call goes to the origin that served the page.
 import type { AuditEventV1, AuditSummaryV1 } from '../model/audit-event.js';
 import type { CompareRequest, CoverageRequest } from '../model/coverage-request.js';
-import type { CitationV1, DeterminationV1, ReasonV1 } from '../model/determination.js';
+import type { DeterminationV1, ReasonV1 } from '../model/determination.js';
 import type { Problem } from '../model/problem.js';
 import type { CodeViewV1 } from '../service/code-lookup.js';
 import type { policyDetail, policyIndex } from '../service/policy-views.js';
 import type { Page } from '../store/audit-store.js';
 
-export type { AuditEventV1, AuditSummaryV1, CitationV1, DeterminationV1, ReasonV1 };
+export type { AuditEventV1, DeterminationV1, ReasonV1 };
 export type { CompareRequest, CoverageRequest };
 
 export type Recorded = DeterminationV1 & { id: string };
@@ -21,7 +21,7 @@ export type CodeView = CodeViewV1;
 export type AuditPage = Page<AuditSummaryV1> & { next?: string };
 
 /** A problem+json answer (or a network failure) as an Error the pages can show. */
-export class ApiError extends Error {
+class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly problem: Partial<Problem> & { problems?: Partial<Problem>[] },

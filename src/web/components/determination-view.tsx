@@ -17,11 +17,7 @@ export function OutcomeBadge(props: {
   );
 }
 
-export function Reason(props: {
-  reason: ReasonV1;
-  policyId?: string | undefined;
-  version?: string;
-}) {
+function Reason(props: { reason: ReasonV1; policyId?: string | undefined; version?: string }) {
   const { reason, policyId, version } = props;
   const c = reason.citation;
   return (

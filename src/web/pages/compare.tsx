@@ -21,7 +21,7 @@ const GROUPS: { id: string; label: string; root?: string }[] = [
 ];
 
 /** The value sets' families in file order, grouped under their top ancestor, with depth. */
-export function matrixRows(list: IndicationFamily[]): MatrixRow[] {
+function matrixRows(list: IndicationFamily[]): MatrixRow[] {
   const byId = new Map(list.map((f) => [f.id, f]));
   const ancestry = (f: IndicationFamily): string[] => {
     const out: string[] = [];

@@ -21,7 +21,7 @@ interface Cited {
 }
 
 /** Every cited reason of a version, each with the rule that cites it. */
-export function citedRules(v: PolicyVersionDetail): Cited[] {
+function citedRules(v: PolicyVersionDetail): Cited[] {
   const out: Cited[] = [];
   const add = (kind: string, fallback: string, reasons: readonly ReasonV1[]) => {
     for (const r of reasons) {
