@@ -150,6 +150,7 @@ describe('web UI in chromium', () => {
     await page.getByText('Nothing compared yet.').waitFor();
     assert.equal(await page.getByRole('button', { name: 'Export CSV' }).isDisabled(), true);
     assert.deepEqual(posts, []);
+    await shot(page, 'compare-empty', false);
     await page.getByLabel('Date of service').fill(DOS);
     await page.getByRole('button', { name: 'Compare', exact: true }).click();
     await page.getByText(`date of service ${DOS}.`).waitFor();
