@@ -7,11 +7,11 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { buildServer } from '../src/adapters/http/server.js';
 import { packageRoot } from '../src/package-root.js';
-import { loadContext } from '../src/service/load-context.js';
+import { loadContext, type DecisionContext } from '../src/service/load-context.js';
 import type { AuditStore } from '../src/store/audit-store.js';
 import { openStore } from '../src/store/open-store.js';
+import { testServer } from './support/http-server.js';
 
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const ARTIFACTS = join(packageRoot(), 'test-artifacts');
@@ -25,6 +25,7 @@ const CRPS = {
 };
 
 let app: FastifyInstance;
+let ctx: DecisionContext;
 let store: AuditStore;
 let base: string;
 let browser: Browser;
@@ -101,16 +102,8 @@ describe('web UI in chromium', () => {
     );
     mkdirSync(ARTIFACTS, { recursive: true });
     store = await openStore({ dataDir: 'memory://' });
-    app = await buildServer({
-      ctx: loadContext({}),
-      store,
-      root: packageRoot(),
-      requireApiKey: false,
-      rateLimitPerMinute: 0,
-      logger: false,
-      version: 'test',
-      publicUrl: () => base,
-    });
+    ctx = loadContext({});
+    app = await testServer(ctx, store, { publicUrl: () => base });
     base = await app.listen({ host: '127.0.0.1', port: 0 });
     origins.push(base);
     // Seed the audit store: more than one page of records, from more than one payer.
@@ -148,7 +141,16 @@ describe('web UI in chromium', () => {
 
   test('compare: the CRPS row shows BCBSMA not covered as investigational, its quote on click, CSV export', async () => {
     const page = await newPage();
+    const posts: string[] = [];
+    page.on('request', (r) => {
+      if (r.method() === 'POST') posts.push(r.url());
+    });
     await page.goto(`${base}/#/compare`);
+    // Opening the page decides (and records) nothing: it waits for the Compare button.
+    await page.getByText('Nothing compared yet.').waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Export CSV' }).isDisabled(), true);
+    assert.deepEqual(posts, []);
+    await shot(page, 'compare-empty', false);
     await page.getByLabel('Date of service').fill(DOS);
     await page.getByRole('button', { name: 'Compare', exact: true }).click();
     await page.getByText(`date of service ${DOS}.`).waitFor();
@@ -186,7 +188,7 @@ describe('web UI in chromium', () => {
     assert.match(csv, /^group,indication,label,payer,outcome,basis,priorAuth/);
     assert.match(
       csv,
-      /\ncrps,|pain,crps,Complex regional pain syndrome,bcbsma,not-covered,investigational,/,
+      /\npain,crps,Complex regional pain syndrome,bcbsma,not-covered,investigational,/,
     );
     const svgText = (await saved('Export SVG', 'compare.svg')).toString('utf8');
     assert.match(svgText, /^<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
@@ -200,6 +202,7 @@ describe('web UI in chromium', () => {
   test('compare by keyboard: Tab reaches a cell, arrows move, Enter opens its reasons, Escape comes back', async () => {
     const page = await newPage();
     await page.goto(`${base}/#/compare`);
+    await page.getByRole('button', { name: 'Compare', exact: true }).click();
     await page.getByRole('button', { name: /^Chronic pain, bcbsal:/ }).waitFor();
     let name = '';
     for (let i = 0; i < 40 && !name.includes(', bcbsal:'); i++) {
@@ -232,6 +235,7 @@ describe('web UI in chromium', () => {
   test('compare at phone width scrolls the matrix, not the page', async () => {
     const page = await newPage(390, 844);
     await page.goto(`${base}/#/compare`);
+    await page.getByRole('button', { name: 'Compare', exact: true }).click();
     await page.getByRole('button', { name: /^Fibromyalgia, medica:/ }).waitFor();
     await assertFitsWidth(page);
     await shot(page, 'compare-phone');
@@ -368,16 +372,7 @@ describe('web UI in chromium', () => {
   });
 
   test('with API keys required, the UI says so and works once a key is entered', async (t) => {
-    const locked = await buildServer({
-      ctx: loadContext({}),
-      store,
-      root: packageRoot(),
-      requireApiKey: true,
-      rateLimitPerMinute: 0,
-      logger: false,
-      version: 'test',
-      publicUrl: () => base,
-    });
+    const locked = await testServer(ctx, store, { requireApiKey: true, publicUrl: () => base });
     const url = await locked.listen({ host: '127.0.0.1', port: 0 });
     t.after(() => locked.close());
     const { key } = await store.createApiKey('browser-test');

@@ -1,88 +1,27 @@
-// A typed client for the service's own API. Types come from src/model (types only: no server
-// code enters the bundle); every call goes to the origin that served the page.
+// A typed client for the service's own API. Types come from the server's modules (types only:
+// no server code enters the bundle); every call goes to the origin that served the page.
 import type { AuditEventV1, AuditSummaryV1 } from '../model/audit-event.js';
 import type { CompareRequest, CoverageRequest } from '../model/coverage-request.js';
-import type { CitationV1, DeterminationV1, ReasonV1 } from '../model/determination.js';
+import type { DeterminationV1, ReasonV1 } from '../model/determination.js';
 import type { Problem } from '../model/problem.js';
+import type { CodeViewV1 } from '../service/code-lookup.js';
+import type { policyDetail, policyIndex } from '../service/policy-views.js';
+import type { Page } from '../store/audit-store.js';
 
-export type { AuditEventV1, AuditSummaryV1, CitationV1, DeterminationV1, ReasonV1 };
+export type { AuditEventV1, DeterminationV1, ReasonV1 };
 export type { CompareRequest, CoverageRequest };
 
 export type Recorded = DeterminationV1 & { id: string };
 
-export interface PolicyVersionSummary {
-  id: string;
-  title: string;
-  effectiveFrom: string;
-  effectiveTo?: string;
-  textAvailable: boolean;
-}
-
-export interface PolicySummary {
-  id: string;
-  number?: string;
-  title: string;
-  payers: string[];
-  publisher: string;
-  asOf?: string;
-  source: string;
-  versions: PolicyVersionSummary[];
-}
-
-export interface PolicyIndex {
-  revision: string;
-  payers: string[];
-  codeSets: Record<string, string>;
-  policies: PolicySummary[];
-}
-
-interface Ruled {
-  id: string;
-  reasons: ReasonV1[];
-}
-
-export interface PolicyVersionDetail extends PolicyVersionSummary {
-  changeReasons: ReasonV1[];
-  statements: (Ruled & {
-    verdict: string;
-    referTo: string[];
-    drugs?: string[];
-    drugClasses?: string[];
-    routes: string[];
-    indications: string[];
-  })[];
-  exclusions: (Ruled & { indications?: string[] })[];
-  productRules: (Ruled & { when: Record<string, unknown>; effect: string })[];
-  priorAuthRules: (Ruled & { when: Record<string, unknown>; priorAuth: string })[];
-  priorAuthDefault: string;
-  priorAuthDefaultReasons: ReasonV1[];
-  codes: { system: string; code: string; reasons: ReasonV1[] }[];
-  notices: { id: string; notices: { kind: string; text: string; citation: CitationV1 }[] }[];
-}
-
-export interface PolicyDetail extends Omit<PolicySummary, 'versions'> {
-  productDefault?: string;
-  relatedPolicies?: unknown[];
-  file: string;
-  versions: PolicyVersionDetail[];
-}
-
-export interface CodeView {
-  system: 'icd10cm' | 'hcpcs' | 'cpt';
-  code: string;
-  display: string;
-  drug?: string;
-  on?: { date: string; status: 'billable' | 'header' | 'not-valid' };
-}
-
-export interface AuditPage {
-  items: AuditSummaryV1[];
-  nextCursor?: string;
-  next?: string;
-}
+// The server's own view types. Type-only imports: nothing of these modules enters the bundle.
+export type PolicyIndex = ReturnType<typeof policyIndex>;
+export type PolicyDetail = ReturnType<typeof policyDetail>;
+export type PolicyVersionDetail = PolicyDetail['versions'][number];
+export type CodeView = CodeViewV1;
+export type AuditPage = Page<AuditSummaryV1> & { next?: string };
 
 /** A problem+json answer (or a network failure) as an Error the pages can show. */
-export class ApiError extends Error {
+class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly problem: Partial<Problem> & { problems?: Partial<Problem>[] },
@@ -104,6 +43,20 @@ export function apiKey(): string {
 export function setApiKey(key: string): void {
   if (key) sessionStorage.setItem(KEY, key);
   else sessionStorage.removeItem(KEY);
+  askedIndex = undefined;
+}
+
+/** The policy index, asked once per page load (again after a failure or a new API key). */
+let askedIndex: Promise<PolicyIndex> | undefined;
+function policies(): Promise<PolicyIndex> {
+  if (!askedIndex) {
+    const asked = call<PolicyIndex>('GET', '/v1/policies');
+    askedIndex = asked;
+    asked.catch(() => {
+      if (askedIndex === asked) askedIndex = undefined;
+    });
+  }
+  return askedIndex;
 }
 
 async function call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
@@ -113,7 +66,15 @@ async function call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Pr
   if (key) headers['authorization'] = `Bearer ${key}`;
   const init: RequestInit = { method, headers };
   if (body !== undefined) init.body = JSON.stringify(body);
-  const res = await fetch(path, init);
+  let res: Response;
+  try {
+    res = await fetch(path, init);
+  } catch {
+    throw new ApiError(0, {
+      title: 'Service unreachable',
+      detail: `could not reach the medpolicy service at ${location.origin}; is it running?`,
+    });
+  }
   const type = res.headers.get('content-type') ?? '';
   if (!res.ok) {
     const problem = type.includes('json')
@@ -132,7 +93,7 @@ const q = (params: Record<string, string | undefined>): string => {
 };
 
 export const api = {
-  policies: () => call<PolicyIndex>('GET', '/v1/policies'),
+  policies,
   policy: (id: string) => call<PolicyDetail>('GET', `/v1/policies/${encodeURIComponent(id)}`),
   source: (id: string) => call<string>('GET', `/v1/policies/${encodeURIComponent(id)}/source`),
   compare: (request: CompareRequest) => call<Recorded[]>('POST', '/v1/compare', request),

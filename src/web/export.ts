@@ -14,7 +14,7 @@ export interface Matrix {
   title: string;
   groups: { id: string; label: string }[];
   rows: MatrixRow[];
-  payers: string[];
+  payers: readonly string[];
   cell: (row: string, payer: string) => Recorded | undefined;
 }
 

@@ -10,7 +10,7 @@ export const OUTCOME_LABEL: Record<Outcome, string> = {
 };
 
 /** A shape per outcome, so the matrix reads the same in greyscale. */
-export const OUTCOME_SIGN: Record<Outcome, string> = {
+const OUTCOME_SIGN: Record<Outcome, string> = {
   covered: '✓',
   'not-covered': '✕',
   conditional: '◐',
@@ -18,7 +18,7 @@ export const OUTCOME_SIGN: Record<Outcome, string> = {
   'needs-info': '?',
 };
 
-export const BASIS_LABEL: Record<Basis, string> = {
+const BASIS_LABEL: Record<Basis, string> = {
   investigational: 'investigational',
   'not-medically-necessary': 'not medically necessary',
   'not-covered': 'not a covered service',
@@ -29,7 +29,7 @@ export const BASIS_LABEL: Record<Basis, string> = {
   'state-medicaid-program': 'state Medicaid program',
 };
 
-export const PRIOR_AUTH_LABEL: Record<PriorAuth, string> = {
+const PRIOR_AUTH_LABEL: Record<PriorAuth, string> = {
   required: 'PA required',
   'not-required': 'no PA',
   'not-applicable': 'PA n/a',

@@ -9,7 +9,7 @@ export interface Route {
   params: URLSearchParams;
 }
 
-export function parseHash(hash: string): Route {
+function parseHash(hash: string): Route {
   const text = hash.replace(/^#\/?/, '');
   const [path = '', query = ''] = text.split('?', 2) as [string?, string?];
   const parts = path.split('/').filter(Boolean).map(decodeURIComponent);

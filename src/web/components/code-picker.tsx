@@ -24,6 +24,8 @@ export function CodePicker(props: {
   useEffect(() => {
     const q = text.trim();
     if (q.length < 2) {
+      // Outdate any search still in flight, so it cannot reopen the list.
+      ++seq.current;
       setItems([]);
       setOpen(false);
       return undefined;
@@ -47,8 +49,8 @@ export function CodePicker(props: {
     return () => clearTimeout(timer);
   }, [text, props.date]);
 
-  const pick = (c: CodeView) => {
-    if (!props.value.includes(c.code)) props.onChange([...props.value, c.code]);
+  const add = (code: string) => {
+    if (!props.value.includes(code)) props.onChange([...props.value, code]);
     setText('');
     setOpen(false);
   };
@@ -65,12 +67,11 @@ export function CodePicker(props: {
       const c = open ? items[active] : undefined;
       if (c) {
         e.preventDefault();
-        pick(c);
+        add(c.code);
       } else if (text.trim()) {
         // A code typed whole is taken as it is; the service says if it is not a code.
         e.preventDefault();
-        props.onChange([...props.value, text.trim().toUpperCase()]);
-        setText('');
+        add(text.trim().toUpperCase());
       }
     } else if (e.key === 'Escape') {
       setOpen(false);
@@ -125,7 +126,7 @@ export function CodePicker(props: {
             class={i === active ? 'active' : ''}
             onMouseDown={(e) => {
               e.preventDefault();
-              pick(c);
+              add(c.code);
             }}
           >
             <code>{c.code}</code> {c.display || <span class="muted">(CPT: number only)</span>}

@@ -17,11 +17,7 @@ export function OutcomeBadge(props: {
   );
 }
 
-export function Reason(props: {
-  reason: ReasonV1;
-  policyId?: string | undefined;
-  version?: string;
-}) {
+function Reason(props: { reason: ReasonV1; policyId?: string | undefined; version?: string }) {
   const { reason, policyId, version } = props;
   const c = reason.citation;
   return (
@@ -145,10 +141,14 @@ export function ErrorBox(props: { error: unknown }) {
     status?: number;
     problem?: { hint?: string; title?: string; problems?: { detail?: string; path?: string }[] };
   };
+  const title = e.problem?.title ?? 'Error';
+  // A problem without a detail has its title as its message: say it once.
+  const text = e.message ?? String(props.error);
   return (
     <div class="error" role="alert">
-      <strong>{e.problem?.title ?? 'Error'}</strong>
-      {e.status ? ` (${e.status})` : ''}: {e.message ?? String(props.error)}
+      <strong>{title}</strong>
+      {e.status ? ` (${e.status})` : ''}
+      {text !== title ? `: ${text}` : ''}
       {e.problem?.problems && (
         <ul>
           {e.problem.problems.map((p, i) => (

@@ -18,3 +18,21 @@ export function Select(props: {
     </label>
   );
 }
+
+/** Today on the user's own calendar (not UTC's, which in US evenings is already tomorrow). */
+function today(): string {
+  const d = new Date();
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())}`;
+}
+
+/** The request fields the Check and Compare pages start from. */
+export function defaultRequest() {
+  return {
+    drug: 'ketamine',
+    route: 'intravenous',
+    lineOfBusiness: 'commercial',
+    setting: 'outpatient',
+    dateOfService: today(),
+  };
+}

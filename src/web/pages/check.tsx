@@ -4,22 +4,18 @@ import { LINES_OF_BUSINESS, PLAN_TYPES, ROUTES, SETTINGS } from '../../model/voc
 import { api, type CoverageRequest, type Recorded } from '../api.js';
 import { CodePicker } from '../components/code-picker.js';
 import { DeterminationView, ErrorBox } from '../components/determination-view.js';
-import { Select } from '../components/fields.js';
+import { defaultRequest, Select } from '../components/fields.js';
 
 const none = ['', '(not stated)'] as const;
 
 export function CheckPage() {
-  const [payers, setPayers] = useState<string[]>([]);
-  const [f, setF] = useState({
+  const [payers, setPayers] = useState<readonly string[]>([]);
+  const [f, setF] = useState(() => ({
     payer: '',
-    lineOfBusiness: 'commercial',
     planType: '',
-    setting: 'outpatient',
-    dateOfService: new Date().toISOString().slice(0, 10),
-    drug: 'ketamine',
-    route: 'intravenous',
     indication: '',
-  });
+    ...defaultRequest(),
+  }));
   const [dx, setDx] = useState<string[]>([]);
   const [px, setPx] = useState<string[]>([]);
   const [result, setResult] = useState<Recorded | undefined>();

@@ -3,7 +3,7 @@ import { drugs, families, type IndicationFamily } from 'virtual:valuesets';
 import { LINES_OF_BUSINESS, ROUTES, SETTINGS } from '../../model/vocabulary.js';
 import { api, type CompareRequest, type Recorded } from '../api.js';
 import { DeterminationView, ErrorBox, OutcomeBadge } from '../components/determination-view.js';
-import { Select } from '../components/fields.js';
+import { defaultRequest, Select } from '../components/fields.js';
 import {
   download,
   matrixCsv,
@@ -21,7 +21,7 @@ const GROUPS: { id: string; label: string; root?: string }[] = [
 ];
 
 /** The value sets' families in file order, grouped under their top ancestor, with depth. */
-export function matrixRows(list: IndicationFamily[]): MatrixRow[] {
+function matrixRows(list: IndicationFamily[]): MatrixRow[] {
   const byId = new Map(list.map((f) => [f.id, f]));
   const ancestry = (f: IndicationFamily): string[] => {
     const out: string[] = [];
@@ -36,36 +36,20 @@ export function matrixRows(list: IndicationFamily[]): MatrixRow[] {
   });
 }
 
-const today = () => new Date().toISOString().slice(0, 10);
-
-type Form = {
-  drug: string;
-  route: string;
-  lineOfBusiness: string;
-  setting: string;
-  dateOfService: string;
-};
+type Form = ReturnType<typeof defaultRequest>;
 
 /**
  * The last matrix decided in this page session: coming back to Compare shows it again instead of
- * asking (and recording) every row anew. The Compare button always asks.
+ * asking (and recording) every row anew. Only the Compare button asks: each row is a decision the
+ * service records, so merely opening the page decides nothing.
  */
 let last: { form: Form; results: Map<string, Recorded[]> } | undefined;
 
 export function ComparePage() {
   const rows = useMemo(() => matrixRows(families), []);
-  const [payers, setPayers] = useState<string[]>([]);
-  const [form, setForm] = useState<Form>(
-    () =>
-      last?.form ?? {
-        drug: 'ketamine',
-        route: 'intravenous',
-        lineOfBusiness: 'commercial',
-        setting: 'outpatient',
-        dateOfService: today(),
-      },
-  );
-  const [asked, setAsked] = useState(form);
+  const [payers, setPayers] = useState<readonly string[]>([]);
+  const [form, setForm] = useState<Form>(() => last?.form ?? defaultRequest());
+  const [asked, setAsked] = useState<Form | undefined>(last?.form);
   const [results, setResults] = useState<Map<string, Recorded[]>>(() => last?.results ?? new Map());
   const [errors, setErrors] = useState<Map<string, unknown>>(new Map());
   const [busy, setBusy] = useState(false);
@@ -109,7 +93,6 @@ export function ComparePage() {
       (p) => setPayers(p.payers),
       (e) => setErrors(new Map([['', e]])),
     );
-    if (!last) void compare(form);
   }, []);
 
   useEffect(() => {
@@ -120,7 +103,9 @@ export function ComparePage() {
   }, [selected]);
 
   const cell = (row: string, payer: string) => results.get(row)?.find((d) => d.payer === payer);
-  const title = `${asked.drug}, ${asked.route}, ${asked.lineOfBusiness}, ${asked.setting}, date of service ${asked.dateOfService}`;
+  const title = asked
+    ? `${asked.drug}, ${asked.route}, ${asked.lineOfBusiness}, ${asked.setting}, date of service ${asked.dateOfService}`
+    : '';
   const matrix: Matrix = { title, groups: GROUPS, rows, payers, cell };
   const chosen = selected && cell(selected.row, selected.payer);
   const set = (k: keyof typeof form) => (v: string) => setForm({ ...form, [k]: v });
@@ -172,25 +157,29 @@ export function ComparePage() {
       </form>
       <div class="toolbar">
         <p aria-live="polite" class="muted">
-          {busy ? `Deciding… ${results.size} of ${rows.length} indications` : `${title}.`}
+          {busy
+            ? `Deciding… ${results.size} of ${rows.length} indications`
+            : asked
+              ? `${title}.`
+              : 'Nothing compared yet.'}
         </p>
         <button
           type="button"
-          disabled={busy}
+          disabled={busy || !asked}
           onClick={() => download('compare.csv', 'text/csv', matrixCsv(matrix))}
         >
           Export CSV
         </button>
         <button
           type="button"
-          disabled={busy}
+          disabled={busy || !asked}
           onClick={() => download('compare.svg', 'image/svg+xml', matrixSvg(matrix))}
         >
           Export SVG
         </button>
         <button
           type="button"
-          disabled={busy}
+          disabled={busy || !asked}
           onClick={() =>
             svgToPng(matrixSvg(matrix)).then((b) => download('compare.png', 'image/png', b))
           }
@@ -198,9 +187,16 @@ export function ComparePage() {
           Export PNG
         </button>
       </div>
-      <Legend />
       {errors.get('') !== undefined && <ErrorBox error={errors.get('')} />}
-      <div class="matrix-wrap" tabIndex={-1}>
+      {!asked && (
+        <p class="muted">
+          Choose the drug, route, product line, setting and date of service, then press Compare:
+          every indication is decided for every payer, and each decision is recorded in the audit
+          log.
+        </p>
+      )}
+      {asked && <Legend />}
+      <div class="matrix-wrap" tabIndex={-1} hidden={!asked}>
         <table class="matrix" onKeyDown={moveInGrid}>
           <caption class="visually-hidden">
             Coverage by indication and payer: {title}. Each cell is a button that opens its reasons.

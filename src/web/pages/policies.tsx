@@ -8,7 +8,8 @@ import {
   type ReasonV1,
 } from '../api.js';
 import { ErrorBox } from '../components/determination-view.js';
-import { locate, normalizeWhitespace, pieces, type Cite, type Piece } from '../highlight.js';
+import { indexSource, locateRange, normalizeWhitespace } from '../../policies/quote-locator.js';
+import { pieces, type Piece } from '../highlight.js';
 import { href, type Route } from '../router.js';
 
 interface Cited {
@@ -20,7 +21,7 @@ interface Cited {
 }
 
 /** Every cited reason of a version, each with the rule that cites it. */
-export function citedRules(v: PolicyVersionDetail): Cited[] {
+function citedRules(v: PolicyVersionDetail): Cited[] {
   const out: Cited[] = [];
   const add = (kind: string, fallback: string, reasons: readonly ReasonV1[]) => {
     for (const r of reasons) {
@@ -111,28 +112,26 @@ function PolicyView(props: { id: string; params: URLSearchParams }) {
 
   // One highlight per distinct quote, shared by every rule that cites it.
   const { ranges, rulesOf, targetKey } = useMemo(() => {
-    const byQuote = new Map<string, { cite: Cite; rules: Cited[] }>();
+    const rules = new Map<string, Cited[]>();
     for (const c of cited) {
       const key = normalizeWhitespace(c.quote);
-      const entry = byQuote.get(key) ?? { cite: { key, quote: c.quote, line: c.line }, rules: [] };
-      entry.rules.push(c);
-      byQuote.set(key, entry);
+      rules.set(key, [...(rules.get(key) ?? []), c]);
     }
     const target = quote ? normalizeWhitespace(quote) : undefined;
-    if (target && !byQuote.has(target))
-      byQuote.set(target, { cite: { key: target, quote: target }, rules: [] });
-    const r = source
-      ? locate(
-          source,
-          [...byQuote.values()].map((e) => e.cite),
-        )
-      : new Map<string, [number, number]>();
+    const r = new Map<string, [number, number]>();
+    if (source) {
+      const indexed = indexSource(props.id, source);
+      for (const key of target && !rules.has(target) ? [...rules.keys(), target] : rules.keys()) {
+        const range = locateRange(indexed, key);
+        if (range) r.set(key, range);
+      }
+    }
     return {
       ranges: r,
-      rulesOf: new Map([...byQuote].map(([k, e]) => [k, e.rules])),
+      rulesOf: rules,
       targetKey: target,
     };
-  }, [cited, source, quote]);
+  }, [cited, source, quote, props.id]);
 
   const keys = [...ranges.keys()];
   const markId = (key: string) => `q${keys.indexOf(key)}`;

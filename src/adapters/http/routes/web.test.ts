@@ -7,7 +7,7 @@ import { packageRoot } from '../../../package-root.js';
 import { loadContext } from '../../../service/load-context.js';
 import type { AuditStore } from '../../../store/audit-store.js';
 import { openStore } from '../../../store/open-store.js';
-import { buildServer } from '../server.js';
+import { testServer } from '../../../../test/support/http-server.js';
 
 const ctx = loadContext({});
 
@@ -18,17 +18,7 @@ describe('the web UI at /', () => {
   });
   after(async () => store.close());
 
-  const server = (root: string) =>
-    buildServer({
-      ctx,
-      store,
-      root,
-      requireApiKey: false,
-      rateLimitPerMinute: 0,
-      logger: false,
-      version: 'test',
-      publicUrl: () => 'http://127.0.0.1:8080',
-    });
+  const server = (root: string) => testServer(ctx, store, { root });
 
   test('without a build, / says how to build the UI instead of a bare 404', async () => {
     const empty = mkdtempSync(join(tmpdir(), 'medpolicy-noweb-'));
@@ -44,9 +34,10 @@ describe('the web UI at /', () => {
   });
 
   test('the built UI is served at / under the CSP, and unknown paths stay problem+json 404s', async (t) => {
-    if (!existsSync(join(packageRoot(), 'dist', 'web', 'index.html'))) {
-      assert.fail('dist/web is missing: npm run build builds the UI');
-    }
+    assert.ok(
+      existsSync(join(packageRoot(), 'dist', 'web', 'index.html')),
+      'dist/web is missing: npm run build builds the UI',
+    );
     const app = await server(packageRoot());
     t.after(() => app.close());
     const res = await app.inject({ method: 'GET', url: '/' });
