@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { CoverageRequestSchema } from '../model/coverage-request.js';
 import { loadScenarioCases } from '../policies/scenario-cases.js';
 import { loadContext } from './load-context.js';
 import { fastValidator } from './validate-request-fast.js';
@@ -7,6 +8,16 @@ import { validateCoverageRequest } from './validate-request.js';
 
 const ctx = loadContext({});
 const fast = fastValidator(ctx);
+
+// Boundary values from the schema's own limits, so they follow any change to it.
+const SCHEMA = CoverageRequestSchema.properties;
+const MAX_STRING = SCHEMA.payer.maxLength!;
+const MAX_CODES = SCHEMA.diagnosisCodes.maxItems!;
+const MAX_CODE = SCHEMA.diagnosisCodes.items.maxLength!;
+assert.equal(SCHEMA.procedureCodes.maxItems, MAX_CODES);
+assert.equal(SCHEMA.procedureCodes.items.maxLength, MAX_CODE);
+for (const f of ['homePlan', 'drug', 'indication'] as const)
+  assert.equal(SCHEMA[f].maxLength, MAX_STRING);
 
 /** Both validators agree: same acceptance, same normalized value, same problems. */
 function agree(input: unknown, label: string): boolean {
@@ -46,9 +57,11 @@ const VALUES: unknown[] = [
   '2025-02-30',
   '09/15/2025',
   '2025-9-15',
-  'x'.repeat(65),
-  'é'.repeat(64),
-  '😀'.repeat(40),
+  'x'.repeat(MAX_STRING),
+  'x'.repeat(MAX_STRING + 1),
+  'é'.repeat(MAX_STRING),
+  '😀'.repeat(Math.ceil((MAX_STRING * 5) / 8)),
+  '😀'.repeat(MAX_STRING),
   [],
   ['G90.521'],
   ['g90521', 'F33.2'],
@@ -57,9 +70,14 @@ const VALUES: unknown[] = [
   ['96365', 'J34900'],
   [' j3490 '],
   [1],
-  Array(51).fill('G90.521'),
-  Array(50).fill('96365'),
-  ['G90.5211234567890123'],
+  Array(MAX_CODES + 1).fill('G90.521'),
+  Array(MAX_CODES).fill('G90.521'),
+  Array(MAX_CODES).fill('96365'),
+  Array(MAX_CODES + 1).fill('96365'),
+  ['G90.521'.padEnd(MAX_CODE, '1')],
+  ['G90.521'.padEnd(MAX_CODE + 1, '1')],
+  [' j3490 '.padEnd(MAX_CODE, ' ')],
+  [' j3490 '.padEnd(MAX_CODE + 1, ' ')],
   {},
 ];
 const FIELDS = [
