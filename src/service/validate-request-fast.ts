@@ -46,6 +46,8 @@ export interface FastValidator {
    * sees.
    */
   validate(input: unknown, skipKeys?: ReadonlySet<string>): Validated<NormalizedRequest>;
+  /** How many requests went to the full validator (rejected or unusual). */
+  readonly fullValidations: number;
 }
 
 export function fastValidator(ctx: DecisionContext): FastValidator {
@@ -81,7 +83,9 @@ export function fastValidator(ctx: DecisionContext): FastValidator {
     return p;
   };
 
+  let fullValidations = 0;
   function full(input: unknown, skipKeys: ReadonlySet<string> | undefined) {
+    fullValidations++;
     if (skipKeys && typeof input === 'object' && input !== null && !Array.isArray(input)) {
       const copy: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(input)) if (!skipKeys.has(k)) copy[k] = v;
@@ -213,5 +217,10 @@ export function fastValidator(ctx: DecisionContext): FastValidator {
     if (indication !== undefined) out.indication = indication;
     return { ok: true, value: out as unknown as NormalizedRequest };
   }
-  return { validate };
+  return {
+    validate,
+    get fullValidations() {
+      return fullValidations;
+    },
+  };
 }
