@@ -1,7 +1,6 @@
-import { CoverageRequestSchema } from '../model/coverage-request.js';
+import { CoverageRequestSchema, isCalendarDate } from '../model/coverage-request.js';
 import type { NormalizedRequest, ProcedureCode } from '../model/normalized-request.js';
 import { LINES_OF_BUSINESS, PLAN_TYPES, ROUTES, SETTINGS } from '../model/vocabulary.js';
-import { isRealDate } from '../policies/compile-policy-set.js';
 import { classifyProcedureCode, normalizeIcd10cm } from '../terminology/code-format.js';
 import type { DecisionContext } from './load-context.js';
 import { validateCoverageRequest, type Validated } from './validate-request.js';
@@ -18,7 +17,6 @@ const SETTING = new Set<string>(SETTINGS);
 const ROUTE = new Set<string>(ROUTES);
 // The schema's limits, read from it so the fast path cannot accept what the schema rejects.
 const SCHEMA = CoverageRequestSchema.properties;
-const DATE = new RegExp(SCHEMA.dateOfService.pattern!);
 const MAX_PROCEDURE_CODES = SCHEMA.procedureCodes.maxItems!;
 const MAX_PROCEDURE_CODE_LENGTH = SCHEMA.procedureCodes.items.maxLength!;
 const MAX_DIAGNOSIS_CODES = SCHEMA.diagnosisCodes.maxItems!;
@@ -57,10 +55,10 @@ export function fastValidator(ctx: DecisionContext): FastValidator {
   const icd = new Map<string, string | null>();
   const proc = new Map<string, ProcedureCode | null>();
 
-  const realDate = (d: string): boolean => {
+  const calendarDate = (d: string): boolean => {
     let ok = dates.get(d);
     if (ok === undefined) {
-      ok = DATE.test(d) && isRealDate(d);
+      ok = isCalendarDate(d);
       if (dates.size < MEMO_LIMIT) dates.set(d, ok);
     }
     return ok;
@@ -122,7 +120,7 @@ export function fastValidator(ctx: DecisionContext): FastValidator {
           payer = v;
           break;
         case 'dateOfService':
-          if (typeof v !== 'string' || !realDate(v)) return full(input, skipKeys);
+          if (typeof v !== 'string' || !calendarDate(v)) return full(input, skipKeys);
           dateOfService = v;
           break;
         case 'lineOfBusiness':
