@@ -21,6 +21,7 @@ import {
   countError,
   countUnchanged,
   newTally,
+  type DecidedKey,
   type Tally,
 } from './summary.js';
 
@@ -126,18 +127,7 @@ export class Screener {
       this.entries.push(e);
     } else {
       // Past the bound (only with unbounded distinct decisions): count straight into the tally.
-      countDecided(
-        this.tally,
-        e.payer,
-        e.outcome,
-        e.basis,
-        e.priorAuth,
-        e.ref?.id,
-        e.ref?.version,
-        e.rule,
-        e.text,
-      );
-      e.count = -1;
+      countDecided(this.tally, e);
     }
     return e;
   }
@@ -156,19 +146,7 @@ export class Screener {
   /** Moves the per-decision counts into the tally; call once the last line is screened. */
   finish(): Tally {
     for (const e of this.entries) {
-      if (e.count > 0)
-        countDecided(
-          this.tally,
-          e.payer,
-          e.outcome,
-          e.basis,
-          e.priorAuth,
-          e.ref?.id,
-          e.ref?.version,
-          e.rule,
-          e.text,
-          e.count,
-        );
+      if (e.count > 0) countDecided(this.tally, e, e.count);
       e.count = 0;
     }
     return this.tally;
@@ -272,16 +250,10 @@ function step(t: Trie, k: unknown): Trie {
   return next;
 }
 
-interface RowEntry {
+interface RowEntry extends DecidedKey {
   tail: string;
   count: number;
   ref: PolicyRefV1 | undefined;
-  payer: string;
-  outcome: string;
-  basis: string | undefined;
-  priorAuth: string;
-  rule: string | undefined;
-  text: string | undefined;
 }
 
 function side(d: DeterminationV1): DiffSide {
