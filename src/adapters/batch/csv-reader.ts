@@ -254,20 +254,16 @@ export function csvPath(p: Problem): Problem {
   return { ...p, path: ['', col, ...rest].join('/') };
 }
 
-/** Screens the CSV records of a chunk of whole records (the header is not in it). */
+/** Screens the CSV records of a chunk of whole records (the header is not in it) into `sink`. */
 export function screenCsvChunk(
   s: Screener,
   text: string,
   startLine: number,
   layout: CsvLayout,
   ndcDrugs: ReadonlyMap<string, string> | undefined,
-  sink?: RowBuffer,
-): string {
-  let out = '';
-  const emit = (row: string) => {
-    if (sink) sink.push(row);
-    else out += row;
-  };
+  sink: RowBuffer,
+): void {
+  const emit = (row: string) => sink.push(row);
   let pos = 0;
   let line = startLine;
   const fields: string[] = [];
@@ -316,5 +312,4 @@ export function screenCsvChunk(
     }
     emit(s.request(m.request, ref, undefined, csvPath));
   }
-  return out;
 }

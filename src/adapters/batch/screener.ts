@@ -209,12 +209,8 @@ export class Screener {
     return this.request(obj, { sourceLine, claimId, claimLine }, ENVELOPE);
   }
 
-  /**
-   * The NDJSON lines of a chunk of whole lines; blank lines are skipped. The rows go into `sink`
-   * when one is given (and '' is returned), otherwise they are returned as one string.
-   */
-  ndjsonChunk(text: string, startLine: number, sink?: RowBuffer): string {
-    let out = '';
+  /** The NDJSON lines of a chunk of whole lines, into `sink`; blank lines are skipped. */
+  ndjsonChunk(text: string, startLine: number, sink: RowBuffer): void {
     let pos = 0;
     let line = startLine;
     const n = text.length;
@@ -228,15 +224,11 @@ export class Screener {
         let row: string | undefined;
         if (this.checkEncoding && t.includes('\uFFFD')) row = this.encodingError(line);
         else if (t.charCodeAt(0) === 123 /* { */ || t.trim() !== '') row = this.ndjsonLine(t, line);
-        if (row !== undefined) {
-          if (sink) sink.push(row);
-          else out += row;
-        }
+        if (row !== undefined) sink.push(row);
       }
       pos = nl + 1;
       line++;
     }
-    return out;
   }
 }
 
