@@ -526,6 +526,8 @@ describe('medpolicy screen: resume, summary, report', () => {
     assert.match(html, /^<!doctype html>/);
     assert.match(html, /<svg/);
     assert.doesNotMatch(html, /<script|https?:\/\//);
-    for (const o of Object.keys(byOutcome)) assert.ok(html.includes(o));
+    // Each outcome's bar carries its count (the legend names every outcome whatever the counts).
+    for (const [o, n] of Object.entries(s.byOutcome as Record<string, number>))
+      assert.ok(html.includes(`<title>${o}: ${n}</title>`), `no bar '${o}: ${n}'`);
   });
 });
