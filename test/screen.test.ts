@@ -422,7 +422,9 @@ describe('medpolicy screen: history', () => {
   });
 
   it('rejects a date that is not one', () => {
-    assert.equal(run(['--as-of', '2025-02-30'], input).status, 2);
+    const r = run(['--as-of', '2025-02-30'], input);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /--as-of .*2025-02-30/);
   });
 });
 
@@ -479,7 +481,9 @@ describe('medpolicy screen: resume, summary, report', () => {
     const big = file('big.ndjson', lines(100_000, 5).map(toNdjson).join('\n') + '\n');
     const out = join(dir, 'killed.ndjson');
     const child = spawn(process.execPath, [bin, 'screen', '--no-progress', big, '--out', out]);
-    const exited = new Promise((r) => child.once('exit', r));
+    const exited = new Promise<NodeJS.Signals | null>((r) =>
+      child.once('exit', (_code, signal) => r(signal)),
+    );
     // Kill it as soon as it has written something (mid-run, mid-row as likely as not).
     for (let i = 0; i < 200 && child.exitCode === null; i++) {
       await new Promise((r) => setTimeout(r, 25));
@@ -490,17 +494,18 @@ describe('medpolicy screen: resume, summary, report', () => {
       }
     }
     child.kill('SIGKILL');
-    await exited;
-    const before = statSync(out).size;
+    // The kill must land mid-run, with rows written: otherwise nothing here tests resuming.
+    assert.equal(await exited, 'SIGKILL', 'the run ended before it was killed');
+    const cut = readFileSync(out, 'utf8');
+    const before = cut.length;
+    assert.ok(before > 0, 'killed before it wrote anything');
+    const whole = cut.split('\n').length - 1;
     const r = await inproc([big, '--out', out, '--resume', '--summary', join(dir, 'k.json')]);
     assert.ok(r.status === 0 || r.status === 1, r.stderr);
     const ref = join(dir, 'killed-ref.ndjson');
     await inproc([big, '--out', ref]);
     assert.equal(readFileSync(out, 'utf8'), readFileSync(ref, 'utf8'), `killed at ${before} bytes`);
-    assert.equal(
-      JSON.parse(readFileSync(join(dir, 'k.json'), 'utf8')).run.resumedRows > 0 || before === 0,
-      true,
-    );
+    assert.equal(JSON.parse(readFileSync(join(dir, 'k.json'), 'utf8')).run.resumedRows, whole);
   });
 
   it('the summary counts every row written, and the report is self-contained HTML', async () => {
