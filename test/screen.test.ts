@@ -367,6 +367,19 @@ describe('medpolicy screen: X12 837P', () => {
     assert.equal((out[2]!.error as { path: string }).path, '/DTP*472');
   });
 
+  it('names --payer-map for an unmapped payer id, and the segment a bad place of service is in', () => {
+    const text = readFileSync(join(fixtures, 'sample.837'), 'utf8')
+      .replace('PI*bcbsal~', 'PI*94265~')
+      .replace('CLM*CLAIM001*1500***22:B:1', 'CLM*CLAIM001*1500***2X:B:1')
+      .replace('SV1*HC:96365*500*UN*1***1:2~', 'SV1*HC:96365*500*UN*1*9X**1:2~');
+    const out = rows(run([file('pos.837', text)]).stdout);
+    const err = (i: number) => out[i]!.error as { code: string; path: string; hint?: string };
+    assert.equal(err(0).path, '/2400/SV105');
+    assert.equal(err(1).path, '/2300/CLM05');
+    assert.equal(err(2).code, 'unknown-payer');
+    assert.match(err(2).hint ?? '', /--payer-map/);
+  });
+
   it('makes a bad SV1 or pointer an error row for that line only', () => {
     const text = readFileSync(join(fixtures, 'sample.837'), 'utf8')
       .replace('SV1*HC:J3490*1000*UN*1***1~', 'SV1*ZZ*1000*UN*1***1~')

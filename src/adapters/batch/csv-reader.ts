@@ -1,4 +1,5 @@
 import { problem, type Problem } from '../../model/problem.js';
+import { closest } from '../../service/suggest.js';
 import { UsageError } from '../cli/exit-codes.js';
 import { settingForPos } from './pos-to-setting.js';
 import type { RowBuffer } from './rows.js';
@@ -75,10 +76,12 @@ export function parseHeader(line: string): CsvLayout {
       .trim()
       .toLowerCase()
       .replace(/[\s-]+/g, '_');
-    if (!(name in CSV_COLUMNS))
+    if (!(name in CSV_COLUMNS)) {
+      const guess = closest(name, Object.keys(CSV_COLUMNS));
       throw new UsageError(
-        `unknown CSV column "${raw}"; the columns are: ${Object.keys(CSV_COLUMNS).join(', ')}`,
+        `unknown CSV column "${raw}"${guess ? ` (did you mean "${guess}"?)` : ''}; the columns are: ${Object.keys(CSV_COLUMNS).join(', ')}`,
       );
+    }
     if (index[name as Column] !== undefined)
       throw new UsageError(`CSV column "${name}" appears twice`);
     index[name as Column] = i;

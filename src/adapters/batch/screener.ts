@@ -194,7 +194,10 @@ export class Screener {
       const ref = { sourceLine, claimId: undefined, claimLine: undefined };
       if (o.claimId !== undefined) {
         if (typeof o.claimId !== 'string' && typeof o.claimId !== 'number')
-          return this.error(ref, problem('wrong-type', 'claimId must be a string', '/claimId'));
+          return this.error(
+            ref,
+            problem('wrong-type', 'claimId must be a string or a number', '/claimId'),
+          );
         claimId = String(o.claimId);
       }
       if (o.claimLine !== undefined) {
