@@ -15,7 +15,7 @@ import type { Screener } from './screener.js';
 // over indexOf, which keeps CSV screening close to NDJSON speed.
 
 /** The documented columns: CSV name → what it becomes in the CoverageRequest. */
-export const CSV_COLUMNS = {
+const CSV_COLUMNS = {
   claim_id: 'claim id (echoed on the output row)',
   line_number: 'claim line number (echoed)',
   payer: 'payer id (required)',
@@ -91,7 +91,7 @@ export function parseHeader(line: string): CsvLayout {
   return { width: fields.length, index };
 }
 
-export interface RecordEnd {
+interface RecordEnd {
   /** Index just past the record's line terminator. */
   end: number;
   /** Physical lines the record spans. */
@@ -171,7 +171,7 @@ export function isoDate(s: string): string {
   return t;
 }
 
-export function splitList(s: string): string[] {
+function splitList(s: string): string[] {
   const t = s.trim();
   return t === '' ? [] : t.split(LIST).filter((x) => x !== '');
 }
@@ -250,7 +250,7 @@ export function csvRequest(
 }
 
 /** Rewrites a request field path (/diagnosisCodes/1) to the CSV column (/diagnosis_codes/1). */
-export function csvPath(p: Problem): Problem {
+function csvPath(p: Problem): Problem {
   const [, field, ...rest] = p.path.split('/');
   const col = field === undefined ? undefined : FIELD_TO_COLUMN[field];
   if (col === undefined) return p;

@@ -77,7 +77,7 @@ function keepText(t: Tally, key: string, text: string): void {
   if (had === undefined || text < had) t.texts.set(key, text);
 }
 
-export interface ReasonCountV1 {
+interface ReasonCountV1 {
   policy: string | null;
   rule: string | null;
   text: string | null;
