@@ -18,7 +18,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, createWriteStream } f
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ENVELOPE, Screener } from '../src/adapters/batch/screener.js';
+import { chunkProcessor } from '../src/adapters/batch/chunk-job.js';
+import { ENVELOPE } from '../src/adapters/batch/screener.js';
 import { decide } from '../src/engine/decide.js';
 import { fastValidator } from '../src/service/validate-request-fast.js';
 import { packageRoot } from '../src/package-root.js';
@@ -177,13 +178,15 @@ async function main(): Promise<void> {
   const CHUNK = 4096;
   const chunkLines: string[][] = [];
   for (let i = 0; i < peerText.length; i += CHUNK) chunkLines.push(peerText.slice(i, i + CHUNK));
-  const chunkText = chunkLines.map((c) => c.join('\n') + '\n');
+  // medpolicy's chunks go through what the screen pipeline runs on each chunk (UTF-8 bytes in,
+  // encoded rows out).
+  const chunkBytes = chunkLines.map((c) => Buffer.from(c.join('\n') + '\n'));
   const ours = () => {
-    const s = new Screener(ctx, { output: 'ndjson' });
+    const job = chunkProcessor(ctx, { format: 'ndjson', settings: { output: 'ndjson' } });
     let n = 0;
     let line = 1;
-    for (let i = 0; i < chunkText.length; i++) {
-      n += s.ndjsonChunk(chunkText[i]!, line).length;
+    for (let i = 0; i < chunkBytes.length; i++) {
+      n += job.run(chunkBytes[i]!, line).length;
       line += chunkLines[i]!.length;
     }
     return n;

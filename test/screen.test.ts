@@ -367,6 +367,19 @@ describe('medpolicy screen: X12 837P', () => {
     assert.equal((out[2]!.error as { path: string }).path, '/DTP*472');
   });
 
+  it('names --payer-map for an unmapped payer id, and the segment a bad place of service is in', () => {
+    const text = readFileSync(join(fixtures, 'sample.837'), 'utf8')
+      .replace('PI*bcbsal~', 'PI*94265~')
+      .replace('CLM*CLAIM001*1500***22:B:1', 'CLM*CLAIM001*1500***2X:B:1')
+      .replace('SV1*HC:96365*500*UN*1***1:2~', 'SV1*HC:96365*500*UN*1*9X**1:2~');
+    const out = rows(run([file('pos.837', text)]).stdout);
+    const err = (i: number) => out[i]!.error as { code: string; path: string; hint?: string };
+    assert.equal(err(0).path, '/2400/SV105');
+    assert.equal(err(1).path, '/2300/CLM05');
+    assert.equal(err(2).code, 'unknown-payer');
+    assert.match(err(2).hint ?? '', /--payer-map/);
+  });
+
   it('makes a bad SV1 or pointer an error row for that line only', () => {
     const text = readFileSync(join(fixtures, 'sample.837'), 'utf8')
       .replace('SV1*HC:J3490*1000*UN*1***1~', 'SV1*ZZ*1000*UN*1***1~')
@@ -422,7 +435,9 @@ describe('medpolicy screen: history', () => {
   });
 
   it('rejects a date that is not one', () => {
-    assert.equal(run(['--as-of', '2025-02-30'], input).status, 2);
+    const r = run(['--as-of', '2025-02-30'], input);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /--as-of .*2025-02-30/);
   });
 });
 
@@ -479,7 +494,9 @@ describe('medpolicy screen: resume, summary, report', () => {
     const big = file('big.ndjson', lines(100_000, 5).map(toNdjson).join('\n') + '\n');
     const out = join(dir, 'killed.ndjson');
     const child = spawn(process.execPath, [bin, 'screen', '--no-progress', big, '--out', out]);
-    const exited = new Promise((r) => child.once('exit', r));
+    const exited = new Promise<NodeJS.Signals | null>((r) =>
+      child.once('exit', (_code, signal) => r(signal)),
+    );
     // Kill it as soon as it has written something (mid-run, mid-row as likely as not).
     for (let i = 0; i < 200 && child.exitCode === null; i++) {
       await new Promise((r) => setTimeout(r, 25));
@@ -490,17 +507,18 @@ describe('medpolicy screen: resume, summary, report', () => {
       }
     }
     child.kill('SIGKILL');
-    await exited;
-    const before = statSync(out).size;
+    // The kill must land mid-run, with rows written: otherwise nothing here tests resuming.
+    assert.equal(await exited, 'SIGKILL', 'the run ended before it was killed');
+    const cut = readFileSync(out, 'utf8');
+    const before = cut.length;
+    assert.ok(before > 0, 'killed before it wrote anything');
+    const whole = cut.split('\n').length - 1;
     const r = await inproc([big, '--out', out, '--resume', '--summary', join(dir, 'k.json')]);
     assert.ok(r.status === 0 || r.status === 1, r.stderr);
     const ref = join(dir, 'killed-ref.ndjson');
     await inproc([big, '--out', ref]);
     assert.equal(readFileSync(out, 'utf8'), readFileSync(ref, 'utf8'), `killed at ${before} bytes`);
-    assert.equal(
-      JSON.parse(readFileSync(join(dir, 'k.json'), 'utf8')).run.resumedRows > 0 || before === 0,
-      true,
-    );
+    assert.equal(JSON.parse(readFileSync(join(dir, 'k.json'), 'utf8')).run.resumedRows, whole);
   });
 
   it('the summary counts every row written, and the report is self-contained HTML', async () => {
@@ -526,6 +544,8 @@ describe('medpolicy screen: resume, summary, report', () => {
     assert.match(html, /^<!doctype html>/);
     assert.match(html, /<svg/);
     assert.doesNotMatch(html, /<script|https?:\/\//);
-    for (const o of Object.keys(byOutcome)) assert.ok(html.includes(o));
+    // Each outcome's bar carries its count (the legend names every outcome whatever the counts).
+    for (const [o, n] of Object.entries(s.byOutcome as Record<string, number>))
+      assert.ok(html.includes(`<title>${o}: ${n}</title>`), `no bar '${o}: ${n}'`);
   });
 });

@@ -8,6 +8,15 @@ export const IsoDate = Type.String({
   description: 'A calendar date, YYYY-MM-DD',
 });
 
+const ISO_DATE = new RegExp(IsoDate.pattern!);
+
+/** Exactly YYYY-MM-DD, and a day that exists (no 2025-02-30). */
+export function isCalendarDate(s: string): boolean {
+  if (!ISO_DATE.test(s)) return false;
+  const d = new Date(`${s}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
+}
+
 export const CoverageRequestSchema = Type.Object(
   {
     payer: Type.String({ minLength: 1, maxLength: 64, description: 'Payer id, e.g. bcbsma' }),

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { LineCounter, parseDocument } from 'yaml';
+import { isCalendarDate } from '../model/coverage-request.js';
 import type {
   CompiledCode,
   CompiledCondition,
@@ -221,7 +222,7 @@ function compileOne(
   // consistent snapshot and "which version decided" is always a single answer.
   const versions = policy.versions;
   versions.forEach((v, i) => {
-    if (!isRealDate(v.effectiveFrom)) report('dates', ['versions', i, 'effectiveFrom'], `${v.effectiveFrom} is not a calendar date`);
+    if (!isCalendarDate(v.effectiveFrom)) report('dates', ['versions', i, 'effectiveFrom'], `${v.effectiveFrom} is not a calendar date`);
     if (i > 0 && v.effectiveFrom <= versions[i - 1]!.effectiveFrom) report('dates', ['versions', i, 'effectiveFrom'], 'versions must be listed in increasing effectiveFrom order');
   });
   const starts = new Set(versions.map((v) => v.effectiveFrom));
@@ -458,7 +459,3 @@ function productText(effect: string, basis: string | undefined): string {
   return why[basis ?? ''] ?? 'Coverage is conditional.';
 }
 
-export function isRealDate(date: string): boolean {
-  const d = new Date(`${date}T00:00:00Z`);
-  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === date;
-}

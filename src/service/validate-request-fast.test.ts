@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { CoverageRequestSchema } from '../model/coverage-request.js';
+import { LINES_OF_BUSINESS, PLAN_TYPES, ROUTES, SETTINGS } from '../model/vocabulary.js';
 import { loadScenarioCases } from '../policies/scenario-cases.js';
 import { loadContext } from './load-context.js';
 import { fastValidator } from './validate-request-fast.js';
@@ -7,6 +9,16 @@ import { validateCoverageRequest } from './validate-request.js';
 
 const ctx = loadContext({});
 const fast = fastValidator(ctx);
+
+// Boundary values from the schema's own limits, so they follow any change to it.
+const SCHEMA = CoverageRequestSchema.properties;
+const MAX_STRING = SCHEMA.payer.maxLength!;
+const MAX_CODES = SCHEMA.diagnosisCodes.maxItems!;
+const MAX_CODE = SCHEMA.diagnosisCodes.items.maxLength!;
+assert.equal(SCHEMA.procedureCodes.maxItems, MAX_CODES);
+assert.equal(SCHEMA.procedureCodes.items.maxLength, MAX_CODE);
+for (const f of ['homePlan', 'drug', 'indication'] as const)
+  assert.equal(SCHEMA[f].maxLength, MAX_STRING);
 
 /** Both validators agree: same acceptance, same normalized value, same problems. */
 function agree(input: unknown, label: string): boolean {
@@ -46,9 +58,11 @@ const VALUES: unknown[] = [
   '2025-02-30',
   '09/15/2025',
   '2025-9-15',
-  'x'.repeat(65),
-  'é'.repeat(64),
-  '😀'.repeat(40),
+  'x'.repeat(MAX_STRING),
+  'x'.repeat(MAX_STRING + 1),
+  'é'.repeat(MAX_STRING),
+  '😀'.repeat(Math.ceil((MAX_STRING * 5) / 8)),
+  '😀'.repeat(MAX_STRING),
   [],
   ['G90.521'],
   ['g90521', 'F33.2'],
@@ -57,9 +71,14 @@ const VALUES: unknown[] = [
   ['96365', 'J34900'],
   [' j3490 '],
   [1],
-  Array(51).fill('G90.521'),
-  Array(50).fill('96365'),
-  ['G90.5211234567890123'],
+  Array(MAX_CODES + 1).fill('G90.521'),
+  Array(MAX_CODES).fill('G90.521'),
+  Array(MAX_CODES).fill('96365'),
+  Array(MAX_CODES + 1).fill('96365'),
+  ['G90.521'.padEnd(MAX_CODE, '1')],
+  ['G90.521'.padEnd(MAX_CODE + 1, '1')],
+  [' j3490 '.padEnd(MAX_CODE, ' ')],
+  [' j3490 '.padEnd(MAX_CODE + 1, ' ')],
   {},
 ];
 const FIELDS = [
@@ -119,16 +138,50 @@ describe('fast request validation', () => {
     assert.ok(accepted > 50 && rejected > 200, `${accepted} accepted, ${rejected} rejected`);
   });
 
-  it('agrees on random requests (seeded)', () => {
+  it('agrees on random requests, mostly valid (seeded)', () => {
+    // Each field mostly takes one of its valid values, sometimes any value from VALUES, so
+    // many requests are accepted by the fast path and many go to the full validator.
+    const VALID: Record<string, unknown[]> = {
+      payer: ['bcbsal', 'bcbsma', 'bcbsal'],
+      lineOfBusiness: [...LINES_OF_BUSINESS],
+      planType: [...PLAN_TYPES],
+      medicarePrimary: [true, false],
+      providerParticipating: [true, false],
+      homePlan: ['bcbsma', 'x', 'x'.repeat(MAX_STRING)],
+      groupPolicy: [true, false],
+      dateOfService: ['2024-11-02', '2025-09-15', '2024-02-29', '2023-12-31'],
+      setting: [...SETTINGS],
+      drug: ['ketamine', '  Ketamine ', 'esketamine', 'infliximab'],
+      route: [...ROUTES],
+      indication: ['crps', 'treatment-resistant-depression'],
+      procedureCodes: [[], ['96365'], ['96365', 'J3490'], [' j3490 '], ['0398T', '64555']],
+      diagnosisCodes: [[], ['G90.521'], ['g90521', 'F33.2'], ['F32.A', 'M79.604']],
+    };
     let s = 12345;
     const r = () => (s = (s * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
+    let accepted = 0;
+    let rejected = 0;
+    let fastAccepted = 0;
     for (let i = 0; i < 3000; i++) {
       const input: Record<string, unknown> = {};
-      for (const f of FIELDS) if (r() < 0.5) input[f] = VALUES[Math.floor(r() * VALUES.length)];
-      if (r() < 0.7) input.payer = 'bcbsal';
-      if (r() < 0.7) input.dateOfService = '2024-11-02';
-      agree(input, JSON.stringify(input));
+      for (const f of FIELDS) {
+        const valid = VALID[f];
+        if (valid) {
+          if (f === 'payer' || f === 'dateOfService' || r() < 0.5)
+            input[f] = r() < 0.96 ? pick(valid) : pick(VALUES);
+        } else if (r() < 0.02) input[f] = pick(VALUES);
+      }
+      const before = fast.fullValidations;
+      if (agree(input, JSON.stringify(input))) {
+        accepted++;
+        if (fast.fullValidations === before) fastAccepted++;
+      } else rejected++;
     }
+    assert.ok(
+      fastAccepted > 1000 && rejected > 300,
+      `${accepted} accepted (${fastAccepted} by the fast path), ${rejected} rejected`,
+    );
     for (const v of VALUES) agree(v, `top level ${JSON.stringify(v)}`);
   });
 

@@ -1,6 +1,6 @@
+import { CoverageRequestSchema, isCalendarDate } from '../model/coverage-request.js';
 import type { NormalizedRequest, ProcedureCode } from '../model/normalized-request.js';
 import { LINES_OF_BUSINESS, PLAN_TYPES, ROUTES, SETTINGS } from '../model/vocabulary.js';
-import { isRealDate } from '../policies/compile-policy-set.js';
 import { classifyProcedureCode, normalizeIcd10cm } from '../terminology/code-format.js';
 import type { DecisionContext } from './load-context.js';
 import { validateCoverageRequest, type Validated } from './validate-request.js';
@@ -15,8 +15,25 @@ const LOB = new Set<string>(LINES_OF_BUSINESS);
 const PLAN = new Set<string>(PLAN_TYPES);
 const SETTING = new Set<string>(SETTINGS);
 const ROUTE = new Set<string>(ROUTES);
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
-const MAX_CODES = 50;
+// The schema's limits, read from it so the fast path cannot accept what the schema rejects.
+const SCHEMA = CoverageRequestSchema.properties;
+const MAX_PROCEDURE_CODES = SCHEMA.procedureCodes.maxItems!;
+const MAX_PROCEDURE_CODE_LENGTH = SCHEMA.procedureCodes.items.maxLength!;
+const MAX_DIAGNOSIS_CODES = SCHEMA.diagnosisCodes.maxItems!;
+const MAX_DIAGNOSIS_CODE_LENGTH = SCHEMA.diagnosisCodes.items.maxLength!;
+/**
+ * A string the schema surely accepts. The schema counts code points and .length counts UTF-16
+ * units (up to two per code point): the checks err towards the full validator.
+ */
+const stringWithin = (s: { minLength?: number; maxLength?: number }) => {
+  const min = 2 * (s.minLength ?? 0) - 1;
+  const max = s.maxLength ?? Infinity;
+  return (v: unknown): v is string => typeof v === 'string' && v.length >= min && v.length <= max;
+};
+const payerString = stringWithin(SCHEMA.payer);
+const homePlanString = stringWithin(SCHEMA.homePlan);
+const drugString = stringWithin(SCHEMA.drug);
+const indicationString = stringWithin(SCHEMA.indication);
 // Memo tables are bounded: a pathological input of unique codes cannot grow them without limit.
 const MEMO_LIMIT = 100_000;
 
@@ -27,6 +44,8 @@ export interface FastValidator {
    * sees.
    */
   validate(input: unknown, skipKeys?: ReadonlySet<string>): Validated<NormalizedRequest>;
+  /** How many requests went to the full validator (rejected or unusual). */
+  readonly fullValidations: number;
 }
 
 export function fastValidator(ctx: DecisionContext): FastValidator {
@@ -36,10 +55,10 @@ export function fastValidator(ctx: DecisionContext): FastValidator {
   const icd = new Map<string, string | null>();
   const proc = new Map<string, ProcedureCode | null>();
 
-  const realDate = (d: string): boolean => {
+  const calendarDate = (d: string): boolean => {
     let ok = dates.get(d);
     if (ok === undefined) {
-      ok = DATE.test(d) && isRealDate(d);
+      ok = isCalendarDate(d);
       if (dates.size < MEMO_LIMIT) dates.set(d, ok);
     }
     return ok;
@@ -61,10 +80,10 @@ export function fastValidator(ctx: DecisionContext): FastValidator {
     }
     return p;
   };
-  const shortString = (v: unknown): v is string =>
-    typeof v === 'string' && v.length > 0 && v.length <= 64;
 
+  let fullValidations = 0;
   function full(input: unknown, skipKeys: ReadonlySet<string> | undefined) {
+    fullValidations++;
     if (skipKeys && typeof input === 'object' && input !== null && !Array.isArray(input)) {
       const copy: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(input)) if (!skipKeys.has(k)) copy[k] = v;
@@ -97,11 +116,11 @@ export function fastValidator(ctx: DecisionContext): FastValidator {
       const v = r[k];
       switch (k) {
         case 'payer':
-          if (!shortString(v) || !payers.has(v)) return full(input, skipKeys);
+          if (!payerString(v) || !payers.has(v)) return full(input, skipKeys);
           payer = v;
           break;
         case 'dateOfService':
-          if (typeof v !== 'string' || !realDate(v)) return full(input, skipKeys);
+          if (typeof v !== 'string' || !calendarDate(v)) return full(input, skipKeys);
           dateOfService = v;
           break;
         case 'lineOfBusiness':
@@ -125,7 +144,7 @@ export function fastValidator(ctx: DecisionContext): FastValidator {
           groupPolicy = v;
           break;
         case 'homePlan':
-          if (!shortString(v)) return full(input, skipKeys);
+          if (!homePlanString(v)) return full(input, skipKeys);
           homePlan = v;
           break;
         case 'setting':
@@ -133,7 +152,7 @@ export function fastValidator(ctx: DecisionContext): FastValidator {
           setting = v;
           break;
         case 'drug':
-          if (!shortString(v)) return full(input, skipKeys);
+          if (!drugString(v)) return full(input, skipKeys);
           drug = v.trim();
           break;
         case 'route':
@@ -141,15 +160,16 @@ export function fastValidator(ctx: DecisionContext): FastValidator {
           route = v;
           break;
         case 'indication':
-          if (!shortString(v) || !families.has(v)) return full(input, skipKeys);
+          if (!indicationString(v) || !families.has(v)) return full(input, skipKeys);
           indication = v;
           break;
         case 'procedureCodes': {
-          if (!Array.isArray(v) || v.length > MAX_CODES) return full(input, skipKeys);
+          if (!Array.isArray(v) || v.length > MAX_PROCEDURE_CODES) return full(input, skipKeys);
           const out: ProcedureCode[] = new Array(v.length);
           for (let i = 0; i < v.length; i++) {
             const c: unknown = v[i];
-            if (typeof c !== 'string' || c.length > 16) return full(input, skipKeys);
+            if (typeof c !== 'string' || c.length > MAX_PROCEDURE_CODE_LENGTH)
+              return full(input, skipKeys);
             const p = procCode(c);
             if (!p) return full(input, skipKeys);
             out[i] = p;
@@ -158,11 +178,12 @@ export function fastValidator(ctx: DecisionContext): FastValidator {
           break;
         }
         case 'diagnosisCodes': {
-          if (!Array.isArray(v) || v.length > MAX_CODES) return full(input, skipKeys);
+          if (!Array.isArray(v) || v.length > MAX_DIAGNOSIS_CODES) return full(input, skipKeys);
           const out: string[] = new Array(v.length);
           for (let i = 0; i < v.length; i++) {
             const c: unknown = v[i];
-            if (typeof c !== 'string' || c.length > 16) return full(input, skipKeys);
+            if (typeof c !== 'string' || c.length > MAX_DIAGNOSIS_CODE_LENGTH)
+              return full(input, skipKeys);
             const key = icdKey(c);
             if (key === null) return full(input, skipKeys);
             out[i] = key;
@@ -194,5 +215,10 @@ export function fastValidator(ctx: DecisionContext): FastValidator {
     if (indication !== undefined) out.indication = indication;
     return { ok: true, value: out as unknown as NormalizedRequest };
   }
-  return { validate };
+  return {
+    validate,
+    get fullValidations() {
+      return fullValidations;
+    },
+  };
 }

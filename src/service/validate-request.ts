@@ -3,11 +3,11 @@ import { Ajv, type ErrorObject } from 'ajv';
 import {
   CompareRequestSchema,
   CoverageRequestSchema,
+  isCalendarDate,
   type CoverageRequest,
 } from '../model/coverage-request.js';
 import type { NormalizedRequest, ProcedureCode } from '../model/normalized-request.js';
 import { problem, type Problem } from '../model/problem.js';
-import { isRealDate } from '../policies/compile-policy-set.js';
 import { classifyProcedureCode, normalizeIcd10cm } from '../terminology/code-format.js';
 import type { DecisionContext } from './load-context.js';
 import { closest } from './suggest.js';
@@ -93,8 +93,9 @@ function validate(
   }
   if (
     typeof req.dateOfService === 'string' &&
-    /^\d{4}-\d{2}-\d{2}$/.test(req.dateOfService) &&
-    !isRealDate(req.dateOfService)
+    !isCalendarDate(req.dateOfService) &&
+    // Not in YYYY-MM-DD form at all: the schema's problem already says so.
+    !problems.some((p) => p.path === '/dateOfService')
   ) {
     problems.push(
       problem(

@@ -65,6 +65,10 @@ describe('CSV records', () => {
 
   it('rejects a header with an unknown or missing column', () => {
     assert.throws(() => parseHeader('payer,date_of_service,colour'), /unknown CSV column "colour"/);
+    assert.throws(
+      () => parseHeader('payer,date_of_servise'),
+      /unknown CSV column "date_of_servise" \(did you mean "date_of_service"\?\)/,
+    );
     assert.throws(() => parseHeader('payer,claim_id'), /no "date_of_service" column/);
     assert.throws(() => parseHeader('payer,payer,date_of_service'), /appears twice/);
   });

@@ -1,4 +1,5 @@
 import { problem, type Problem } from '../../model/problem.js';
+import { closest } from '../../service/suggest.js';
 import { UsageError } from '../cli/exit-codes.js';
 import { settingForPos } from '../../terminology/place-of-service.js';
 import type { RowBuffer } from './rows.js';
@@ -14,7 +15,7 @@ import type { Screener } from './screener.js';
 // over indexOf, which keeps CSV screening close to NDJSON speed.
 
 /** The documented columns: CSV name → what it becomes in the CoverageRequest. */
-export const CSV_COLUMNS = {
+const CSV_COLUMNS = {
   claim_id: 'claim id (echoed on the output row)',
   line_number: 'claim line number (echoed)',
   payer: 'payer id (required)',
@@ -76,10 +77,12 @@ export function parseHeader(line: string): CsvLayout {
       .trim()
       .toLowerCase()
       .replace(/[\s-]+/g, '_');
-    if (!(name in CSV_COLUMNS))
+    if (!(name in CSV_COLUMNS)) {
+      const guess = closest(name, Object.keys(CSV_COLUMNS));
       throw new UsageError(
-        `unknown CSV column "${raw}"; the columns are: ${Object.keys(CSV_COLUMNS).join(', ')}`,
+        `unknown CSV column "${raw}"${guess ? ` (did you mean "${guess}"?)` : ''}; the columns are: ${Object.keys(CSV_COLUMNS).join(', ')}`,
       );
+    }
     if (index[name as Column] !== undefined)
       throw new UsageError(`CSV column "${name}" appears twice`);
     index[name as Column] = i;
@@ -89,7 +92,7 @@ export function parseHeader(line: string): CsvLayout {
   return { width: fields.length, index };
 }
 
-export interface RecordEnd {
+interface RecordEnd {
   /** Index just past the record's line terminator. */
   end: number;
   /** Physical lines the record spans. */
@@ -169,7 +172,7 @@ export function isoDate(s: string): string {
   return t;
 }
 
-export function splitList(s: string): string[] {
+function splitList(s: string): string[] {
   const t = s.trim();
   return t === '' ? [] : t.split(LIST).filter((x) => x !== '');
 }
@@ -248,27 +251,23 @@ export function csvRequest(
 }
 
 /** Rewrites a request field path (/diagnosisCodes/1) to the CSV column (/diagnosis_codes/1). */
-export function csvPath(p: Problem): Problem {
+function csvPath(p: Problem): Problem {
   const [, field, ...rest] = p.path.split('/');
   const col = field === undefined ? undefined : FIELD_TO_COLUMN[field];
   if (col === undefined) return p;
   return { ...p, path: ['', col, ...rest].join('/') };
 }
 
-/** Screens the CSV records of a chunk of whole records (the header is not in it). */
+/** Screens the CSV records of a chunk of whole records (the header is not in it) into `sink`. */
 export function screenCsvChunk(
   s: Screener,
   text: string,
   startLine: number,
   layout: CsvLayout,
   ndcDrugs: ReadonlyMap<string, string> | undefined,
-  sink?: RowBuffer,
-): string {
-  let out = '';
-  const emit = (row: string) => {
-    if (sink) sink.push(row);
-    else out += row;
-  };
+  sink: RowBuffer,
+): void {
+  const emit = (row: string) => sink.push(row);
   let pos = 0;
   let line = startLine;
   const fields: string[] = [];
@@ -317,5 +316,4 @@ export function screenCsvChunk(
     }
     emit(s.request(m.request, ref, undefined, csvPath));
   }
-  return out;
 }

@@ -5,7 +5,7 @@ import { UsageError } from '../cli/exit-codes.js';
 // start: a UTF-8 byte-order mark is dropped, UTF-16 (by its byte-order mark) is transcoded to
 // UTF-8; anything else is read as UTF-8 and undecodable lines become error rows downstream.
 
-export const READ_CHUNK = 1 << 20;
+const READ_CHUNK = 1 << 20;
 
 export interface Input {
   chunks: AsyncIterable<Buffer>;
@@ -124,7 +124,7 @@ export async function* recordChunks(
   if (pendingSize > 0) yield emit(own(pendingSize));
 }
 
-export function countNewlines(b: Uint8Array): number {
+function countNewlines(b: Uint8Array): number {
   let n = 0;
   const buf = Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.length);
   for (let i = buf.indexOf(10); i >= 0; i = buf.indexOf(10, i + 1)) n++;

@@ -22,7 +22,7 @@ import { screenX12 } from './x12-837p-reader.js';
 
 export type InputFormat = 'ndjson' | 'csv' | 'x12';
 
-export interface ScreenRunOptions {
+interface ScreenRunOptions {
   input: string | undefined;
   format: InputFormat | undefined;
   output: OutputFormat;
@@ -40,7 +40,7 @@ export interface ScreenRunOptions {
   stderr?: NodeJS.WriteStream;
 }
 
-export interface ScreenRunResult {
+interface ScreenRunResult {
   format: InputFormat;
   tally: Tally;
   /** Rows the whole run accounts for, those written by an earlier run included. */
@@ -219,7 +219,7 @@ async function splitHeader(
  * as a claim id may hold a line break) until it returns false. `state` carries the quote state
  * from one piece of a file to the next.
  */
-export function forEachRowEnd(
+function forEachRowEnd(
   b: Buffer,
   csv: boolean,
   state: { quoted: boolean },

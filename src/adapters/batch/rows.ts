@@ -42,7 +42,7 @@ export function firstRule(reasons: readonly ReasonV1[]): string | undefined {
 let lastId: string | undefined;
 let lastIdJson = '';
 
-export function refJson(ref: LineRef): string {
+function refJson(ref: LineRef): string {
   let s = `{"sourceLine":${ref.sourceLine}`;
   const id = ref.claimId;
   if (id !== undefined) {

@@ -21,6 +21,7 @@ import {
   countError,
   countUnchanged,
   newTally,
+  type DecidedKey,
   type Tally,
 } from './summary.js';
 
@@ -126,18 +127,7 @@ export class Screener {
       this.entries.push(e);
     } else {
       // Past the bound (only with unbounded distinct decisions): count straight into the tally.
-      countDecided(
-        this.tally,
-        e.payer,
-        e.outcome,
-        e.basis,
-        e.priorAuth,
-        e.ref?.id,
-        e.ref?.version,
-        e.rule,
-        e.text,
-      );
-      e.count = -1;
+      countDecided(this.tally, e);
     }
     return e;
   }
@@ -156,19 +146,7 @@ export class Screener {
   /** Moves the per-decision counts into the tally; call once the last line is screened. */
   finish(): Tally {
     for (const e of this.entries) {
-      if (e.count > 0)
-        countDecided(
-          this.tally,
-          e.payer,
-          e.outcome,
-          e.basis,
-          e.priorAuth,
-          e.ref?.id,
-          e.ref?.version,
-          e.rule,
-          e.text,
-          e.count,
-        );
+      if (e.count > 0) countDecided(this.tally, e, e.count);
       e.count = 0;
     }
     return this.tally;
@@ -216,7 +194,10 @@ export class Screener {
       const ref = { sourceLine, claimId: undefined, claimLine: undefined };
       if (o.claimId !== undefined) {
         if (typeof o.claimId !== 'string' && typeof o.claimId !== 'number')
-          return this.error(ref, problem('wrong-type', 'claimId must be a string', '/claimId'));
+          return this.error(
+            ref,
+            problem('wrong-type', 'claimId must be a string or a number', '/claimId'),
+          );
         claimId = String(o.claimId);
       }
       if (o.claimLine !== undefined) {
@@ -231,12 +212,8 @@ export class Screener {
     return this.request(obj, { sourceLine, claimId, claimLine }, ENVELOPE);
   }
 
-  /**
-   * The NDJSON lines of a chunk of whole lines; blank lines are skipped. The rows go into `sink`
-   * when one is given (and '' is returned), otherwise they are returned as one string.
-   */
-  ndjsonChunk(text: string, startLine: number, sink?: RowBuffer): string {
-    let out = '';
+  /** The NDJSON lines of a chunk of whole lines, into `sink`; blank lines are skipped. */
+  ndjsonChunk(text: string, startLine: number, sink: RowBuffer): void {
     let pos = 0;
     let line = startLine;
     const n = text.length;
@@ -250,15 +227,11 @@ export class Screener {
         let row: string | undefined;
         if (this.checkEncoding && t.includes('\uFFFD')) row = this.encodingError(line);
         else if (t.charCodeAt(0) === 123 /* { */ || t.trim() !== '') row = this.ndjsonLine(t, line);
-        if (row !== undefined) {
-          if (sink) sink.push(row);
-          else out += row;
-        }
+        if (row !== undefined) sink.push(row);
       }
       pos = nl + 1;
       line++;
     }
-    return out;
   }
 }
 
@@ -272,16 +245,10 @@ function step(t: Trie, k: unknown): Trie {
   return next;
 }
 
-interface RowEntry {
+interface RowEntry extends DecidedKey {
   tail: string;
   count: number;
   ref: PolicyRefV1 | undefined;
-  payer: string;
-  outcome: string;
-  basis: string | undefined;
-  priorAuth: string;
-  rule: string | undefined;
-  text: string | undefined;
 }
 
 function side(d: DeterminationV1): DiffSide {

@@ -13,45 +13,37 @@ import {
 
 describe('screening summary', () => {
   it('adds up by payer, outcome, basis, prior auth, policy version and reason', () => {
+    const key = (
+      payer: string,
+      outcome: string,
+      basis: string | undefined,
+      priorAuth: string,
+      id: string,
+      version: string,
+      rule: string,
+      text: string,
+    ) => ({ payer, outcome, basis, priorAuth, ref: { id, version }, rule, text });
+    const x = (payer: string, policy: string, text: string) =>
+      key(
+        payer,
+        'not-covered',
+        'investigational',
+        'not-applicable',
+        policy,
+        'v1',
+        'statement:x',
+        text,
+      );
     const a = newTally();
+    countDecided(a, x('bcbsal', 'p1', 'X'), 3);
     countDecided(
       a,
-      'bcbsal',
-      'not-covered',
-      'investigational',
-      'not-applicable',
-      'p1',
-      'v1',
-      'statement:x',
-      'X',
-      3,
+      key('bcbsal', 'covered', undefined, 'required', 'p1', 'v2', 'statement:y', 'Y'),
     );
-    countDecided(a, 'bcbsal', 'covered', undefined, 'required', 'p1', 'v2', 'statement:y', 'Y');
     countError(a, 'invalid-json');
     const b = newTally();
-    countDecided(
-      b,
-      'medica',
-      'not-covered',
-      'investigational',
-      'not-applicable',
-      'p2',
-      'v1',
-      'statement:x',
-      'X2',
-      2,
-    );
-    countDecided(
-      b,
-      'bcbsal',
-      'not-covered',
-      'investigational',
-      'not-applicable',
-      'p1',
-      'v1',
-      'statement:x',
-      'X',
-    );
+    countDecided(b, x('medica', 'p2', 'X2'), 2);
+    countDecided(b, x('bcbsal', 'p1', 'X'));
     countError(b, 'invalid-json');
     countError(b, 'unknown-payer');
     const t = newTally();

@@ -18,23 +18,28 @@ export function newTally(): Tally {
   return { counts: new Map(), texts: new Map() };
 }
 
-export function countDecided(
-  t: Tally,
-  payer: string,
-  outcome: string,
-  basis: string | undefined,
-  priorAuth: string,
-  policy: string | undefined,
-  version: string | undefined,
-  rule: string | undefined,
-  text: string | undefined,
-  count = 1,
-): void {
-  const key = `d${SEP}${payer}${SEP}${outcome}${SEP}${basis ?? ''}${SEP}${priorAuth}${SEP}${policy ?? ''}${SEP}${version ?? ''}${SEP}${rule ?? ''}`;
+/** What a decided line is tallied under: one entry per distinct decision. */
+export interface DecidedKey {
+  payer: string;
+  outcome: string;
+  basis: string | undefined;
+  priorAuth: string;
+  /** The deciding policy version. */
+  ref: { id: string; version: string } | undefined;
+  /** The deciding rule. */
+  rule: string | undefined;
+  /** Its reason text, when that is worth repeating in a summary. */
+  text: string | undefined;
+}
+
+export function countDecided(t: Tally, d: DecidedKey, count = 1): void {
+  const policy = d.ref?.id ?? '';
+  const rule = d.rule ?? '';
+  const key = `d${SEP}${d.payer}${SEP}${d.outcome}${SEP}${d.basis ?? ''}${SEP}${d.priorAuth}${SEP}${policy}${SEP}${d.ref?.version ?? ''}${SEP}${rule}`;
   const n = t.counts.get(key);
   if (n === undefined) {
     t.counts.set(key, count);
-    if (text !== undefined) keepText(t, `${policy ?? ''}${SEP}${rule ?? ''}`, text);
+    if (d.text !== undefined) keepText(t, `${policy}${SEP}${rule}`, d.text);
   } else t.counts.set(key, n + count);
 }
 
@@ -72,7 +77,7 @@ function keepText(t: Tally, key: string, text: string): void {
   if (had === undefined || text < had) t.texts.set(key, text);
 }
 
-export interface ReasonCountV1 {
+interface ReasonCountV1 {
   policy: string | null;
   rule: string | null;
   text: string | null;

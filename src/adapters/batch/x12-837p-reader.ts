@@ -78,6 +78,14 @@ function x12Path(p: Problem): Problem {
   return at === undefined ? p : { ...p, path: at, detail: `${p.detail} (${p.path} from ${at})` };
 }
 
+/** x12Path, and an unknown payer id that --payer-map did not map gets a hint naming it. */
+function unmappedPayerPath(p: Problem): Problem {
+  const q = x12Path(p);
+  if (p.code !== 'unknown-payer') return q;
+  const hint = `map the 837 payer id (NM109) to a medpolicy payer with --payer-map FILE (CSV "id,payer")`;
+  return { ...q, hint: q.hint ? `${q.hint}; or ${hint}` : hint };
+}
+
 const el = (s: X12Segment, i: number): string => s.elements[i - 1]?.value?.trim() ?? '';
 
 function dtpDate(s: X12Segment): string | undefined {
@@ -143,7 +151,8 @@ export async function screenX12(
         continue;
       }
       const req: Record<string, unknown> = {};
-      if (payerId !== undefined) req.payer = payerMap?.get(payerId) ?? payerId.toLowerCase();
+      const mappedPayer = payerId === undefined ? undefined : payerMap?.get(payerId);
+      if (payerId !== undefined) req.payer = mappedPayer ?? payerId.toLowerCase();
       const f = FILING[filing];
       if (f?.lineOfBusiness) req.lineOfBusiness = f.lineOfBusiness;
       if (f?.planType) req.planType = f.planType;
@@ -171,7 +180,7 @@ export async function screenX12(
             problem(
               'invalid-value',
               `place of service '${pos}' is not a two-digit code`,
-              '/2300/CLM05',
+              l.pos ? '/2400/SV105' : '/2300/CLM05',
             ),
           );
           continue;
@@ -203,7 +212,12 @@ export async function screenX12(
       if (dx.length > 0) req.diagnosisCodes = dx;
       const drug = (l.ndc && ndcDrugs?.get(normalizeNdc(l.ndc))) || claimDrug;
       if (drug) req.drug = drug;
-      out += s.request(req, ref, undefined, x12Path);
+      out += s.request(
+        req,
+        ref,
+        undefined,
+        payerId !== undefined && mappedPayer === undefined ? unmappedPayerPath : x12Path,
+      );
     }
   };
 

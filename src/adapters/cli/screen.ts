@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { isRealDate } from '../../policies/compile-policy-set.js';
+import { isCalendarDate } from '../../model/coverage-request.js';
 import type { DecisionContext } from '../../service/load-context.js';
 import { normalizeNdc, parseRecord } from '../batch/csv-reader.js';
 import { runScreen, type InputFormat } from '../batch/pipeline.js';
@@ -133,7 +133,7 @@ export async function screen(
 }
 
 function checkDate(option: string, d: string): void {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(d) || !isRealDate(d))
+  if (!isCalendarDate(d))
     throw new UsageError(`${option} takes a calendar date YYYY-MM-DD, not "${d}"`);
 }
 
