@@ -179,6 +179,20 @@ export function indeterminateAssertion(
   };
 }
 
+/** Coverage turns on something the policies here do not settle: the plan must say (info OTH). */
+export function conditionalAssertion(
+  a: { coverageReference: string; date: string; assertionId: string },
+  text: string,
+): CoverageAssertion {
+  return {
+    ...a,
+    covered: 'conditional',
+    paNeeded: 'conditional',
+    infoNeeded: ['OTH'],
+    reasons: [{ text }],
+  };
+}
+
 /**
  * The extension for one CRD version. 2.0.1 has no `indeterminate`, no `OTH`/`detail-code`
  * info-needed, no detail category or valueUrl, and wants pa-needed whenever covered is not

@@ -11,6 +11,7 @@ import {
   assertionFromDetermination,
   buildCoverageInformation,
   COVERAGE_INFORMATION_URL,
+  conditionalAssertion,
   indeterminateAssertion,
   type CoverageAssertion,
   type CrdVersion,
@@ -288,17 +289,10 @@ function decideTarget(
     return {
       label: mapped.label,
       request: mapped.request,
-      assertion: {
-        ...base,
-        covered: 'conditional',
-        paNeeded: 'conditional',
-        infoNeeded: ['OTH'],
-        reasons: [
-          {
-            text: `No ${coverage.label ?? ''} medical policy served here speaks to this order; the member’s benefit plan governs.`,
-          },
-        ],
-      },
+      assertion: conditionalAssertion(
+        base,
+        `No ${coverage.label ?? ''} medical policy served here speaks to this order; the member’s benefit plan governs.`,
+      ),
     };
   }
   const result = decideRequest(mapped.request, deps.ctx);
@@ -309,17 +303,10 @@ function decideTarget(
     return {
       label: mapped.label,
       request: mapped.request,
-      assertion: {
-        ...base,
-        covered: 'conditional',
-        paNeeded: 'conditional',
-        infoNeeded: ['OTH'],
-        reasons: [
-          {
-            text: `The order could not be decided as sent: ${[...new Set(problems)].join('; ')}.`,
-          },
-        ],
-      },
+      assertion: conditionalAssertion(
+        base,
+        `The order could not be decided as sent: ${[...new Set(problems)].join('; ')}.`,
+      ),
     };
   }
   const d = result.determination;
