@@ -2,7 +2,6 @@ import { problem, type Problem } from '../../model/problem.js';
 import { closest } from '../../service/suggest.js';
 import { UsageError } from '../cli/exit-codes.js';
 import { settingForPos } from '../../terminology/place-of-service.js';
-import type { RowBuffer } from './rows.js';
 import type { Screener } from './screener.js';
 
 // CSV claim lines (RFC 4180: comma-separated, fields optionally in double quotes, "" for a quote
@@ -258,16 +257,17 @@ function csvPath(p: Problem): Problem {
   return { ...p, path: ['', col, ...rest].join('/') };
 }
 
-/** Screens the CSV records of a chunk of whole records (the header is not in it) into `sink`. */
+/**
+ * Screens the CSV records of a chunk of whole records (the header is not in it) into `sink`;
+ * returns the line number that follows the chunk.
+ */
 export function screenCsvChunk(
   s: Screener,
   text: string,
   startLine: number,
   layout: CsvLayout,
   ndcDrugs: ReadonlyMap<string, string> | undefined,
-  sink: RowBuffer,
-): void {
-  const emit = (row: string) => sink.push(row);
+): number {
   let pos = 0;
   let line = startLine;
   const fields: string[] = [];
@@ -279,17 +279,15 @@ export function screenCsvChunk(
     pos = r.end;
     line += r.lines;
     if (r.error) {
-      emit(
-        s.error(
-          { sourceLine: here, claimId: undefined, claimLine: undefined },
-          problem('invalid-value', `line ${here} is not a well-formed CSV record: ${r.error}`, ''),
-        ),
+      s.error(
+        { sourceLine: here, claimId: undefined, claimLine: undefined },
+        problem('invalid-value', `line ${here} is not a well-formed CSV record: ${r.error}`, ''),
       );
       continue;
     }
     if (fields.length === 1 && fields[0]!.trim() === '') continue; // blank line
     if (s.checkEncoding && text.slice(start, r.end).includes('\uFFFD')) {
-      emit(s.encodingError(here));
+      s.encodingError(here);
       continue;
     }
     const claimId = layout.index.claim_id !== undefined ? fields[layout.index.claim_id] : undefined;
@@ -297,23 +295,22 @@ export function screenCsvChunk(
       layout.index.line_number !== undefined ? fields[layout.index.line_number] : undefined;
     const ref = { sourceLine: here, claimId, claimLine };
     if (fields.length !== layout.width) {
-      emit(
-        s.error(
-          ref,
-          problem(
-            'invalid-value',
-            `line ${here} has ${fields.length} fields; the header has ${layout.width}`,
-            '',
-          ),
+      s.error(
+        ref,
+        problem(
+          'invalid-value',
+          `line ${here} has ${fields.length} fields; the header has ${layout.width}`,
+          '',
         ),
       );
       continue;
     }
     const m = csvRequest(fields, layout, ndcDrugs);
     if (!m.ok) {
-      emit(s.error(ref, m.problem));
+      s.error(ref, m.problem);
       continue;
     }
-    emit(s.request(m.request, ref, undefined, csvPath));
+    s.request(m.request, ref, undefined, csvPath);
   }
+  return line;
 }

@@ -111,7 +111,7 @@ export async function* recordChunks(
     pendingSize += c.length;
     if (pendingSize < target) continue;
     const all = own(pendingSize);
-    const cut = csv ? csvCut(all) : all.lastIndexOf(10);
+    const cut = csv ? csvCut(all, true) : all.lastIndexOf(10);
     if (cut < 0) {
       pending = [all];
       continue;
@@ -131,7 +131,31 @@ function countNewlines(b: Uint8Array): number {
   return n;
 }
 
-function csvCut(b: Buffer): number {
+/**
+ * Where a chunk of whole records may be cut into pieces of about `target` bytes, each of whole
+ * records: the end offset of each piece. A record longer than `target` is a piece of its own.
+ */
+export function recordPieceEnds(b: Buffer, csv: boolean, target: number): number[] {
+  const ends: number[] = [];
+  let start = 0;
+  while (b.length - start > target) {
+    const window = b.subarray(start, start + target);
+    const cut = csv ? csvCut(window, false) : window.lastIndexOf(10);
+    if (cut < 0) {
+      // No record ends inside the window: the piece runs to the end of the record, or of the
+      // chunk for CSV, whose quotes would have to be tracked from here.
+      const nl = csv ? -1 : b.indexOf(10, start + target);
+      if (nl < 0) break;
+      start = nl + 1;
+    } else start += cut + 1;
+    ends.push(start);
+  }
+  if (start < b.length || ends.length === 0) ends.push(b.length);
+  return ends;
+}
+
+/** The last newline outside quotes; else (a stray quote) the last newline if `anyNewline`. */
+function csvCut(b: Buffer, anyNewline: boolean): number {
   let quotes = 0;
   let lastEven = -1;
   let q = b.indexOf(34);
@@ -144,5 +168,5 @@ function csvCut(b: Buffer): number {
     if (quotes % 2 === 0) lastEven = nl;
     nl = b.indexOf(10, nl + 1);
   }
-  return lastEven >= 0 ? lastEven : b.lastIndexOf(10);
+  return lastEven >= 0 || !anyNewline ? lastEven : b.lastIndexOf(10);
 }

@@ -19,3 +19,56 @@ describe('output rows', () => {
     assert.equal(csvField(undefined), '');
   });
 });
+
+describe('rows written in pieces', () => {
+  it('writes strings and numbers exactly as JSON.stringify does', () => {
+    const strings = [
+      'C000000001',
+      '',
+      'a"b',
+      'back\\slash',
+      'tab\there',
+      '\u0001',
+      'Ç-😀',
+      '\u007f',
+      '\ud800',
+    ];
+    const numbers = [
+      0,
+      7,
+      10,
+      99,
+      100,
+      4294967295,
+      4294967296,
+      -1,
+      1.5,
+      1e21,
+      Number.MAX_SAFE_INTEGER,
+    ];
+    const b = new RowBuffer(4);
+    let expected = '';
+    for (const s of strings) {
+      b.jsonString(s);
+      expected += JSON.stringify(s);
+    }
+    for (const n of numbers) {
+      b.number(n);
+      b.ascii(',');
+      expected += JSON.stringify(n) + ',';
+    }
+    assert.equal(b.take().toString('utf8'), Buffer.from(expected).toString('utf8'));
+  });
+
+  it('hands out each batch of rows in a buffer of its own', () => {
+    const b = new RowBuffer(4);
+    b.ascii('first\n');
+    const one = b.take();
+    b.ascii('second\n');
+    const two = b.take();
+    assert.equal(one.toString(), 'first\n');
+    assert.equal(two.toString(), 'second\n');
+    assert.notEqual(one.buffer, two.buffer);
+    assert.equal(b.length, 0);
+  });
+});

@@ -13,7 +13,8 @@ import {
   type DiffSide,
   type LineRef,
   type OutputFormat,
-  type RowBuffer,
+  RowBuffer,
+  writeNdjsonRow,
 } from './rows.js';
 import {
   countChange,
@@ -46,6 +47,8 @@ export class Screener {
   rows = 0;
   /** Set for a chunk that is not valid UTF-8: lines holding U+FFFD become error rows. */
   checkEncoding = false;
+  /** The rows written since the last takeRows(). */
+  private readonly sink = new RowBuffer();
   private readonly fast: FastValidator;
   private readonly opts: { asOf?: string };
   private readonly optsA: { asOf?: string };
@@ -61,13 +64,23 @@ export class Screener {
     this.optsB = settings.diff ? { asOf: settings.diff[1] } : {};
   }
 
-  /** Validates, decides and serializes one request (an NDJSON object or a mapped CSV/X12 line). */
+  /** The rows written since the last call, in a buffer of their own. */
+  takeRows(): Buffer {
+    return this.sink.take();
+  }
+
+  /** Bytes of rows written and not yet taken. */
+  get pendingBytes(): number {
+    return this.sink.length;
+  }
+
+  /** Validates, decides and writes the row of one request (an NDJSON object or a mapped CSV/X12 line). */
   request(
     input: unknown,
     ref: LineRef,
     skipKeys?: ReadonlySet<string>,
     mapProblem?: (p: Problem) => Problem,
-  ): string {
+  ): void {
     const v = this.fast.validate(input, skipKeys);
     if (!v.ok) {
       const p = v.problems[0]!;
@@ -84,15 +97,16 @@ export class Screener {
       // decides the line the same way is not one.
       if (sa.outcome === sb.outcome && sa.basis === sb.basis && sa.priorAuth === sb.priorAuth) {
         countUnchanged(this.tally);
-        return '';
+        return;
       }
       countChange(this.tally, a.payer, fullOutcome(sa), fullOutcome(sb));
-      return diffRow(this.settings.output, ref, a.payer, sa, sb);
+      return this.sink.push(diffRow(this.settings.output, ref, a.payer, sa, sb));
     }
     const d = decide(v.value, policySet, terminology, this.opts);
     const e = this.entry(d);
     e.count++;
-    return assembleRow(this.settings.output, ref, e.tail, d);
+    if (e.tailBytes) writeNdjsonRow(this.sink, ref, e.tailBytes, d);
+    else this.sink.push(assembleRow(this.settings.output, ref, e.tail, d));
   }
 
   // Distinct decisions are few: each gets one entry holding its serialized row tail and its
@@ -109,8 +123,10 @@ export class Screener {
     );
     let e = t.get(d.basis) as RowEntry | undefined;
     if (e) return e;
+    const tail = decidedTail(this.settings.output, d, rule);
     e = {
-      tail: decidedTail(this.settings.output, d, rule),
+      tail,
+      tailBytes: this.settings.output === 'ndjson' ? Buffer.from(tail) : undefined,
       count: 0,
       ref: d.policy,
       payer: d.payer,
@@ -153,15 +169,15 @@ export class Screener {
   }
 
   /** An error row: the line's first problem (and how many there were); the run goes on. */
-  error(ref: LineRef, p: Problem, count = 1): string {
+  error(ref: LineRef, p: Problem, count = 1): void {
     this.rows++;
     this.failed++;
     countError(this.tally, p.code);
-    return errorRow(this.settings.output, ref, p, count);
+    this.sink.push(errorRow(this.settings.output, ref, p, count));
   }
 
-  encodingError(sourceLine: number): string {
-    return this.error(
+  encodingError(sourceLine: number): void {
+    this.error(
       { sourceLine, claimId: undefined, claimLine: undefined },
       problem(
         'invalid-value',
@@ -173,7 +189,7 @@ export class Screener {
   }
 
   /** An NDJSON line: parse, take the envelope, decide. */
-  ndjsonLine(text: string, sourceLine: number): string {
+  ndjsonLine(text: string, sourceLine: number): void {
     let obj: unknown;
     try {
       obj = JSON.parse(text);
@@ -187,6 +203,11 @@ export class Screener {
         ),
       );
     }
+    return this.ndjsonObject(obj, sourceLine);
+  }
+
+  /** A parsed NDJSON line: take the envelope, decide. */
+  ndjsonObject(obj: unknown, sourceLine: number): void {
     let claimId: string | undefined;
     let claimLine: string | number | undefined;
     if (typeof obj === 'object' && obj !== null && !Array.isArray(obj)) {
@@ -212,8 +233,11 @@ export class Screener {
     return this.request(obj, { sourceLine, claimId, claimLine }, ENVELOPE);
   }
 
-  /** The NDJSON lines of a chunk of whole lines, into `sink`; blank lines are skipped. */
-  ndjsonChunk(text: string, startLine: number, sink: RowBuffer): void {
+  /**
+   * The NDJSON lines of a chunk of whole lines, decoded, into `sink`; blank lines are skipped.
+   * Returns the line number that follows the chunk.
+   */
+  ndjsonChunk(text: string, startLine: number): number {
     let pos = 0;
     let line = startLine;
     const n = text.length;
@@ -224,14 +248,13 @@ export class Screener {
       if (end > pos && text.charCodeAt(end - 1) === 13) end--;
       if (end > pos) {
         const t = text.slice(pos, end);
-        let row: string | undefined;
-        if (this.checkEncoding && t.includes('\uFFFD')) row = this.encodingError(line);
-        else if (t.charCodeAt(0) === 123 /* { */ || t.trim() !== '') row = this.ndjsonLine(t, line);
-        if (row !== undefined) sink.push(row);
+        if (this.checkEncoding && t.includes('\uFFFD')) this.encodingError(line);
+        else if (t.charCodeAt(0) === 123 /* { */ || t.trim() !== '') this.ndjsonLine(t, line);
       }
       pos = nl + 1;
       line++;
     }
+    return line;
   }
 }
 
@@ -247,6 +270,8 @@ function step(t: Trie, k: unknown): Trie {
 
 interface RowEntry extends DecidedKey {
   tail: string;
+  /** The tail as UTF-8, for NDJSON rows written in pieces. */
+  tailBytes: Buffer | undefined;
   count: number;
   ref: PolicyRefV1 | undefined;
 }

@@ -99,12 +99,11 @@ function dtpDate(s: X12Segment): string | undefined {
 export async function screenX12(
   chunks: AsyncIterable<Buffer>,
   s: Screener,
-  write: (d: string) => Promise<void>,
+  write: (d: Uint8Array) => Promise<void>,
   ndcDrugs: ReadonlyMap<string, string> | undefined,
   payerMap: ReadonlyMap<string, string> | undefined,
   progress: Progress | undefined,
 ): Promise<void> {
-  let out = '';
   let segNo = 0;
   let payerId: string | undefined;
   let sbrResp = '';
@@ -116,10 +115,7 @@ export async function screenX12(
   let sawInterchangeEnd = false;
 
   const emit = async () => {
-    if (out.length > 1 << 16) {
-      await write(out);
-      out = '';
-    }
+    if (s.pendingBytes > 1 << 16) await write(s.takeRows());
   };
 
   const finishClaim = () => {
@@ -128,7 +124,7 @@ export async function screenX12(
     claim = undefined;
     line = undefined;
     if (c.lines.length === 0) {
-      out += s.error(
+      s.error(
         { sourceLine: c.segNo, claimId: c.id, claimLine: undefined },
         problem('missing-field', `claim ${c.id} has no service line (LX/SV1)`, '/2400/SV1'),
       );
@@ -147,7 +143,7 @@ export async function screenX12(
     for (const l of c.lines) {
       const ref: LineRef = { sourceLine: l.segNo, claimId: c.id, claimLine: l.lx };
       if (l.problem) {
-        out += s.error(ref, l.problem);
+        s.error(ref, l.problem);
         continue;
       }
       const req: Record<string, unknown> = {};
@@ -160,7 +156,7 @@ export async function screenX12(
         req.medicarePrimary = true;
       const dos = l.dos ?? c.dos;
       if (dos === undefined) {
-        out += s.error(
+        s.error(
           ref,
           problem(
             'missing-field',
@@ -175,7 +171,7 @@ export async function screenX12(
       if (pos) {
         const setting = settingForPos(pos);
         if (setting === null) {
-          out += s.error(
+          s.error(
             ref,
             problem(
               'invalid-value',
@@ -198,7 +194,7 @@ export async function screenX12(
           else dx.push(code);
         }
         if (bad !== undefined) {
-          out += s.error(
+          s.error(
             ref,
             problem(
               'invalid-value',
@@ -212,7 +208,7 @@ export async function screenX12(
       if (dx.length > 0) req.diagnosisCodes = dx;
       const drug = (l.ndc && ndcDrugs?.get(normalizeNdc(l.ndc))) || claimDrug;
       if (drug) req.drug = drug;
-      out += s.request(
+      s.request(
         req,
         ref,
         undefined,
@@ -337,7 +333,7 @@ export async function screenX12(
   }
   finishClaim();
   if (openTransaction || !sawInterchangeEnd) {
-    out += s.error(
+    s.error(
       {
         sourceLine: openTransaction ? transactionSeg : segNo,
         claimId: undefined,
@@ -352,5 +348,5 @@ export async function screenX12(
       ),
     );
   }
-  if (out) await write(out);
+  if (s.pendingBytes > 0) await write(s.takeRows());
 }

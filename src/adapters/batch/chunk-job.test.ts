@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { loadContext } from '../../service/load-context.js';
+import { chunkProcessor } from './chunk-job.js';
+
+describe('screening a chunk', () => {
+  it('numbers lines right across the pieces a large chunk is decoded in', () => {
+    const good = (i: number) =>
+      JSON.stringify({
+        claimId: `C${i}`,
+        claimLine: 1,
+        payer: 'bcbsal',
+        dateOfService: '2025-03-01',
+        drug: 'ketamine',
+        route: 'intravenous',
+        procedureCodes: ['96365'],
+        diagnosisCodes: ['G90.50'],
+        // Padding, so that 1,000 lines span several 64 KB pieces.
+        ...{ setting: 'outpatient', lineOfBusiness: 'commercial', planType: 'ppo' },
+      });
+    const bad = new Set([1, 333, 777, 1000]);
+    let text = '';
+    for (let i = 1; i <= 1000; i++) text += (bad.has(i) ? '{"payer": ' : good(i)) + '\n';
+    assert.ok(text.length > 3 * 64 * 1024, 'the chunk spans several pieces');
+    const p = chunkProcessor(loadContext(), { format: 'ndjson', settings: { output: 'ndjson' } });
+    const rows = p
+      .run(Buffer.from(text), 41)
+      .toString()
+      .trimEnd()
+      .split('\n')
+      .map((r) => JSON.parse(r) as { sourceLine: number; claimId?: string; error?: unknown });
+    assert.equal(rows.length, 1000);
+    rows.forEach((r, i) => {
+      assert.equal(r.sourceLine, 41 + i);
+      if (bad.has(i + 1)) assert.ok(r.error, `line ${i + 1} is an error row`);
+      else assert.equal(r.claimId, `C${i + 1}`);
+    });
+    assert.equal(p.screener.failed, bad.size);
+  });
+});
