@@ -114,7 +114,7 @@ export function assembleRow(
 export function writeNdjsonRow(
   sink: RowBuffer,
   ref: LineRef,
-  tail: Uint8Array,
+  tail: string,
   d: DeterminationV1,
 ): void {
   // Short constant parts are copied a character at a time: cheaper than a typed-array copy.
@@ -130,7 +130,7 @@ export function writeNdjsonRow(
     if (typeof line === 'number') sink.number(line);
     else sink.jsonString(line);
   }
-  sink.bytes(tail);
+  sink.asciiBlock(tail);
   const m = d.missing;
   if (m.length > 0) {
     sink.ascii(',"missing":[');
@@ -224,11 +224,10 @@ export class RowBuffer {
     this.off += this.buf.write(row, this.off);
   }
 
-  /** Bytes made once (a cached row part). */
-  bytes(b: Uint8Array): void {
-    this.ensure(b.length);
-    this.buf.set(b, this.off);
-    this.off += b.length;
+  /** A long string that is ASCII by construction (a cached row part): one native copy. */
+  asciiBlock(s: string): void {
+    this.ensure(s.length);
+    this.off += this.buf.write(s, this.off, 'latin1');
   }
 
   /** A string that is ASCII by construction (field names, vocabulary, numbers). */

@@ -105,7 +105,7 @@ export class Screener {
     const d = decide(v.value, policySet, terminology, this.opts);
     const e = this.entry(d);
     e.count++;
-    if (e.tailBytes) writeNdjsonRow(this.sink, ref, e.tailBytes, d);
+    if (e.asciiTail) writeNdjsonRow(this.sink, ref, e.tail, d);
     else this.sink.push(assembleRow(this.settings.output, ref, e.tail, d));
   }
 
@@ -126,7 +126,7 @@ export class Screener {
     const tail = decidedTail(this.settings.output, d, rule);
     e = {
       tail,
-      tailBytes: this.settings.output === 'ndjson' ? Buffer.from(tail) : undefined,
+      asciiTail: this.settings.output === 'ndjson' && ASCII.test(tail),
       count: 0,
       ref: d.policy,
       payer: d.payer,
@@ -259,6 +259,8 @@ export class Screener {
 }
 
 const MAX_ENTRIES = 100_000;
+// eslint-disable-next-line no-control-regex
+const ASCII = /^[\x00-\x7f]*$/;
 
 type Trie = Map<unknown, Trie | RowEntry>;
 
@@ -270,8 +272,8 @@ function step(t: Trie, k: unknown): Trie {
 
 interface RowEntry extends DecidedKey {
   tail: string;
-  /** The tail as UTF-8, for NDJSON rows written in pieces. */
-  tailBytes: Buffer | undefined;
+  /** An NDJSON tail in ASCII (policy ids and names nearly always are): rows written in pieces. */
+  asciiTail: boolean;
   count: number;
   ref: PolicyRefV1 | undefined;
 }

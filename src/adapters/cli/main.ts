@@ -1,10 +1,4 @@
-import { check, CHECK_USAGE } from './check.js';
-import { compare, COMPARE_USAGE } from './compare.js';
 import { EXIT, UsageError } from './exit-codes.js';
-import { keys, KEYS_USAGE } from './keys.js';
-import { listPolicies, POLICIES_USAGE } from './policies.js';
-import { screen, SCREEN_USAGE } from './screen.js';
-import { serve, SERVE_USAGE } from './serve.js';
 import { loadContext, type DecisionContext } from '../../service/load-context.js';
 
 export const USAGE = `Usage: medpolicy <command> [options]
@@ -28,23 +22,42 @@ Environment:
   DATABASE_URL          serve/keys: record in this PostgreSQL database instead of the embedded one
   MEDPOLICY_DATA_DIR    serve/keys: the embedded database's directory (default .medpolicy/data)`;
 
-const COMMANDS: Record<
-  string,
-  {
-    usage: string;
-    run: (
-      argv: string[],
-      ctx: () => DecisionContext,
-      out: (s: string) => void,
-    ) => Promise<number> | number;
-  }
-> = {
-  check: { usage: CHECK_USAGE, run: check },
-  compare: { usage: COMPARE_USAGE, run: compare },
-  policies: { usage: POLICIES_USAGE, run: listPolicies },
-  screen: { usage: SCREEN_USAGE, run: screen },
-  serve: { usage: SERVE_USAGE, run: serve },
-  keys: { usage: KEYS_USAGE, run: keys },
+interface Command {
+  usage: string;
+  run: (
+    argv: string[],
+    ctx: () => DecisionContext,
+    out: (s: string) => void,
+  ) => Promise<number> | number;
+}
+
+// Each command is imported only when it runs: `screen` and `check` start without loading the
+// HTTP server and database drivers that `serve` needs.
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  check: async () => {
+    const m = await import('./check.js');
+    return { usage: m.CHECK_USAGE, run: m.check };
+  },
+  compare: async () => {
+    const m = await import('./compare.js');
+    return { usage: m.COMPARE_USAGE, run: m.compare };
+  },
+  policies: async () => {
+    const m = await import('./policies.js');
+    return { usage: m.POLICIES_USAGE, run: m.listPolicies };
+  },
+  screen: async () => {
+    const m = await import('./screen.js');
+    return { usage: m.SCREEN_USAGE, run: m.screen };
+  },
+  serve: async () => {
+    const m = await import('./serve.js');
+    return { usage: m.SERVE_USAGE, run: m.serve };
+  },
+  keys: async () => {
+    const m = await import('./keys.js');
+    return { usage: m.KEYS_USAGE, run: m.keys };
+  },
 };
 
 /** Runs one command; returns the exit status. Never prints request contents to stderr. */
@@ -58,11 +71,12 @@ export async function main(
     (command === undefined ? err : out)(USAGE);
     return command === undefined ? EXIT.misuse : EXIT.decided;
   }
-  const cmd = COMMANDS[command];
-  if (!cmd) {
+  const load = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+  if (!load) {
     err(`medpolicy: unknown command "${command}"\n\n${USAGE}`);
     return EXIT.misuse;
   }
+  const cmd = await load();
   let context: DecisionContext | undefined;
   const ctx = () => (context ??= loadContext());
   try {
