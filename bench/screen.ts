@@ -12,7 +12,8 @@
 //     the same with the requests already parsed (decisions only).
 //
 // BENCH_LINES (default 2,000,000) sets the file size; BENCH_PEER_LINES (default 100,000) the
-// peers' input; BENCH_OTHER_LINES (default 300,000) the CSV and X12 runs. The machine is shared: figures are medians of noisy runs.
+// peers' input; BENCH_OTHER_LINES (default 300,000) the CSV and X12 runs; BENCH_MEMORY_LINES
+// (default 10,000,000; 0 skips it) the run whose peak RSS is reported. The machine is shared: figures are medians of noisy runs.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
@@ -43,6 +44,7 @@ const LINES = Number(process.env.BENCH_LINES ?? 2_000_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const PEER_LINES = Number(process.env.BENCH_PEER_LINES ?? 100_000);
 const OTHER_LINES = Number(process.env.BENCH_OTHER_LINES ?? 300_000);
+const MEMORY_LINES = Number(process.env.BENCH_MEMORY_LINES ?? 10_000_000);
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
@@ -77,7 +79,14 @@ function screenRun(
   file: string,
   workers: number,
   extra: string[] = [],
-): { ms: number; lines: number; inner: number; cpuMs: number; innerMs: number } {
+): {
+  ms: number;
+  lines: number;
+  inner: number;
+  cpuMs: number;
+  innerMs: number;
+  peakRssMb: number;
+} {
   const summary = join(dir, 'summary.json');
   const args = ['screen', file, '--no-progress', '--out', '/dev/null', '--summary', summary];
   const start = process.hrtime.bigint();
@@ -88,7 +97,7 @@ function screenRun(
   if (r.status !== 0 && r.status !== 1) throw new Error(`screen failed: ${r.stderr}`);
   const s = JSON.parse(readFileSync(summary, 'utf8')) as {
     lines: number;
-    run: { elapsedMs: number; cpuMs: number };
+    run: { elapsedMs: number; cpuMs: number; peakRssMb: number };
   };
   return {
     ms,
@@ -96,6 +105,7 @@ function screenRun(
     inner: (s.lines / s.run.elapsedMs) * 1000,
     cpuMs: s.run.cpuMs,
     innerMs: s.run.elapsedMs,
+    peakRssMb: s.run.peakRssMb,
   };
 }
 
@@ -106,32 +116,58 @@ async function main(): Promise<void> {
 
   const results: Record<
     number,
-    { wall: number[]; inner: number[]; cpu: number[]; cores: number[] }
+    { wall: number[]; inner: number[]; cpu: number[]; cores: number[]; rss: number[] }
   > = {};
   for (let i = 0; i < RUNS; i++)
     for (const w of [1, 2]) {
       const r = screenRun(file, w);
       if (r.lines !== n) throw new Error(`screen wrote ${r.lines} rows for ${n} lines`);
-      (results[w] ??= { wall: [], inner: [], cpu: [], cores: [] }).wall.push((n / r.ms) * 1000);
+      (results[w] ??= { wall: [], inner: [], cpu: [], cores: [], rss: [] }).wall.push(
+        (n / r.ms) * 1000,
+      );
+      results[w]!.rss.push(r.peakRssMb);
       results[w]!.inner.push(r.inner);
       results[w]!.cpu.push((n / r.cpuMs) * 1000);
       // CPU time over wall time: how many cores the run actually got on a shared machine.
       results[w]!.cores.push(r.cpuMs / r.innerMs);
     }
-  rmSync(file);
   console.log(
     `\nmedpolicy screen, NDJSON → NDJSON, ${fmt(n)} lines, ${RUNS} runs each (median [min, max]):`,
   );
   for (const w of [1, 2]) {
     const r = results[w]!;
     console.log(
-      `  ${w} worker${w > 1 ? 's' : ' '}: ${fmt(median(r.wall))} lines/s [${fmt(Math.min(...r.wall))}, ${fmt(Math.max(...r.wall))}] whole process; ${fmt(median(r.inner))} lines/s inside the run; ${fmt(median(r.cpu))} lines per CPU-second; ${median(r.cores).toFixed(2)} cores used`,
+      `  ${w} worker${w > 1 ? 's' : ' '}: ${fmt(median(r.wall))} lines/s [${fmt(Math.min(...r.wall))}, ${fmt(Math.max(...r.wall))}] whole process; ${fmt(median(r.inner))} lines/s inside the run; ${fmt(median(r.cpu))} lines per CPU-second; ${median(r.cores).toFixed(2)} cores used; peak RSS ${Math.max(...r.rss)} MB`,
     );
   }
   const one = median(results[1]!.wall);
   const two = median(results[2]!.wall);
   console.log(`  2 workers / 1 worker: ${(two / one).toFixed(2)}x (target 1.7x)`);
   console.log(`  1 worker target 500,000 lines/s: ${one >= 500_000 ? 'met' : 'NOT met'}`);
+
+  // Flat memory: the peak RSS of a run over MEMORY_LINES lines (the target: under 256 MB for
+  // 10 million). The file is the same claims written again until it has that many lines.
+  if (MEMORY_LINES > 0) {
+    const big = join(dir, 'claims-big.ndjson');
+    const out = createWriteStream(big);
+    const once1 = readFileSync(file);
+    let written = 0;
+    while (written < MEMORY_LINES) {
+      if (!out.write(once1)) await once(out, 'drain');
+      written += n;
+    }
+    out.end();
+    await once(out, 'finish');
+    console.log(`\npeak RSS over ${fmt(written)} lines (target < 256 MB):`);
+    for (const w of [1, 2]) {
+      const r = screenRun(big, w);
+      console.log(
+        `  ${w} worker${w > 1 ? 's' : ' '}: ${r.peakRssMb} MB ${r.peakRssMb < 256 ? '(met)' : '(NOT met)'}; ${fmt((r.lines / r.ms) * 1000)} lines/s`,
+      );
+    }
+    rmSync(big);
+  }
+  rmSync(file);
 
   // The other input formats, same claims, one run each (they have no throughput target).
   const csvFile = join(dir, 'claims.csv');
