@@ -17,10 +17,10 @@ const SETTING = new Set<string>(SETTINGS);
 const ROUTE = new Set<string>(ROUTES);
 // The schema's limits, read from it so the fast path cannot accept what the schema rejects.
 const SCHEMA = CoverageRequestSchema.properties;
-const MAX_PROCEDURE_CODES = SCHEMA.procedureCodes.maxItems!;
-const MAX_PROCEDURE_CODE_LENGTH = SCHEMA.procedureCodes.items.maxLength!;
-const MAX_DIAGNOSIS_CODES = SCHEMA.diagnosisCodes.maxItems!;
-const MAX_DIAGNOSIS_CODE_LENGTH = SCHEMA.diagnosisCodes.items.maxLength!;
+export const MAX_PROCEDURE_CODES = SCHEMA.procedureCodes.maxItems!;
+export const MAX_PROCEDURE_CODE_LENGTH = SCHEMA.procedureCodes.items.maxLength!;
+export const MAX_DIAGNOSIS_CODES = SCHEMA.diagnosisCodes.maxItems!;
+export const MAX_DIAGNOSIS_CODE_LENGTH = SCHEMA.diagnosisCodes.items.maxLength!;
 /**
  * A string the schema surely accepts. The schema counts code points and .length counts UTF-16
  * units (up to two per code point): the checks err towards the full validator.
@@ -30,10 +30,10 @@ const stringWithin = (s: { minLength?: number; maxLength?: number }) => {
   const max = s.maxLength ?? Infinity;
   return (v: unknown): v is string => typeof v === 'string' && v.length >= min && v.length <= max;
 };
-const payerString = stringWithin(SCHEMA.payer);
-const homePlanString = stringWithin(SCHEMA.homePlan);
-const drugString = stringWithin(SCHEMA.drug);
-const indicationString = stringWithin(SCHEMA.indication);
+export const payerString = stringWithin(SCHEMA.payer);
+export const homePlanString = stringWithin(SCHEMA.homePlan);
+export const drugString = stringWithin(SCHEMA.drug);
+export const indicationString = stringWithin(SCHEMA.indication);
 // Memo tables are bounded: a pathological input of unique codes cannot grow them without limit.
 const MEMO_LIMIT = 100_000;
 
@@ -48,38 +48,93 @@ export interface FastValidator {
   readonly fullValidations: number;
 }
 
-export function fastValidator(ctx: DecisionContext): FastValidator {
-  const payers = new Set(ctx.policySet.payers);
-  const families = ctx.terminology.indications.families;
+/** The checks of the fast path, memoized per policy set: shared by every fast reader of requests. */
+export interface FastChecks {
+  readonly payers: ReadonlySet<string>;
+  readonly families: ReadonlyMap<string, unknown>;
+  calendarDate(d: string): boolean;
+  /** The canonical ICD-10-CM key, or null for a code that is not well formed. */
+  icdKey(c: string): string | null;
+  /** The classified procedure code (frozen), or null for one that is not well formed. */
+  procCode(c: string): ProcedureCode | null;
+}
+
+export function fastChecks(ctx: DecisionContext): FastChecks {
   const dates = new Map<string, boolean>();
   const icd = new Map<string, string | null>();
   const proc = new Map<string, ProcedureCode | null>();
+  return {
+    payers: new Set(ctx.policySet.payers),
+    families: ctx.terminology.indications.families,
+    calendarDate(d) {
+      let ok = dates.get(d);
+      if (ok === undefined) {
+        ok = isCalendarDate(d);
+        if (dates.size < MEMO_LIMIT) dates.set(d, ok);
+      }
+      return ok;
+    },
+    icdKey(c) {
+      let k = icd.get(c);
+      if (k === undefined) {
+        k = normalizeIcd10cm(c) ?? null;
+        if (icd.size < MEMO_LIMIT) icd.set(c, k);
+      }
+      return k;
+    },
+    procCode(c) {
+      let p = proc.get(c);
+      if (p === undefined) {
+        p = classifyProcedureCode(c) ?? null;
+        if (p) p = Object.freeze(p);
+        if (proc.size < MEMO_LIMIT) proc.set(c, p);
+      }
+      return p;
+    },
+  };
+}
 
-  const calendarDate = (d: string): boolean => {
-    let ok = dates.get(d);
-    if (ok === undefined) {
-      ok = isCalendarDate(d);
-      if (dates.size < MEMO_LIMIT) dates.set(d, ok);
-    }
-    return ok;
+/** The fields of a request the fast path accepted, before defaults are written out. */
+export interface FastFields {
+  payer: string;
+  dateOfService: string;
+  lineOfBusiness: string;
+  medicarePrimary: boolean;
+  groupPolicy: boolean;
+  planType: string | undefined;
+  providerParticipating: boolean | undefined;
+  homePlan: string | undefined;
+  setting: string | undefined;
+  drug: string | undefined;
+  route: string | undefined;
+  indication: string | undefined;
+  procedureCodes: ProcedureCode[];
+  diagnosisCodes: string[];
+}
+
+/** The normalized request, with the same field order as validateCoverageRequest builds. */
+export function normalizedRequest(f: FastFields): NormalizedRequest {
+  const out: Record<string, unknown> = {
+    lineOfBusiness: f.lineOfBusiness,
+    medicarePrimary: f.medicarePrimary,
+    groupPolicy: f.groupPolicy,
+    dateOfService: f.dateOfService,
+    procedureCodes: f.procedureCodes,
+    diagnosisCodes: f.diagnosisCodes,
+    payer: f.payer,
   };
-  const icdKey = (c: string): string | null => {
-    let k = icd.get(c);
-    if (k === undefined) {
-      k = normalizeIcd10cm(c) ?? null;
-      if (icd.size < MEMO_LIMIT) icd.set(c, k);
-    }
-    return k;
-  };
-  const procCode = (c: string): ProcedureCode | null => {
-    let p = proc.get(c);
-    if (p === undefined) {
-      p = classifyProcedureCode(c) ?? null;
-      if (p) p = Object.freeze(p);
-      if (proc.size < MEMO_LIMIT) proc.set(c, p);
-    }
-    return p;
-  };
+  if (f.planType !== undefined) out.planType = f.planType;
+  if (f.providerParticipating !== undefined) out.providerParticipating = f.providerParticipating;
+  if (f.homePlan !== undefined) out.homePlan = f.homePlan;
+  if (f.setting !== undefined) out.setting = f.setting;
+  if (f.drug !== undefined) out.drug = f.drug;
+  if (f.route !== undefined) out.route = f.route;
+  if (f.indication !== undefined) out.indication = f.indication;
+  return out as unknown as NormalizedRequest;
+}
+
+export function fastValidator(ctx: DecisionContext, checks = fastChecks(ctx)): FastValidator {
+  const { payers, families, calendarDate, icdKey, procCode } = checks;
 
   let fullValidations = 0;
   function full(input: unknown, skipKeys: ReadonlySet<string> | undefined) {
@@ -196,24 +251,23 @@ export function fastValidator(ctx: DecisionContext): FastValidator {
       }
     }
     if (payer === undefined || dateOfService === undefined) return full(input, skipKeys);
-    // The same field order as validateCoverageRequest builds, so results compare deep-equal.
-    const out: Record<string, unknown> = {
+    const value = normalizedRequest({
+      payer,
+      dateOfService,
       lineOfBusiness,
       medicarePrimary,
       groupPolicy,
-      dateOfService,
+      planType,
+      providerParticipating,
+      homePlan,
+      setting,
+      drug,
+      route,
+      indication,
       procedureCodes,
       diagnosisCodes,
-      payer,
-    };
-    if (planType !== undefined) out.planType = planType;
-    if (providerParticipating !== undefined) out.providerParticipating = providerParticipating;
-    if (homePlan !== undefined) out.homePlan = homePlan;
-    if (setting !== undefined) out.setting = setting;
-    if (drug !== undefined) out.drug = drug;
-    if (route !== undefined) out.route = route;
-    if (indication !== undefined) out.indication = indication;
-    return { ok: true, value: out as unknown as NormalizedRequest };
+    });
+    return { ok: true, value };
   }
   return {
     validate,

@@ -41,6 +41,10 @@ export function chunkProcessor(ctx: DecisionContext, spec: JobSpec): ChunkProces
       // the per-line check that turns each undecodable line into an error row.
       screener.checkEncoding = !isUtf8(bytes);
       const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+      if (spec.format === 'ndjson' && !screener.checkEncoding) {
+        screener.ndjsonBytes(b, startLine);
+        return screener.takeRows();
+      }
       let line = startLine;
       let start = 0;
       for (const end of recordPieceEnds(b, spec.format === 'csv', PIECE)) {

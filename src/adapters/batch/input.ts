@@ -1,5 +1,6 @@
 import { createReadStream, statSync } from 'node:fs';
 import { UsageError } from '../cli/exit-codes.js';
+import { BufferPool } from './buffer-pool.js';
 
 // Reading the input: a file or standard input, in large chunks, with the encoding settled at the
 // start: a UTF-8 byte-order mark is dropped, UTF-16 (by its byte-order mark) is transcoded to
@@ -84,10 +85,12 @@ export function formatFromName(name: string): 'ndjson' | 'csv' | 'x12' | undefin
 export async function* recordChunks(
   chunks: AsyncIterable<Buffer>,
   csv: boolean,
+  pool: BufferPool = new BufferPool(),
   target = READ_CHUNK,
 ): AsyncGenerator<{ bytes: Buffer; startLine: number; lines: number }> {
   // Each chunk handed out lives in a buffer of its own (one copy of the bytes read), so a
-  // worker pool can transfer it to a thread without copying it again.
+  // worker pool can transfer it to a thread without copying it again. The buffers come from
+  // `pool`, where the caller gives each back once its chunk is screened.
   let pending: Buffer[] = [];
   let pendingSize = 0;
   let line = 1;
@@ -98,7 +101,7 @@ export async function* recordChunks(
     return out;
   };
   const own = (size: number) => {
-    const b = Buffer.allocUnsafeSlow(size);
+    const b = pool.take(size).subarray(0, size);
     let off = 0;
     for (const p of pending) {
       p.copy(b, off);

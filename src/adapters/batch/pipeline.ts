@@ -12,6 +12,7 @@ import { Worker } from 'node:worker_threads';
 import type { DecisionContext } from '../../service/load-context.js';
 import { UsageError } from '../cli/exit-codes.js';
 import { chunkProcessor, type ChunkProcessor, type JobSpec } from './chunk-job.js';
+import { BufferPool } from './buffer-pool.js';
 import { parseHeader } from './csv-reader.js';
 import { formatFromName, openInput, recordChunks, sniffFormat } from './input.js';
 import { Progress } from './progress.js';
@@ -88,8 +89,9 @@ export async function runScreen(o: ScreenRunOptions): Promise<ScreenRunResult> {
     ? createWriteStream(o.out, { flags: o.resume ? 'a' : 'w' })
     : (o.stdout ?? process.stdout);
   let toSkip = skipRows;
-  const write = async (data: string | Uint8Array): Promise<void> => {
-    if (data.length === 0) return;
+  /** Writes; `written` is called once the bytes are out (or skipped) and their buffer is free. */
+  const write = async (data: string | Uint8Array, written?: () => void): Promise<void> => {
+    if (data.length === 0) return written?.();
     if (toSkip > 0) {
       const b =
         typeof data === 'string'
@@ -101,11 +103,11 @@ export async function runScreen(o: ScreenRunOptions): Promise<ScreenRunResult> {
         pos = end + 1;
         return --toSkip > 0;
       });
-      if (toSkip > 0) return; // every row of this piece was written before
+      if (toSkip > 0) return written?.(); // every row of this piece was written before
       data = b.subarray(pos);
-      if (data.length === 0) return;
+      if (data.length === 0) return written?.();
     }
-    if (!sink.write(data)) await once(sink, 'drain');
+    if (!sink.write(data, written && (() => written()))) await once(sink, 'drain');
   };
   if (writeHeader) await write((o.diff ? DIFF_CSV_HEADER : CSV_HEADER) + '\n');
 
@@ -138,11 +140,14 @@ export async function runScreen(o: ScreenRunOptions): Promise<ScreenRunResult> {
         csv: csvLayout,
         ndc: o.ndcMap ? [...o.ndcMap] : undefined,
       };
-      const records = recordChunks(body, format === 'csv');
+      const inputBuffers = new BufferPool();
+      const records = recordChunks(body, format === 'csv', inputBuffers);
       if (o.workers <= 1) {
         const p = chunkProcessor(o.ctx(), spec);
         for await (const c of records) {
-          await write(p.run(c.bytes, c.startLine + lineOffset));
+          const out = p.run(c.bytes, c.startLine + lineOffset);
+          inputBuffers.give(c.bytes.buffer as ArrayBuffer);
+          await write(out, () => p.screener.recycleRows(out.buffer as ArrayBuffer));
           progress?.advance(c.bytes.length, c.lines);
         }
         mergeTally(tally, p.screener.finish());
@@ -150,8 +155,15 @@ export async function runScreen(o: ScreenRunOptions): Promise<ScreenRunResult> {
         failed = p.screener.failed;
       } else {
         workers = o.workers;
-        const r = await runPool(o.workers - 1, spec, records, lineOffset, write, progress, () =>
-          chunkProcessor(o.ctx(), spec),
+        const r = await runPool(
+          o.workers - 1,
+          spec,
+          records,
+          inputBuffers,
+          lineOffset,
+          write,
+          progress,
+          () => chunkProcessor(o.ctx(), spec),
         );
         mergeTally(tally, r.tally);
         rows = r.rows;
@@ -291,8 +303,9 @@ async function runPool(
   n: number,
   spec: JobSpec,
   records: AsyncIterable<{ bytes: Buffer; startLine: number; lines: number }>,
+  inputBuffers: BufferPool,
   lineOffset: number,
-  write: (d: string | Uint8Array) => Promise<void>,
+  write: (d: string | Uint8Array, written?: () => void) => Promise<void>,
   progress: Progress | undefined,
   makeLocal: () => ChunkProcessor,
 ): Promise<PoolResult> {
@@ -307,7 +320,9 @@ async function runPool(
       }),
   );
   const load = new Array<number>(n).fill(0);
-  const done = new Map<number, string | Uint8Array>();
+  const done = new Map<number, { out: Uint8Array; worker: number }>();
+  // Row buffers written out, by the worker they go back to with its next chunk.
+  const spare: ArrayBuffer[][] = workers.map(() => []);
   let local: ChunkProcessor | undefined;
   const sizes = new Map<number, [number, number]>();
   const tally = newTally();
@@ -329,7 +344,8 @@ async function runPool(
     });
     w.on('message', (m: WorkerMessage) => {
       if (m.type === 'done') {
-        done.set(m.seq, m.out);
+        done.set(m.seq, { out: m.out, worker: i });
+        inputBuffers.give(m.input.buffer as ArrayBuffer);
         load[i]!--;
       } else {
         mergeTally(tally, m.tally);
@@ -342,12 +358,15 @@ async function runPool(
   });
   const flush = async () => {
     while (done.has(nextToWrite)) {
-      const out = done.get(nextToWrite)!;
+      const { out, worker } = done.get(nextToWrite)!;
       done.delete(nextToWrite);
       const [bytes, lines] = sizes.get(nextToWrite)!;
       sizes.delete(nextToWrite);
       nextToWrite++;
-      await write(out);
+      await write(out, () => {
+        if (worker < 0) local!.screener.recycleRows(out.buffer as ArrayBuffer);
+        else spare[worker]!.push(out.buffer as ArrayBuffer);
+      });
       progress?.advance(bytes, lines);
     }
   };
@@ -360,14 +379,16 @@ async function runPool(
       if (w >= 0 && load[w]! < 2) {
         // The chunk's buffer is its own (recordChunks): it moves to the worker, not copied.
         const bytes = new Uint8Array(c.bytes.buffer, c.bytes.byteOffset, c.bytes.length);
+        const rows = spare[w]!.pop();
         workers[w]!.postMessage(
-          { type: 'chunk', seq, bytes, startLine: c.startLine + lineOffset },
-          [bytes.buffer as ArrayBuffer],
+          { type: 'chunk', seq, bytes, startLine: c.startLine + lineOffset, rows },
+          rows ? [bytes.buffer as ArrayBuffer, rows] : [bytes.buffer as ArrayBuffer],
         );
         load[w]!++;
       } else {
         local ??= makeLocal();
-        done.set(seq, local.run(c.bytes, c.startLine + lineOffset));
+        done.set(seq, { out: local.run(c.bytes, c.startLine + lineOffset), worker: -1 });
+        inputBuffers.give(c.bytes.buffer as ArrayBuffer);
         // Let the workers' finished-chunk messages in (they are event-loop tasks, and a read
         // that is already buffered never yields to the loop), or the workers would starve.
         await new Promise((r) => setImmediate(r));
@@ -398,5 +419,5 @@ async function runPool(
 }
 
 type WorkerMessage =
-  | { type: 'done'; seq: number; out: Uint8Array }
+  | { type: 'done'; seq: number; out: Uint8Array; input: Uint8Array }
   | { type: 'tally'; tally: PlainTally; rows: number; failed: number };

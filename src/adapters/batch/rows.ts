@@ -1,5 +1,8 @@
 import type { DeterminationV1, ReasonV1 } from '../../model/determination.js';
 import type { Problem } from '../../model/problem.js';
+import { BufferPool } from './buffer-pool.js';
+
+const EMPTY = Buffer.alloc(0);
 
 // One output row per input line (claim line). Serialized by hand in a fixed field order: this is
 // the hot path, and the vocabulary values (outcome, basis, priorAuth) never need escaping.
@@ -198,12 +201,13 @@ export function diffRow(
  * encoding a row built by concatenation cost about 1 µs, most of a line's budget.
  */
 export class RowBuffer {
-  private buf: Buffer;
+  private buf: Buffer = EMPTY;
   private off = 0;
 
-  constructor(private size: number = 1 << 16) {
-    this.buf = Buffer.allocUnsafeSlow(Math.max(size, 1 << 10));
-  }
+  constructor(
+    private size: number = 1 << 16,
+    private readonly pool: BufferPool = new BufferPool(),
+  ) {}
 
   get length(): number {
     return this.off;
@@ -212,9 +216,17 @@ export class RowBuffer {
   /** Room for `n` more bytes. */
   private ensure(n: number): void {
     if (this.off + n <= this.buf.length) return;
-    const bigger = Buffer.allocUnsafeSlow(Math.max(this.buf.length * 2, this.off + n));
+    const bigger = this.pool.take(
+      Math.max(this.off + n, this.buf.length === 0 ? this.size : this.buf.length * 2),
+    );
     this.buf.copy(bigger, 0, 0, this.off);
+    if (this.buf.length > 0) this.pool.give(this.buf.buffer as ArrayBuffer);
     this.buf = bigger;
+  }
+
+  /** A buffer of rows taken earlier, once written out: its memory is used again. */
+  recycle(a: ArrayBuffer): void {
+    this.pool.give(a);
   }
 
   /** Any string, as UTF-8. */
@@ -272,12 +284,16 @@ export class RowBuffer {
     }
   }
 
-  /** The rows written so far, in a buffer of their own; the next rows go to a new one. */
+  /**
+   * The rows written so far, in a buffer of their own (the whole of its ArrayBuffer is theirs,
+   * so it can move to another thread); the next rows go to another buffer.
+   */
   take(): Buffer {
+    if (this.off === 0) return Buffer.allocUnsafeSlow(0); // never the shared empty buffer
     const out = this.buf.subarray(0, this.off);
     // The next batch of rows is likely the size of this one: start there, not small and growing.
     this.size = Math.max(this.size, this.off + (this.off >> 3));
-    this.buf = Buffer.allocUnsafeSlow(Math.max(this.size, 1 << 10));
+    this.buf = EMPTY;
     this.off = 0;
     return out;
   }

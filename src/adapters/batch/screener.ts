@@ -2,7 +2,13 @@ import { decide } from '../../engine/decide.js';
 import type { DeterminationV1, PolicyRefV1, ReasonV1 } from '../../model/determination.js';
 import { problem, type Problem } from '../../model/problem.js';
 import type { DecisionContext } from '../../service/load-context.js';
-import { fastValidator, type FastValidator } from '../../service/validate-request-fast.js';
+import {
+  fastChecks,
+  fastValidator,
+  type FastValidator,
+} from '../../service/validate-request-fast.js';
+import type { NormalizedRequest } from '../../model/normalized-request.js';
+import { ndjsonRequestReader, type NdjsonRequestReader } from './ndjson-request-reader.js';
 import {
   assembleRow,
   decidedTail,
@@ -50,6 +56,7 @@ export class Screener {
   /** The rows written since the last takeRows(). */
   private readonly sink = new RowBuffer();
   private readonly fast: FastValidator;
+  private readonly reader: NdjsonRequestReader;
   private readonly opts: { asOf?: string };
   private readonly optsA: { asOf?: string };
   private readonly optsB: { asOf?: string };
@@ -58,7 +65,9 @@ export class Screener {
     private readonly ctx: DecisionContext,
     private readonly settings: ScreenSettings,
   ) {
-    this.fast = fastValidator(ctx);
+    const checks = fastChecks(ctx);
+    this.fast = fastValidator(ctx, checks);
+    this.reader = ndjsonRequestReader(checks);
     this.opts = settings.asOf !== undefined ? { asOf: settings.asOf } : {};
     this.optsA = settings.diff ? { asOf: settings.diff[0] } : {};
     this.optsB = settings.diff ? { asOf: settings.diff[1] } : {};
@@ -67,6 +76,11 @@ export class Screener {
   /** The rows written since the last call, in a buffer of their own. */
   takeRows(): Buffer {
     return this.sink.take();
+  }
+
+  /** A buffer takeRows() gave, once written out: it is reused. */
+  recycleRows(a: ArrayBuffer): void {
+    this.sink.recycle(a);
   }
 
   /** Bytes of rows written and not yet taken. */
@@ -86,11 +100,16 @@ export class Screener {
       const p = v.problems[0]!;
       return this.error(ref, mapProblem ? mapProblem(p) : p, v.problems.length);
     }
+    this.decideRow(v.value, ref);
+  }
+
+  /** Decides a valid request and writes its row. */
+  private decideRow(request: NormalizedRequest, ref: LineRef): void {
     this.rows++;
     const { policySet, terminology } = this.ctx;
     if (this.settings.diff) {
-      const a = decide(v.value, policySet, terminology, this.optsA);
-      const b = decide(v.value, policySet, terminology, this.optsB);
+      const a = decide(request, policySet, terminology, this.optsA);
+      const b = decide(request, policySet, terminology, this.optsB);
       const sa = side(a);
       const sb = side(b);
       // A change is a different outcome, basis or prior-auth answer; a new version that
@@ -102,7 +121,7 @@ export class Screener {
       countChange(this.tally, a.payer, fullOutcome(sa), fullOutcome(sb));
       return this.sink.push(diffRow(this.settings.output, ref, a.payer, sa, sb));
     }
-    const d = decide(v.value, policySet, terminology, this.opts);
+    const d = decide(request, policySet, terminology, this.opts);
     const e = this.entry(d);
     e.count++;
     if (e.asciiTail) writeNdjsonRow(this.sink, ref, e.tail, d);
@@ -231,6 +250,39 @@ export class Screener {
       }
     }
     return this.request(obj, { sourceLine, claimId, claimLine }, ENVELOPE);
+  }
+
+  /**
+   * The NDJSON lines of a chunk of whole lines that is valid UTF-8, read from its bytes; a line
+   * the byte reader does not take goes the general way. Blank lines are skipped. Returns the
+   * line number that follows the chunk.
+   */
+  ndjsonBytes(b: Buffer, startLine: number): number {
+    let pos = 0;
+    let line = startLine;
+    const n = b.length;
+    while (pos < n) {
+      let nl = b.indexOf(10, pos);
+      if (nl < 0) nl = n;
+      let end = nl;
+      if (end > pos && b[end - 1] === 13) end--;
+      if (end > pos) {
+        const r = this.reader.read(b, pos, end);
+        if (r !== undefined)
+          this.decideRow(r.request, {
+            sourceLine: line,
+            claimId: r.claimId,
+            claimLine: r.claimLine,
+          });
+        else {
+          const t = b.toString('utf8', pos, end);
+          if (t.trim() !== '') this.ndjsonLine(t, line);
+        }
+      }
+      pos = nl + 1;
+      line++;
+    }
+    return line;
   }
 
   /**

@@ -1,0 +1,417 @@
+import type { NormalizedRequest, ProcedureCode } from '../../model/normalized-request.js';
+import { LINES_OF_BUSINESS, PLAN_TYPES, ROUTES, SETTINGS } from '../../model/vocabulary.js';
+import {
+  drugString,
+  homePlanString,
+  MAX_DIAGNOSIS_CODE_LENGTH,
+  MAX_DIAGNOSIS_CODES,
+  MAX_PROCEDURE_CODE_LENGTH,
+  MAX_PROCEDURE_CODES,
+  normalizedRequest,
+  type FastChecks,
+  type FastFields,
+} from '../../service/validate-request-fast.js';
+
+// Reads an NDJSON claim line straight from its bytes into a normalized request, for the shape
+// nearly every line has: a flat object of plain strings, integers, booleans and arrays of
+// strings, with values the fast validator accepts. Vocabulary values are matched against their
+// known bytes instead of being made into strings, and there is no parsed object to walk: JSON
+// parsing plus validation was the largest cost of screening a line.
+//
+// It is only a shortcut. Anything else (an escape, a float, null, an unknown or repeated key, a
+// value the fast validator would not accept, a stray byte) returns undefined, and the line goes
+// the general way: JSON.parse, then validation, which names the problem. A request this reader
+// returns is deep-equal to what that way gives (tested by random mutation in
+// ndjson-request-reader.test.ts).
+
+export interface LineRequest {
+  request: NormalizedRequest;
+  claimId: string | undefined;
+  claimLine: string | number | undefined;
+}
+
+export interface NdjsonRequestReader {
+  /** The request on `b[start, end)`, one line of valid UTF-8 without its newline; or undefined. */
+  read(b: Uint8Array, start: number, end: number): LineRequest | undefined;
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+
+const enum Key {
+  payer,
+  lineOfBusiness,
+  planType,
+  medicarePrimary,
+  providerParticipating,
+  groupPolicy,
+  homePlan,
+  dateOfService,
+  setting,
+  drug,
+  route,
+  indication,
+  procedureCodes,
+  diagnosisCodes,
+  claimId,
+  claimLine,
+}
+
+const KEY_NAMES: Record<string, Key> = {
+  payer: Key.payer,
+  lineOfBusiness: Key.lineOfBusiness,
+  planType: Key.planType,
+  medicarePrimary: Key.medicarePrimary,
+  providerParticipating: Key.providerParticipating,
+  groupPolicy: Key.groupPolicy,
+  homePlan: Key.homePlan,
+  dateOfService: Key.dateOfService,
+  setting: Key.setting,
+  drug: Key.drug,
+  route: Key.route,
+  indication: Key.indication,
+  procedureCodes: Key.procedureCodes,
+  diagnosisCodes: Key.diagnosisCodes,
+  claimId: Key.claimId,
+  claimLine: Key.claimLine,
+};
+
+/** Known strings as bytes, found by length and then byte by byte. */
+class ByteVocabulary<T> {
+  private readonly byLength: { bytes: Uint8Array; value: T }[][] = [];
+
+  constructor(entries: Iterable<[string, T]>) {
+    for (const [text, value] of entries) {
+      const bytes = Buffer.from(text);
+      (this.byLength[bytes.length] ??= []).push({ bytes, value });
+    }
+  }
+
+  find(b: Uint8Array, s: number, e: number): T | undefined {
+    const candidates = this.byLength[e - s];
+    if (candidates === undefined) return undefined;
+    next: for (const c of candidates) {
+      const k = c.bytes;
+      for (let i = 0; i < k.length; i++) if (k[i] !== b[s + i]) continue next;
+      return c.value;
+    }
+    return undefined;
+  }
+}
+
+/**
+ * Strings read before, by their bytes: a code or a drug name seen on an earlier line costs a
+ * hash and a compare instead of a new string and its own hash. Bounded: past the bound, values
+ * are still made, only not kept.
+ */
+class ByteInterner<T> {
+  private static readonly SLOTS = 1 << 14;
+  private readonly hashes = new Int32Array(ByteInterner.SLOTS);
+  private readonly keys: (Uint8Array | undefined)[] = new Array(ByteInterner.SLOTS).fill(undefined);
+  private readonly values: (T | null)[] = new Array(ByteInterner.SLOTS).fill(null);
+  private size = 0;
+
+  constructor(private readonly make: (text: string) => T | null) {}
+
+  /** The value for the ASCII bytes `b[s, e)`: made by `make` the first time; null if it refused. */
+  get(b: Uint8Array, s: number, e: number): T | null {
+    let h = 0x811c9dc5 | 0;
+    for (let i = s; i < e; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
+    const mask = ByteInterner.SLOTS - 1;
+    const len = e - s;
+    let i = h & mask;
+    for (;;) {
+      const k = this.keys[i];
+      if (k === undefined) break;
+      if (this.hashes[i] === h && k.length === len) {
+        let j = 0;
+        while (j < len && k[j] === b[s + j]) j++;
+        if (j === len) return this.values[i]!;
+      }
+      i = (i + 1) & mask;
+    }
+    const v = this.make(latin1(b, s, e));
+    if (this.size < ByteInterner.SLOTS >> 1) {
+      this.size++;
+      this.hashes[i] = h;
+      this.keys[i] = Uint8Array.prototype.slice.call(b, s, e); // a copy: the chunk moves on
+      this.values[i] = v;
+    }
+    return v;
+  }
+}
+
+type Slicing = {
+  latin1Slice(s: number, e: number): string;
+  utf8Slice(s: number, e: number): string;
+};
+// Buffer's own slicers: toString(encoding, start, end) spends more on its arguments than on a
+// short string.
+const latin1 = (b: Uint8Array, s: number, e: number) => (b as unknown as Slicing).latin1Slice(s, e);
+const utf8 = (b: Uint8Array, s: number, e: number) => (b as unknown as Slicing).utf8Slice(s, e);
+
+const words = (xs: Iterable<string>) => new ByteVocabulary([...xs].map((x) => [x, x] as const));
+
+export function ndjsonRequestReader(checks: FastChecks): NdjsonRequestReader {
+  const keys = new ByteVocabulary(Object.entries(KEY_NAMES));
+  const payers = words(checks.payers);
+  const lobs = words(LINES_OF_BUSINESS);
+  const plans = words(PLAN_TYPES);
+  const settings = words(SETTINGS);
+  const routes = words(ROUTES);
+  const indications = words(checks.families.keys());
+  const procedureCodes = new ByteInterner(checks.procCode);
+  const diagnosisCodes = new ByteInterner(checks.icdKey);
+  const drugs = new ByteInterner((t) => (drugString(t) ? t.trim() : null));
+  // Dates by their digits as one number: the string is made and checked once per day.
+  const dates = new Map<number, string | null>();
+  const MAX_DATES = 100_000;
+
+  // Where the last token read ended, and whether its bytes were all ASCII: cursors instead of a
+  // result object per token.
+  let pos = 0;
+  let ascii = true;
+
+  /** The closing quote of the string token opening at `p`, or -1 (an escape, a control byte). */
+  function stringEnd(b: Uint8Array, p: number, end: number): number {
+    let high = 0;
+    for (let q = p + 1; q < end; q++) {
+      const c = b[q]!;
+      if (c === QUOTE) {
+        ascii = high < 0x80;
+        return q;
+      }
+      if (c === BACKSLASH || c < 0x20) return -1;
+      high |= c;
+    }
+    return -1;
+  }
+
+  function text(b: Uint8Array, s: number, e: number): string {
+    return ascii ? latin1(b, s, e) : utf8(b, s, e);
+  }
+
+  function date(b: Uint8Array, s: number, e: number): string | undefined {
+    if (e - s !== 10 || b[s + 4] !== 0x2d || b[s + 7] !== 0x2d) return undefined;
+    let n = 0;
+    for (let i = 0; i < 10; i++) {
+      if (i === 4 || i === 7) continue;
+      const d = b[s + i]! - 0x30;
+      if (d < 0 || d > 9) return undefined;
+      n = n * 10 + d;
+    }
+    let v = dates.get(n);
+    if (v === undefined) {
+      const t = text(b, s, e);
+      v = checks.calendarDate(t) ? t : null;
+      if (dates.size < MAX_DATES) dates.set(n, v);
+    }
+    return v ?? undefined;
+  }
+
+  /** An array of short ASCII strings, each mapped by `each`; undefined if anything is off. */
+  function stringArray<T>(
+    b: Uint8Array,
+    p: number,
+    end: number,
+    max: number,
+    maxLength: number,
+    codes: ByteInterner<T>,
+  ): T[] | undefined {
+    const out: T[] = [];
+    p = skipSpace(b, p + 1, end);
+    if (p < end && b[p] === 0x5d) {
+      pos = p + 1;
+      return out;
+    }
+    for (;;) {
+      if (p >= end || b[p] !== QUOTE) return undefined;
+      const q = stringEnd(b, p, end);
+      if (q < 0 || !ascii || q - p - 1 > maxLength || out.length === max) return undefined;
+      const v = codes.get(b, p + 1, q);
+      if (v === null) return undefined;
+      out.push(v);
+      p = skipSpace(b, q + 1, end);
+      if (p >= end) return undefined;
+      if (b[p] === 0x5d) {
+        pos = p + 1;
+        return out;
+      }
+      if (b[p] !== COMMA) return undefined;
+      p = skipSpace(b, p + 1, end);
+    }
+  }
+
+  function read(b: Uint8Array, start: number, end: number): LineRequest | undefined {
+    let p = skipSpace(b, start, end);
+    if (p >= end || b[p] !== 0x7b) return undefined;
+    p = skipSpace(b, p + 1, end);
+    const f: FastFields = {
+      payer: '',
+      dateOfService: '',
+      lineOfBusiness: 'commercial',
+      medicarePrimary: false,
+      groupPolicy: false,
+      planType: undefined,
+      providerParticipating: undefined,
+      homePlan: undefined,
+      setting: undefined,
+      drug: undefined,
+      route: undefined,
+      indication: undefined,
+      procedureCodes: [],
+      diagnosisCodes: [],
+    };
+    let claimId: string | undefined;
+    let claimLine: string | number | undefined;
+    let seen = 0;
+    for (;;) {
+      if (p >= end || b[p] !== QUOTE) return undefined;
+      const ke = stringEnd(b, p, end);
+      if (ke < 0) return undefined;
+      const key = keys.find(b, p + 1, ke);
+      if (key === undefined || seen & (1 << key)) return undefined;
+      seen |= 1 << key;
+      p = skipSpace(b, ke + 1, end);
+      if (p >= end || b[p] !== COLON) return undefined;
+      p = skipSpace(b, p + 1, end);
+      if (p >= end) return undefined;
+      const c = b[p]!;
+      if (c === QUOTE) {
+        const q = stringEnd(b, p, end);
+        if (q < 0) return undefined;
+        const s = p + 1;
+        switch (key) {
+          case Key.payer: {
+            const v = payers.find(b, s, q);
+            if (v === undefined) return undefined;
+            f.payer = v;
+            break;
+          }
+          case Key.lineOfBusiness: {
+            const v = lobs.find(b, s, q);
+            if (v === undefined) return undefined;
+            f.lineOfBusiness = v;
+            break;
+          }
+          case Key.planType:
+            if ((f.planType = plans.find(b, s, q)) === undefined) return undefined;
+            break;
+          case Key.setting:
+            if ((f.setting = settings.find(b, s, q)) === undefined) return undefined;
+            break;
+          case Key.route:
+            if ((f.route = routes.find(b, s, q)) === undefined) return undefined;
+            break;
+          case Key.indication:
+            if ((f.indication = indications.find(b, s, q)) === undefined) return undefined;
+            break;
+          case Key.dateOfService: {
+            const v = date(b, s, q);
+            if (v === undefined) return undefined;
+            f.dateOfService = v;
+            break;
+          }
+          case Key.drug: {
+            if (!ascii) return undefined;
+            const v = drugs.get(b, s, q);
+            if (v === null) return undefined;
+            f.drug = v;
+            break;
+          }
+          case Key.homePlan: {
+            if (!ascii) return undefined;
+            const v = text(b, s, q);
+            if (!homePlanString(v)) return undefined;
+            f.homePlan = v;
+            break;
+          }
+          case Key.claimId:
+            claimId = text(b, s, q);
+            break;
+          case Key.claimLine:
+            claimLine = text(b, s, q);
+            break;
+          default:
+            return undefined; // a string where the request has a boolean or an array
+        }
+        p = q + 1;
+      } else if (c === 0x74 /* t */ || c === 0x66 /* f */) {
+        const v = c === 0x74;
+        if (!(v ? isWord(b, p, end, TRUE) : isWord(b, p, end, FALSE))) return undefined;
+        if (key === Key.medicarePrimary) f.medicarePrimary = v;
+        else if (key === Key.groupPolicy) f.groupPolicy = v;
+        else if (key === Key.providerParticipating) f.providerParticipating = v;
+        else return undefined;
+        p += v ? 4 : 5;
+      } else if (c === 0x5b /* [ */) {
+        if (key === Key.procedureCodes) {
+          const v = stringArray<ProcedureCode>(
+            b,
+            p,
+            end,
+            MAX_PROCEDURE_CODES,
+            MAX_PROCEDURE_CODE_LENGTH,
+            procedureCodes,
+          );
+          if (v === undefined) return undefined;
+          f.procedureCodes = v;
+        } else if (key === Key.diagnosisCodes) {
+          const v = stringArray<string>(
+            b,
+            p,
+            end,
+            MAX_DIAGNOSIS_CODES,
+            MAX_DIAGNOSIS_CODE_LENGTH,
+            diagnosisCodes,
+          );
+          if (v === undefined) return undefined;
+          f.diagnosisCodes = v;
+        } else return undefined;
+        p = pos;
+      } else if (key === Key.claimLine && c >= 0x31 && c <= 0x39) {
+        // A line number: digits, no sign, fraction or exponent (JSON.parse knows those best).
+        let n = 0;
+        let q = p;
+        for (; q < end && q - p < 15; q++) {
+          const d = b[q]! - 0x30;
+          if (d < 0 || d > 9) break;
+          n = n * 10 + d;
+        }
+        if (
+          q < end &&
+          ((b[q]! >= 0x30 && b[q]! <= 0x39) || b[q] === 0x2e || (b[q]! | 0x20) === 0x65)
+        )
+          return undefined;
+        claimLine = n;
+        p = q;
+      } else return undefined;
+      p = skipSpace(b, p, end);
+      if (p >= end) return undefined;
+      if (b[p] === 0x7d) break;
+      if (b[p] !== COMMA) return undefined;
+      p = skipSpace(b, p + 1, end);
+    }
+    if (skipSpace(b, p + 1, end) !== end) return undefined;
+    if (!(seen & (1 << Key.payer)) || !(seen & (1 << Key.dateOfService))) return undefined;
+    return { request: normalizedRequest(f), claimId, claimLine };
+  }
+
+  return { read };
+}
+
+const TRUE = [0x74, 0x72, 0x75, 0x65];
+const FALSE = [0x66, 0x61, 0x6c, 0x73, 0x65];
+
+function isWord(b: Uint8Array, p: number, end: number, w: readonly number[]): boolean {
+  if (p + w.length > end) return false;
+  for (let i = 0; i < w.length; i++) if (b[p + i] !== w[i]) return false;
+  return true;
+}
+
+function skipSpace(b: Uint8Array, p: number, end: number): number {
+  while (p < end && (b[p] === 0x20 || b[p] === 0x09)) p++;
+  return p;
+}
