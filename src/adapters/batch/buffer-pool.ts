@@ -10,12 +10,11 @@ export class BufferPool {
 
   /** A buffer of at least `size` bytes, reused when one is free; its contents are garbage. */
   take(size: number): Buffer {
-    for (let i = this.spare.length - 1; i >= 0; i--) {
-      const a = this.spare[i]!;
-      if (a.byteLength >= size) {
-        this.spare.splice(i, 1);
-        return Buffer.from(a, 0, a.byteLength);
-      }
+    while (this.spare.length > 0) {
+      const a = this.spare.pop()!;
+      if (a.byteLength >= size) return Buffer.from(a, 0, a.byteLength);
+      // Too small: requests only grow (rows and chunks settle at a size), so it is dropped
+      // rather than kept, where it would take the place of a buffer that fits.
     }
     // With room to spare, so that the next request, a little larger, can still reuse it.
     return Buffer.allocUnsafeSlow(Math.ceil((size * 1.125) / SLACK) * SLACK);

@@ -72,3 +72,19 @@ describe('rows written in pieces', () => {
     assert.equal(b.length, 0);
   });
 });
+
+describe('buffer pool', () => {
+  it('reuses a buffer that fits, and drops ones too small instead of keeping them', async () => {
+    const { BufferPool } = await import('./buffer-pool.js');
+    const pool = new BufferPool();
+    const a = pool.take(1000);
+    pool.give(a.buffer as ArrayBuffer);
+    assert.equal(pool.take(900).buffer, a.buffer, 'reused');
+    // A pool full of small buffers, then rows grow: the larger buffer must still be kept.
+    for (let i = 0; i < 8; i++) pool.give(pool.take(1000).buffer as ArrayBuffer);
+    for (let i = 0; i < 8; i++) pool.give(Buffer.allocUnsafeSlow(1000).buffer as ArrayBuffer);
+    const big = pool.take(a.length * 4);
+    pool.give(big.buffer as ArrayBuffer);
+    assert.equal(pool.take(a.length * 4).buffer, big.buffer, 'the larger buffer was reused');
+  });
+});
