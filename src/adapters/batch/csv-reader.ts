@@ -258,7 +258,7 @@ function csvPath(p: Problem): Problem {
 }
 
 /**
- * Screens the CSV records of a chunk of whole records (the header is not in it) into `sink`;
+ * Screens the CSV records of a chunk of whole records (the header is not in it) into the screener's rows;
  * returns the line number that follows the chunk.
  */
 export function screenCsvChunk(

@@ -286,7 +286,7 @@ export class Screener {
   }
 
   /**
-   * The NDJSON lines of a chunk of whole lines, decoded, into `sink`; blank lines are skipped.
+   * The NDJSON lines of a chunk of whole lines, decoded, into the rows; blank lines are skipped.
    * Returns the line number that follows the chunk.
    */
   ndjsonChunk(text: string, startLine: number): number {
