@@ -258,8 +258,8 @@ function csvPath(p: Problem): Problem {
 }
 
 /**
- * Screens the CSV records of a chunk of whole records (the header is not in it) into the screener's rows;
- * returns the line number that follows the chunk.
+ * Screens the CSV records of a chunk of whole records (the header is not in it) into the
+ * screener's rows; returns the line number that follows the chunk.
  */
 export function screenCsvChunk(
   s: Screener,
