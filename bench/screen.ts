@@ -94,6 +94,7 @@ function screenRun(
   cpuMs: number;
   innerMs: number;
   peakRssMb: number;
+  steady: number;
 } {
   const summary = join(dir, 'summary.json');
   const args = ['screen', file, '--no-progress', '--out', '/dev/null', '--summary', summary];
@@ -105,7 +106,7 @@ function screenRun(
   if (r.status !== 0 && r.status !== 1) throw new Error(`screen failed: ${r.stderr}`);
   const s = JSON.parse(readFileSync(summary, 'utf8')) as {
     lines: number;
-    run: { elapsedMs: number; cpuMs: number; peakRssMb: number };
+    run: { elapsedMs: number; cpuMs: number; peakRssMb: number; steadyLinesPerSecond: number };
   };
   return {
     ms,
@@ -114,6 +115,7 @@ function screenRun(
     cpuMs: s.run.cpuMs,
     innerMs: s.run.elapsedMs,
     peakRssMb: s.run.peakRssMb,
+    steady: s.run.steadyLinesPerSecond,
   };
 }
 
@@ -124,16 +126,24 @@ async function main(): Promise<void> {
 
   const results: Record<
     number,
-    { wall: number[]; inner: number[]; cpu: number[]; cores: number[]; rss: number[] }
+    {
+      wall: number[];
+      inner: number[];
+      steady: number[];
+      cpu: number[];
+      cores: number[];
+      rss: number[];
+    }
   > = {};
   for (let i = 0; i < RUNS; i++)
     for (const w of [1, 2]) {
       const r = screenRun(file, w);
       if (r.lines !== n) throw new Error(`screen wrote ${r.lines} rows for ${n} lines`);
-      (results[w] ??= { wall: [], inner: [], cpu: [], cores: [], rss: [] }).wall.push(
+      (results[w] ??= { wall: [], inner: [], steady: [], cpu: [], cores: [], rss: [] }).wall.push(
         (n / r.ms) * 1000,
       );
       results[w]!.rss.push(r.peakRssMb);
+      results[w]!.steady.push(r.steady);
       results[w]!.inner.push(r.inner);
       results[w]!.cpu.push((n / r.cpuMs) * 1000);
       // CPU time over wall time: how many cores the run actually got on a shared machine.
@@ -145,12 +155,16 @@ async function main(): Promise<void> {
   for (const w of [1, 2]) {
     const r = results[w]!;
     console.log(
-      `  ${w} worker${w > 1 ? 's' : ' '}: ${fmt(median(r.wall))} lines/s [${fmt(Math.min(...r.wall))}, ${fmt(Math.max(...r.wall))}] whole process; ${fmt(median(r.inner))} lines/s inside the run; ${fmt(median(r.cpu))} lines per CPU-second; ${median(r.cores).toFixed(2)} cores used; peak RSS ${Math.max(...r.rss)} MB`,
+      `  ${w} worker${w > 1 ? 's' : ' '}: ${fmt(median(r.wall))} lines/s [${fmt(Math.min(...r.wall))}, ${fmt(Math.max(...r.wall))}] whole process; ${fmt(median(r.inner))} lines/s inside the run; ${fmt(median(r.steady))} lines/s after the first tenth; ${fmt(median(r.cpu))} lines per CPU-second; ${median(r.cores).toFixed(2)} cores used; peak RSS ${Math.max(...r.rss)} MB`,
     );
   }
   const one = median(results[1]!.wall);
   const two = median(results[2]!.wall);
   console.log(`  2 workers / 1 worker: ${(two / one).toFixed(2)}x (target 1.7x)`);
+  const steadyRatio = median(results[2]!.steady) / median(results[1]!.steady);
+  console.log(
+    `  the same after the first tenth of the file (start-up left out): ${steadyRatio.toFixed(2)}x`,
+  );
   console.log(`  1 worker target 500,000 lines/s: ${one >= 500_000 ? 'met' : 'NOT met'}`);
 
   // Flat memory: the peak RSS of a run over MEMORY_LINES lines (the target: under 256 MB for

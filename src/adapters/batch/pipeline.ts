@@ -15,7 +15,7 @@ import { chunkProcessor, type ChunkProcessor, type JobSpec } from './chunk-job.j
 import { BufferPool } from './buffer-pool.js';
 import { parseHeader } from './csv-reader.js';
 import { formatFromName, openInput, recordChunks, sniffFormat } from './input.js';
-import { Progress } from './progress.js';
+import { Progress, SteadyRate, type ProgressSink } from './progress.js';
 import { CSV_HEADER, DIFF_CSV_HEADER, type OutputFormat } from './rows.js';
 import { Screener, type ScreenSettings } from './screener.js';
 import { mergeTally, newTally, type PlainTally, type Tally } from './summary.js';
@@ -50,6 +50,8 @@ interface ScreenRunResult {
   /** Rows already in the output file that a resumed run did not write again. */
   resumedRows: number;
   elapsedMs: number;
+  /** Lines per second after the first tenth of a file (see SteadyRate). */
+  steadyLinesPerSecond: number | undefined;
   workers: number;
 }
 
@@ -112,7 +114,14 @@ export async function runScreen(o: ScreenRunOptions): Promise<ScreenRunResult> {
   if (writeHeader) await write((o.diff ? DIFF_CSV_HEADER : CSV_HEADER) + '\n');
 
   const settings: ScreenSettings = { output: o.output, asOf: o.asOf, diff: o.diff };
-  const progress = o.progress ? new Progress(o.stderr ?? process.stderr, input.size) : undefined;
+  const shown = o.progress ? new Progress(o.stderr ?? process.stderr, input.size) : undefined;
+  const steady = new SteadyRate(input.size);
+  const progress: ProgressSink = {
+    advance(bytes: number, lines: number) {
+      steady.advance(bytes, lines);
+      shown?.advance(bytes, lines);
+    },
+  };
   const tally = newTally();
   let rows = 0;
   let failed = 0;
@@ -148,7 +157,7 @@ export async function runScreen(o: ScreenRunOptions): Promise<ScreenRunResult> {
           const out = p.run(c.bytes, c.startLine + lineOffset);
           inputBuffers.give(c.bytes.buffer as ArrayBuffer);
           await write(out, () => p.screener.recycleRows(out.buffer as ArrayBuffer));
-          progress?.advance(c.bytes.length, c.lines);
+          progress.advance(c.bytes.length, c.lines);
         }
         mergeTally(tally, p.screener.finish());
         rows = p.screener.rows;
@@ -171,7 +180,7 @@ export async function runScreen(o: ScreenRunOptions): Promise<ScreenRunResult> {
       }
     }
   } finally {
-    progress?.done();
+    shown?.done();
     if (o.out) {
       (sink as ReturnType<typeof createWriteStream>).end();
       await once(sink, 'finish');
@@ -188,6 +197,7 @@ export async function runScreen(o: ScreenRunOptions): Promise<ScreenRunResult> {
     failed,
     resumedRows: skipRows,
     elapsedMs: Number(process.hrtime.bigint() - start) / 1e6,
+    steadyLinesPerSecond: steady.linesPerSecond(),
     workers,
   };
 }
@@ -306,7 +316,7 @@ async function runPool(
   inputBuffers: BufferPool,
   lineOffset: number,
   write: (d: string | Uint8Array, written?: () => void) => Promise<void>,
-  progress: Progress | undefined,
+  progress: ProgressSink,
   makeLocal: () => ChunkProcessor,
 ): Promise<PoolResult> {
   const url = new URL('./screen-worker.js', import.meta.url);
@@ -367,7 +377,7 @@ async function runPool(
         if (worker < 0) local!.screener.recycleRows(out.buffer as ArrayBuffer);
         else spare[worker]!.push(out.buffer as ArrayBuffer);
       });
-      progress?.advance(bytes, lines);
+      progress.advance(bytes, lines);
     }
   };
   try {

@@ -1,7 +1,12 @@
 // A progress line on standard error when it is a terminal: lines, lines/s and, for a file, the
 // ETA. Silent otherwise (pipes, CI, logs). Counts only: never a line's content.
 
-export class Progress {
+/** Where a run reports the bytes and lines it has screened. */
+export interface ProgressSink {
+  advance(bytes: number, lines: number): void;
+}
+
+export class Progress implements ProgressSink {
   private bytes = 0;
   private lines = 0;
   private readonly start = Date.now();
@@ -39,5 +44,35 @@ export class Progress {
   done(): void {
     this.draw(Date.now());
     this.stream.write('\n');
+  }
+}
+
+/**
+ * Lines per second after the first tenth of a file: the throughput of a long run, without the
+ * start (loading policy sets, starting threads, the JIT warming up). Undefined for standard
+ * input, whose size is not known, and for a run too short to tell.
+ */
+export class SteadyRate {
+  private bytes = 0;
+  private lines = 0;
+  private markMs: number | undefined;
+  private markLines = 0;
+
+  constructor(private readonly size: number | undefined) {}
+
+  advance(bytes: number, lines: number): void {
+    this.bytes += bytes;
+    this.lines += lines;
+    if (this.markMs === undefined && this.size && this.bytes >= this.size / 10) {
+      this.markMs = performance.now();
+      this.markLines = this.lines;
+    }
+  }
+
+  linesPerSecond(): number | undefined {
+    if (this.markMs === undefined) return undefined;
+    const ms = performance.now() - this.markMs;
+    const n = this.lines - this.markLines;
+    return ms > 0 && n > 0 ? (n / ms) * 1000 : undefined;
   }
 }

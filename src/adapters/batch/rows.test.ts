@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { BufferPool } from './buffer-pool.js';
 import { RowBuffer, csvField } from './rows.js';
 
 describe('output rows', () => {
@@ -74,8 +75,7 @@ describe('rows written in pieces', () => {
 });
 
 describe('buffer pool', () => {
-  it('reuses a buffer that fits, and drops ones too small instead of keeping them', async () => {
-    const { BufferPool } = await import('./buffer-pool.js');
+  it('reuses a buffer that fits, and drops ones too small instead of keeping them', () => {
     const pool = new BufferPool();
     const a = pool.take(1000);
     pool.give(a.buffer as ArrayBuffer);

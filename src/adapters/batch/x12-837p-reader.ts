@@ -3,7 +3,7 @@ import { X12Parser, type X12Segment } from 'node-x12';
 import { problem, type Problem } from '../../model/problem.js';
 import { isoDate, normalizeNdc } from './csv-reader.js';
 import { settingForPos } from '../../terminology/place-of-service.js';
-import type { Progress } from './progress.js';
+import type { ProgressSink } from './progress.js';
 import type { LineRef } from './rows.js';
 import type { Screener } from './screener.js';
 
@@ -102,7 +102,7 @@ export async function screenX12(
   write: (d: Uint8Array) => Promise<void>,
   ndcDrugs: ReadonlyMap<string, string> | undefined,
   payerMap: ReadonlyMap<string, string> | undefined,
-  progress: Progress | undefined,
+  progress: ProgressSink | undefined,
 ): Promise<void> {
   let segNo = 0;
   let payerId: string | undefined;

@@ -121,6 +121,9 @@ export async function screen(
     resumedRows: result.resumedRows,
     elapsedMs: Math.round(result.elapsedMs),
     linesPerSecond: Math.round((summary.lines / result.elapsedMs) * 1000),
+    // After the first tenth of a file: the rate of a long run, start-up left out.
+    steadyLinesPerSecond:
+      result.steadyLinesPerSecond === undefined ? null : Math.round(result.steadyLinesPerSecond),
     // CPU time of every thread of the process: on a shared machine, wall time also counts
     // what other processes took.
     cpuMs: Math.round((({ user, system }) => (user + system) / 1000)(process.cpuUsage(cpu))),
