@@ -96,6 +96,51 @@ function dtpDate(s: X12Segment): string | undefined {
   return v === '' ? undefined : v;
 }
 
+const X12_PIECE = 16 << 10;
+
+/**
+ * Cuts the input into the pieces the X12 parser is given, working around how node-x12's stream
+ * parser (1.7.1) reads them:
+ *  - a piece under 113 characters is dropped unread (a short last read reported a complete
+ *    file as truncated), so every piece but a whole input that small is at least X12_PIECE;
+ *  - after a piece that ends with the segment terminator, the unfinished segment of the piece
+ *    before is put in front of the next one again, duplicating or garbling segments; so no
+ *    piece ends with it, and after a final terminator a newline (blank between segments) ends
+ *    the input;
+ *  - a piece becomes all its segments at once, each a tree of objects (elements, ranges,
+ *    positions): 1 MB pieces held enough of them to reach 900 MB and spend over half the time
+ *    collecting garbage, so pieces are small.
+ */
+class PieceCutter {
+  private terminator: number | undefined;
+  private pending: Buffer = Buffer.alloc(0);
+
+  *add(c: Buffer): Generator<Buffer> {
+    this.pending = this.pending.length === 0 ? c : Buffer.concat([this.pending, c]);
+    if (this.terminator === undefined) {
+      // The ISA segment has a fixed length of 106 characters; the last is the terminator.
+      const isa = this.pending.indexOf('ISA');
+      if (isa >= 0 && this.pending.length > isa + 105) this.terminator = this.pending[isa + 105];
+      else return;
+    }
+    while (this.pending.length >= 2 * X12_PIECE) {
+      let cut = X12_PIECE;
+      while (cut > 1 && this.pending[cut - 1] === this.terminator) cut--;
+      yield this.pending.subarray(0, cut);
+      this.pending = this.pending.subarray(cut);
+    }
+  }
+
+  *end(): Generator<Buffer> {
+    const rest = this.pending;
+    this.pending = Buffer.alloc(0);
+    if (rest.length === 0) return;
+    yield rest[rest.length - 1] === this.terminator ? Buffer.concat([rest, NEWLINE]) : rest;
+  }
+}
+
+const NEWLINE = Buffer.from('\n');
+
 export async function screenX12(
   chunks: AsyncIterable<Buffer>,
   s: Screener,
@@ -221,11 +266,17 @@ export async function screenX12(
   let bytesRead = 0;
   let bytesShown = 0;
   let rowsShown = 0;
+  const cut = new PieceCutter();
   const counted = (async function* () {
     for await (const c of chunks) {
       bytesRead += c.length;
-      yield c;
+      for (const piece of cut.add(c)) {
+        // It notes a (harmless) diagnostic for every piece that does not start with ISA.
+        parser.diagnostics.length = 0;
+        yield piece;
+      }
     }
+    yield* cut.end();
   })();
   const segments = Readable.from(counted).pipe(parser);
   for await (const seg of segments as AsyncIterable<X12Segment>) {
