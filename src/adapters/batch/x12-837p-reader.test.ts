@@ -49,4 +49,13 @@ describe('X12 837P read in pieces', () => {
     const whole = await screenPieces([Buffer.from(text)]);
     assert.equal(whole, await screenPieces([sample]));
   });
+
+  it('says the input is not X12 instead of crashing when the parser fails', async () => {
+    const notX12 = Buffer.from('{"payer":"bcbsal"}\n'.repeat(3000) + 'x~y*z~');
+    await assert.rejects(screenPieces([notX12]), (e: Error) => {
+      assert.equal(e.name, 'UsageError');
+      assert.match(e.message, /X12 837P interchange/);
+      return true;
+    });
+  });
 });

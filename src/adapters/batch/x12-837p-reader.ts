@@ -6,6 +6,7 @@ import { settingForPos } from '../../terminology/place-of-service.js';
 import type { ProgressSink } from './progress.js';
 import type { LineRef } from './rows.js';
 import type { Screener } from './screener.js';
+import { UsageError } from '../cli/exit-codes.js';
 
 // X12 837P professional claims (005010X222A1), read as a stream of segments by node-x12's
 // streaming parser; claims are assembled here, one CoverageRequest per service line:
@@ -112,6 +113,7 @@ const X12_PIECE = 16 << 10;
  *    collecting garbage, so pieces are small.
  */
 class PieceCutter {
+  /** The terminator byte; -1 when the input has none to find. */
   private terminator: number | undefined;
   private pending: Buffer = Buffer.alloc(0);
 
@@ -121,6 +123,8 @@ class PieceCutter {
       // The ISA segment has a fixed length of 106 characters; the last is the terminator.
       const isa = this.pending.indexOf('ISA');
       if (isa >= 0 && this.pending.length > isa + 105) this.terminator = this.pending[isa + 105];
+      // No ISA near the start: not X12, which the parser will say; nothing is held back.
+      else if (this.pending.length > X12_PIECE) this.terminator = -1;
       else return;
     }
     while (this.pending.length >= 2 * X12_PIECE) {
@@ -140,6 +144,19 @@ class PieceCutter {
 }
 
 const NEWLINE = Buffer.from('\n');
+
+async function* readSegments(
+  parser: AsyncIterable<unknown>,
+  at: () => number,
+): AsyncGenerator<X12Segment> {
+  try {
+    for await (const seg of parser) yield seg as X12Segment;
+  } catch (e) {
+    throw new UsageError(
+      `reading the X12 input stopped after segment ${at()}: ${(e as Error).message}; is it an X12 837P interchange? (--format names the input's format)`,
+    );
+  }
+}
 
 export async function screenX12(
   chunks: AsyncIterable<Buffer>,
@@ -278,8 +295,12 @@ export async function screenX12(
     }
     yield* cut.end();
   })();
-  const segments = Readable.from(counted).pipe(parser);
-  for await (const seg of segments as AsyncIterable<X12Segment>) {
+  const source = Readable.from(counted);
+  // The parser throws inside its own write, so its failure surfaces on the source: it is handed
+  // to the parser, whose reader below reports it instead of crashing the process.
+  source.on('error', (e) => parser.destroy(e));
+  const segments = readSegments(source.pipe(parser), () => segNo);
+  for await (const seg of segments) {
     segNo++;
     switch (seg.tag) {
       case 'ST':
