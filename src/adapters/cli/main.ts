@@ -34,30 +34,13 @@ interface Command {
 // Each command is imported only when it runs: `screen` and `check` start without loading the
 // HTTP server and database drivers that `serve` needs.
 const COMMANDS: Record<string, () => Promise<Command>> = {
-  check: async () => {
-    const m = await import('./check.js');
-    return { usage: m.CHECK_USAGE, run: m.check };
-  },
-  compare: async () => {
-    const m = await import('./compare.js');
-    return { usage: m.COMPARE_USAGE, run: m.compare };
-  },
-  policies: async () => {
-    const m = await import('./policies.js');
-    return { usage: m.POLICIES_USAGE, run: m.listPolicies };
-  },
-  screen: async () => {
-    const m = await import('./screen.js');
-    return { usage: m.SCREEN_USAGE, run: m.screen };
-  },
-  serve: async () => {
-    const m = await import('./serve.js');
-    return { usage: m.SERVE_USAGE, run: m.serve };
-  },
-  keys: async () => {
-    const m = await import('./keys.js');
-    return { usage: m.KEYS_USAGE, run: m.keys };
-  },
+  check: () => import('./check.js').then((m) => ({ usage: m.CHECK_USAGE, run: m.check })),
+  compare: () => import('./compare.js').then((m) => ({ usage: m.COMPARE_USAGE, run: m.compare })),
+  policies: () =>
+    import('./policies.js').then((m) => ({ usage: m.POLICIES_USAGE, run: m.listPolicies })),
+  screen: () => import('./screen.js').then((m) => ({ usage: m.SCREEN_USAGE, run: m.screen })),
+  serve: () => import('./serve.js').then((m) => ({ usage: m.SERVE_USAGE, run: m.serve })),
+  keys: () => import('./keys.js').then((m) => ({ usage: m.KEYS_USAGE, run: m.keys })),
 };
 
 /** Runs one command; returns the exit status. Never prints request contents to stderr. */
