@@ -109,7 +109,7 @@ export async function runScreen(o: ScreenRunOptions): Promise<ScreenRunResult> {
       data = b.subarray(pos);
       if (data.length === 0) return written?.();
     }
-    if (!sink.write(data, written && (() => written()))) await once(sink, 'drain');
+    if (!sink.write(data, written)) await once(sink, 'drain');
   };
   if (writeHeader) await write((o.diff ? DIFF_CSV_HEADER : CSV_HEADER) + '\n');
 
