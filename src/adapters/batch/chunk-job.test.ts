@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { loadContext } from '../../service/load-context.js';
 import { chunkProcessor } from './chunk-job.js';
+import { parseHeader } from './csv-reader.js';
 
 describe('screening a chunk', () => {
-  it('numbers lines right across the pieces a large chunk is decoded in', () => {
+  it('numbers NDJSON lines right across a large chunk, bad lines included', () => {
     const good = (i: number) =>
       JSON.stringify({
         claimId: `C${i}`,
@@ -36,5 +37,37 @@ describe('screening a chunk', () => {
       else assert.equal(r.claimId, `C${i + 1}`);
     });
     assert.equal(p.screener.failed, bad.size);
+  });
+
+  it('numbers CSV lines right across the pieces a large chunk is decoded in', () => {
+    const header = 'claim_id,line_number,payer,date_of_service,procedure_code,diagnosis_codes,drug';
+    // A quoted claim id holding a line break: one record on two lines, so numbering must
+    // follow physical lines, whichever piece the record falls in.
+    const record = (i: number) =>
+      i % 100 === 0
+        ? `"C${i}\nsecond line",1,bcbsal,2025-03-01,96365,G90.50,ketamine`
+        : `C${i},1,bcbsal,2025-03-01,96365,G90.50,ketamine${' '.repeat(200)}`;
+    let text = '';
+    for (let i = 1; i <= 1000; i++) text += record(i) + '\n';
+    assert.ok(text.length > 3 * 64 * 1024, 'the chunk spans several pieces');
+    const p = chunkProcessor(loadContext(), {
+      format: 'csv',
+      settings: { output: 'ndjson' },
+      csv: parseHeader(header),
+    });
+    const rows = p
+      .run(Buffer.from(text), 2)
+      .toString()
+      .trimEnd()
+      .split('\n')
+      .map((r) => JSON.parse(r) as { sourceLine: number; claimId?: string });
+    assert.equal(rows.length, 1000);
+    let line = 2;
+    rows.forEach((r, k) => {
+      const i = k + 1;
+      assert.equal(r.sourceLine, line, `record ${i}`);
+      assert.equal(r.claimId, i % 100 === 0 ? `C${i}\nsecond line` : `C${i}`);
+      line += i % 100 === 0 ? 2 : 1;
+    });
   });
 });

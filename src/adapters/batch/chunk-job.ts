@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { DecisionContext } from '../../service/load-context.js';
 import { screenCsvChunk, type CsvLayout } from './csv-reader.js';
-import { recordPieceEnds } from './input.js';
+import { csvPieceEnds } from './input.js';
 import { Screener, type ScreenSettings } from './screener.js';
 
 /** What a thread needs to screen chunks: plain data, so it crosses to a worker thread as is. */
@@ -24,7 +24,7 @@ export interface ChunkProcessor {
 
 const decoder = new TextDecoder('utf-8');
 
-// Text is decoded a piece of about 64 KB at a time, not a whole chunk: V8 puts a string over
+// CSV text is decoded a piece of about 64 KB at a time, not a whole chunk: V8 puts a string over
 // about 128 KB in its large-object space, where making and dropping one per chunk cost about
 // 1 µs per line, forty times the cost of decoding the same bytes in small pieces.
 const PIECE = 64 << 10;
@@ -41,19 +41,14 @@ export function chunkProcessor(ctx: DecisionContext, spec: JobSpec): ChunkProces
       // the per-line check that turns each undecodable line into an error row.
       screener.checkEncoding = !isUtf8(bytes);
       const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
-      if (spec.format === 'ndjson' && !screener.checkEncoding) {
-        screener.ndjsonBytes(b, startLine);
-        return screener.takeRows();
-      }
-      let line = startLine;
-      let start = 0;
-      for (const end of recordPieceEnds(b, spec.format === 'csv', PIECE)) {
-        const text = decoder.decode(b.subarray(start, end));
-        line =
-          spec.format === 'csv'
-            ? screenCsvChunk(screener, text, line, csv!, ndc)
-            : screener.ndjsonChunk(text, line);
-        start = end;
+      if (spec.format === 'ndjson') screener.ndjsonChunk(b, startLine);
+      else {
+        let line = startLine;
+        let start = 0;
+        for (const end of csvPieceEnds(b, PIECE)) {
+          line = screenCsvChunk(screener, decoder.decode(b.subarray(start, end)), line, csv!, ndc);
+          start = end;
+        }
       }
       return screener.takeRows();
     },

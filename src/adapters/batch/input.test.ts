@@ -1,31 +1,27 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { recordPieceEnds } from './input.js';
+import { csvPieceEnds } from './input.js';
 
-function pieces(text: string, csv: boolean, target: number): string[] {
+function pieces(text: string, target: number): string[] {
   const b = Buffer.from(text);
   const out: string[] = [];
   let start = 0;
-  for (const end of recordPieceEnds(b, csv, target)) {
+  for (const end of csvPieceEnds(b, target)) {
     out.push(b.subarray(start, end).toString());
     start = end;
   }
   return out;
 }
 
-describe('cutting a chunk into pieces of whole records', () => {
-  it('cuts NDJSON at the last newline within the target', () => {
-    assert.deepEqual(pieces('aa\nbb\ncc\ndd\n', false, 7), ['aa\nbb\n', 'cc\ndd\n']);
+describe('cutting a CSV chunk into pieces of whole records', () => {
+  it('cuts at the last newline within the target', () => {
+    assert.deepEqual(pieces('aa\nbb\ncc\ndd\n', 7), ['aa\nbb\n', 'cc\ndd\n']);
   });
 
-  it('keeps a record longer than the target whole', () => {
-    assert.deepEqual(pieces('a\nbbbbbbbbbb\nc\n', false, 4), ['a\n', 'bbbbbbbbbb\n', 'c\n']);
-  });
-
-  it('never cuts CSV inside a quoted field that holds a newline', () => {
+  it('never cuts inside a quoted field that holds a newline', () => {
     const text = 'a,1\n"two\nlines",2\nb,3\n';
     for (let target = 1; target <= text.length; target++) {
-      const p = pieces(text, true, target);
+      const p = pieces(text, target);
       assert.equal(p.join(''), text, `target ${target}`);
       for (const piece of p)
         assert.equal(
@@ -37,7 +33,7 @@ describe('cutting a chunk into pieces of whole records', () => {
   });
 
   it('gives one piece for a chunk within the target, and for an empty one', () => {
-    assert.deepEqual(pieces('a\nb\n', false, 100), ['a\nb\n']);
-    assert.deepEqual(recordPieceEnds(Buffer.alloc(0), false, 10), [0]);
+    assert.deepEqual(pieces('a\nb\n', 100), ['a\nb\n']);
+    assert.deepEqual(csvPieceEnds(Buffer.alloc(0), 10), [0]);
   });
 });

@@ -135,22 +135,18 @@ function countNewlines(b: Uint8Array): number {
 }
 
 /**
- * Where a chunk of whole records may be cut into pieces of about `target` bytes, each of whole
- * records: the end offset of each piece. A record longer than `target` is a piece of its own.
+ * Where a chunk of whole CSV records may be cut into pieces of about `target` bytes, each of
+ * whole records: the end offset of each piece. A cut is made only at a newline outside quotes;
+ * where none falls within `target`, the piece runs to the end of the chunk (the quotes would
+ * have to be tracked from there).
  */
-export function recordPieceEnds(b: Buffer, csv: boolean, target: number): number[] {
+export function csvPieceEnds(b: Buffer, target: number): number[] {
   const ends: number[] = [];
   let start = 0;
   while (b.length - start > target) {
-    const window = b.subarray(start, start + target);
-    const cut = csv ? csvCut(window, false) : window.lastIndexOf(10);
-    if (cut < 0) {
-      // No record ends inside the window: the piece runs to the end of the record, or of the
-      // chunk for CSV, whose quotes would have to be tracked from here.
-      const nl = csv ? -1 : b.indexOf(10, start + target);
-      if (nl < 0) break;
-      start = nl + 1;
-    } else start += cut + 1;
+    const cut = csvCut(b.subarray(start, start + target), false);
+    if (cut < 0) break;
+    start += cut + 1;
     ends.push(start);
   }
   if (start < b.length || ends.length === 0) ends.push(b.length);

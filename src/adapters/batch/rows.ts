@@ -92,32 +92,21 @@ export function decidedTail(
   return s;
 }
 
-/** The ref, a cached tail, then missing and warnings (engine vocabulary: no escaping needed). */
-export function assembleRow(
-  format: OutputFormat,
-  ref: LineRef,
-  tail: string,
-  d: DeterminationV1,
-): string {
+/** A decided CSV row: the ref, a cached tail, then missing and warnings (engine vocabulary). */
+export function csvRow(ref: LineRef, tail: string, d: DeterminationV1): string {
   const m = d.missing;
-  const w = d.warnings;
-  if (format === 'csv')
-    return `${ref.sourceLine},${csvField(ref.claimId)},${csvField(ref.claimLine)}${tail}${m.length > 0 ? m.join('|') : ''},${warningCodes(d)},,,\n`;
-  let s = refJson(ref) + tail;
-  if (m.length > 0) s += `,"missing":${json(m)}`;
-  if (w.length > 0) {
-    s += `,"warnings":["${w[0]!.code}`;
-    for (let i = 1; i < w.length; i++) s += `","${w[i]!.code}`;
-    s += '"]';
-  }
-  return s + '}\n';
+  return `${ref.sourceLine},${csvField(ref.claimId)},${csvField(ref.claimLine)}${tail}${m.length > 0 ? m.join('|') : ''},${warningCodes(d)},,,\n`;
 }
 
-/** A decided NDJSON row: the same bytes as assembleRow's, written without a row string. */
+/**
+ * A decided NDJSON row, written into the buffer in pieces with no row string: the ref, the
+ * cached tail (`asciiTail` when it needs no encoding), then missing and warnings.
+ */
 export function writeNdjsonRow(
   sink: RowBuffer,
   ref: LineRef,
   tail: string,
+  asciiTail: boolean,
   d: DeterminationV1,
 ): void {
   // Short constant parts are copied a character at a time: cheaper than a typed-array copy.
@@ -133,7 +122,8 @@ export function writeNdjsonRow(
     if (typeof line === 'number') sink.number(line);
     else sink.jsonString(line);
   }
-  sink.asciiBlock(tail);
+  if (asciiTail) sink.asciiBlock(tail);
+  else sink.push(tail);
   const m = d.missing;
   if (m.length > 0) {
     sink.ascii(',"missing":[');

@@ -10,7 +10,7 @@ import {
 import type { NormalizedRequest } from '../../model/normalized-request.js';
 import { ndjsonRequestReader, type NdjsonRequestReader } from './ndjson-request-reader.js';
 import {
-  assembleRow,
+  csvRow,
   decidedTail,
   decidingRule,
   firstRule,
@@ -124,8 +124,8 @@ export class Screener {
     const d = decide(request, policySet, terminology, this.opts);
     const e = this.entry(d);
     e.count++;
-    if (e.asciiTail) writeNdjsonRow(this.sink, ref, e.tail, d);
-    else this.sink.push(assembleRow(this.settings.output, ref, e.tail, d));
+    if (this.settings.output === 'ndjson') writeNdjsonRow(this.sink, ref, e.tail, e.asciiTail, d);
+    else this.sink.push(csvRow(ref, e.tail, d));
   }
 
   // Distinct decisions are few: each gets one entry holding its serialized row tail and its
@@ -145,7 +145,7 @@ export class Screener {
     const tail = decidedTail(this.settings.output, d, rule);
     e = {
       tail,
-      asciiTail: this.settings.output === 'ndjson' && ASCII.test(tail),
+      asciiTail: ASCII.test(tail),
       count: 0,
       ref: d.policy,
       payer: d.payer,
@@ -208,7 +208,7 @@ export class Screener {
   }
 
   /** An NDJSON line: parse, take the envelope, decide. */
-  ndjsonLine(text: string, sourceLine: number): void {
+  private ndjsonLine(text: string, sourceLine: number): void {
     let obj: unknown;
     try {
       obj = JSON.parse(text);
@@ -226,7 +226,7 @@ export class Screener {
   }
 
   /** A parsed NDJSON line: take the envelope, decide. */
-  ndjsonObject(obj: unknown, sourceLine: number): void {
+  private ndjsonObject(obj: unknown, sourceLine: number): void {
     let claimId: string | undefined;
     let claimLine: string | number | undefined;
     if (typeof obj === 'object' && obj !== null && !Array.isArray(obj)) {
@@ -253,11 +253,12 @@ export class Screener {
   }
 
   /**
-   * The NDJSON lines of a chunk of whole lines that is valid UTF-8, read from its bytes; a line
-   * the byte reader does not take goes the general way. Blank lines are skipped. Returns the
-   * line number that follows the chunk.
+   * The NDJSON lines of a chunk of whole lines. A line the byte reader takes is decided from its
+   * bytes; any other goes the general way (decoded, parsed, validated), as does every line of a
+   * chunk that is not valid UTF-8, where a line that does not decode is an error row. Blank
+   * lines are skipped. Returns the line number that follows the chunk.
    */
-  ndjsonBytes(b: Buffer, startLine: number): number {
+  ndjsonChunk(b: Buffer, startLine: number): number {
     let pos = 0;
     let line = startLine;
     const n = b.length;
@@ -267,7 +268,7 @@ export class Screener {
       let end = nl;
       if (end > pos && b[end - 1] === 13) end--;
       if (end > pos) {
-        const r = this.reader.read(b, pos, end);
+        const r = this.checkEncoding ? undefined : this.reader.read(b, pos, end);
         if (r !== undefined)
           this.decideRow(r.request, {
             sourceLine: line,
@@ -276,32 +277,9 @@ export class Screener {
           });
         else {
           const t = b.toString('utf8', pos, end);
-          if (t.trim() !== '') this.ndjsonLine(t, line);
+          if (this.checkEncoding && t.includes('\uFFFD')) this.encodingError(line);
+          else if (t.trim() !== '') this.ndjsonLine(t, line);
         }
-      }
-      pos = nl + 1;
-      line++;
-    }
-    return line;
-  }
-
-  /**
-   * The NDJSON lines of a chunk of whole lines, decoded, into the rows; blank lines are skipped.
-   * Returns the line number that follows the chunk.
-   */
-  ndjsonChunk(text: string, startLine: number): number {
-    let pos = 0;
-    let line = startLine;
-    const n = text.length;
-    while (pos < n) {
-      let nl = text.indexOf('\n', pos);
-      if (nl < 0) nl = n;
-      let end = nl;
-      if (end > pos && text.charCodeAt(end - 1) === 13) end--;
-      if (end > pos) {
-        const t = text.slice(pos, end);
-        if (this.checkEncoding && t.includes('\uFFFD')) this.encodingError(line);
-        else if (t.charCodeAt(0) === 123 /* { */ || t.trim() !== '') this.ndjsonLine(t, line);
       }
       pos = nl + 1;
       line++;
@@ -324,7 +302,7 @@ function step(t: Trie, k: unknown): Trie {
 
 interface RowEntry extends DecidedKey {
   tail: string;
-  /** An NDJSON tail in ASCII (policy ids and names nearly always are): rows written in pieces. */
+  /** The tail is ASCII (policy ids and names nearly always are): copied without encoding. */
   asciiTail: boolean;
   count: number;
   ref: PolicyRefV1 | undefined;
