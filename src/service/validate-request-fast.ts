@@ -219,31 +219,15 @@ export function fastValidator(ctx: DecisionContext, checks = fastChecks(ctx)): F
           indication = v;
           break;
         case 'procedureCodes': {
-          if (!Array.isArray(v) || v.length > MAX_PROCEDURE_CODES) return full(input, skipKeys);
-          const out: ProcedureCode[] = new Array(v.length);
-          for (let i = 0; i < v.length; i++) {
-            const c: unknown = v[i];
-            if (typeof c !== 'string' || c.length > MAX_PROCEDURE_CODE_LENGTH)
-              return full(input, skipKeys);
-            const p = procCode(c);
-            if (!p) return full(input, skipKeys);
-            out[i] = p;
-          }
-          procedureCodes = out;
+          const codes = codeList(v, MAX_PROCEDURE_CODES, MAX_PROCEDURE_CODE_LENGTH, procCode);
+          if (!codes) return full(input, skipKeys);
+          procedureCodes = codes;
           break;
         }
         case 'diagnosisCodes': {
-          if (!Array.isArray(v) || v.length > MAX_DIAGNOSIS_CODES) return full(input, skipKeys);
-          const out: string[] = new Array(v.length);
-          for (let i = 0; i < v.length; i++) {
-            const c: unknown = v[i];
-            if (typeof c !== 'string' || c.length > MAX_DIAGNOSIS_CODE_LENGTH)
-              return full(input, skipKeys);
-            const key = icdKey(c);
-            if (key === null) return full(input, skipKeys);
-            out[i] = key;
-          }
-          diagnosisCodes = out;
+          const codes = codeList(v, MAX_DIAGNOSIS_CODES, MAX_DIAGNOSIS_CODE_LENGTH, icdKey);
+          if (!codes) return full(input, skipKeys);
+          diagnosisCodes = codes;
           break;
         }
         default:
@@ -275,4 +259,23 @@ export function fastValidator(ctx: DecisionContext, checks = fastChecks(ctx)): F
       return fullValidations;
     },
   };
+}
+
+/** An array of code strings within the limits, each mapped by `lookup`; undefined if any is not. */
+function codeList<T>(
+  v: unknown,
+  max: number,
+  maxLength: number,
+  lookup: (c: string) => T | null,
+): T[] | undefined {
+  if (!Array.isArray(v) || v.length > max) return undefined;
+  const out: T[] = new Array(v.length);
+  for (let i = 0; i < v.length; i++) {
+    const c: unknown = v[i];
+    if (typeof c !== 'string' || c.length > maxLength) return undefined;
+    const x = lookup(c);
+    if (x === null) return undefined;
+    out[i] = x;
+  }
+  return out;
 }
