@@ -13,7 +13,8 @@
 //
 // BENCH_LINES (default 2,000,000) sets the file size; BENCH_PEER_LINES (default 100,000) the
 // peers' input; BENCH_OTHER_LINES (default 300,000) the CSV and X12 runs; BENCH_MEMORY_LINES
-// (default 10,000,000; 0 skips it) the run whose peak RSS is reported. The machine is shared: figures are medians of noisy runs.
+// (default 10,000,000; 0 skips it) the run whose peak RSS is reported. The machine is shared:
+// figures are medians of noisy runs.
 import { spawnSync } from 'node:child_process';
 import {
   createReadStream,

@@ -88,7 +88,7 @@ export class Screener {
     return this.sink.length;
   }
 
-  /** Validates, decides and writes the row of one request (an NDJSON object or a mapped CSV/X12 line). */
+  /** Validates, decides and writes the row of one request (an NDJSON object, a CSV/X12 line). */
   request(
     input: unknown,
     ref: LineRef,
