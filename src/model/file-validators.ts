@@ -1,4 +1,5 @@
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { Ajv, ErrorObject, ValidateFunction } from 'ajv';
+import { ajvPackage } from '../lazy-packages.js';
 import {
   DrugCatalogFileSchema,
   IndicationValueSetFileSchema,
@@ -8,7 +9,19 @@ import {
   type PolicyFile,
 } from './policy.js';
 
-const ajv = new Ajv({ allErrors: true, strict: true, coerceTypes: false, removeAdditional: false });
+// Each schema is compiled on its first use: compiling all three cost about 0.1 s of every
+// start-up, and a file found among the prebuilt ones (prebuilt-yaml.ts) was checked at build time.
+let ajv: Ajv | undefined;
+function lazyValidator<T>(schema: object): () => ValidateFunction<T> {
+  let validate: ValidateFunction<T> | undefined;
+  return () =>
+    (validate ??= (ajv ??= new (ajvPackage().Ajv)({
+      allErrors: true,
+      strict: true,
+      coerceTypes: false,
+      removeAdditional: false,
+    })).compile<T>(schema));
+}
 
 export interface SchemaIssue {
   /** JSON Pointer into the file. */
@@ -26,8 +39,9 @@ export function schemaIssues(errors: ErrorObject[] | null | undefined): SchemaIs
   });
 }
 
-export const validatePolicyFile: ValidateFunction<PolicyFile> =
-  ajv.compile<PolicyFile>(PolicyFileSchema);
+export const policyFileValidator = lazyValidator<PolicyFile>(PolicyFileSchema);
+const indicationsValidator = lazyValidator<IndicationValueSetFile>(IndicationValueSetFileSchema);
+const drugsValidator = lazyValidator<DrugCatalogFile>(DrugCatalogFileSchema);
 
 function assertValid<T>(
   validate: ValidateFunction<T>,
@@ -40,15 +54,12 @@ function assertValid<T>(
   }
 }
 
-const indicationsValidator = ajv.compile<IndicationValueSetFile>(IndicationValueSetFileSchema);
-const drugsValidator = ajv.compile<DrugCatalogFile>(DrugCatalogFileSchema);
-
 export function validateIndicationValueSets(
   data: unknown,
   file: string,
 ): asserts data is IndicationValueSetFile {
-  assertValid(indicationsValidator, data, file);
+  assertValid(indicationsValidator(), data, file);
 }
 export function validateDrugCatalog(data: unknown, file: string): asserts data is DrugCatalogFile {
-  assertValid(drugsValidator, data, file);
+  assertValid(drugsValidator(), data, file);
 }

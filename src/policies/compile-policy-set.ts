@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { LineCounter, parseDocument } from 'yaml';
+import type { Document, LineCounter, YAMLError } from 'yaml';
 import { isCalendarDate } from '../model/coverage-request.js';
 import type {
   CompiledCode,
@@ -23,7 +23,9 @@ import { dayBefore } from '../terminology/code-system.js';
 import type { Terminology } from '../terminology/terminology.js';
 import { indexSource, locateQuote, type SourceText } from './quote-locator.js';
 import { statementCoversDrug } from '../engine/criteria/drug-in-scope.js';
-import { schemaIssues, validatePolicyFile } from '../model/file-validators.js';
+import { policyFileValidator, schemaIssues, type SchemaIssue } from '../model/file-validators.js';
+import { yamlPackage } from '../lazy-packages.js';
+import { prebuiltYaml } from '../prebuilt-yaml.js';
 
 // The policy compiler: policy files → an indexed, quote-verified, date-checked policy set.
 // Every stage reports every problem it finds, with the file and line, before anything is used.
@@ -111,6 +113,35 @@ function revisionOf(inputs: CompileInputs): string {
   return h.digest('hex').slice(0, 16);
 }
 
+interface ParsedPolicyFile {
+  doc: Document;
+  lineCounter: LineCounter;
+}
+
+function parsePolicyFile(text: string): ParsedPolicyFile {
+  const yaml = yamlPackage();
+  const lineCounter = new yaml.LineCounter();
+  return { doc: yaml.parseDocument(text, { lineCounter, prettyErrors: false }), lineCounter };
+}
+
+/**
+ * Stages parse and schema of one policy file: its data, or what is wrong with it. The build's
+ * prebuilt files (scripts/prebuild-yaml.ts) are those this accepts.
+ */
+function checkedPolicyFile(
+  parsed: ParsedPolicyFile,
+): { data: PolicyFile } | { syntax: YAMLError[] } | { schema: SchemaIssue[] } {
+  if (parsed.doc.errors.length > 0) return { syntax: parsed.doc.errors };
+  const data: unknown = parsed.doc.toJS();
+  const validate = policyFileValidator();
+  return validate(data) ? { data } : { schema: schemaIssues(validate.errors) };
+}
+
+/** Stages parse and schema of a policy file's text, for the build's prebuilt files. */
+export function checkedPolicyText(text: string): ReturnType<typeof checkedPolicyFile> {
+  return checkedPolicyFile(parsePolicyFile(text));
+}
+
 function compileOne(
   input: PolicyInput,
   sources: Map<string, string>,
@@ -119,16 +150,13 @@ function compileOne(
   problems: PolicyProblem[],
 ): CompiledPolicy | undefined {
   const file = input.path;
-  // Stage: parse.
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(input.text, { lineCounter, prettyErrors: false });
-  if (doc.errors.length > 0) {
-    for (const e of doc.errors) {
-      problems.push({ code: 'yaml-syntax', file, line: lineCounter.linePos(e.pos[0]).line, message: e.message });
-    }
-    return undefined;
-  }
+  // Stages parse and schema. The syntax tree is only needed for the lines of problems, and a
+  // file whose text was prebuilt passed both stages at build time: it is parsed only if a later
+  // stage has a problem to report.
+  let parsed: ParsedPolicyFile | undefined;
+  const tree = () => (parsed ??= parsePolicyFile(input.text));
   const lineAt = (path: Path): number | undefined => {
+    const { doc, lineCounter } = tree();
     for (let p = path; p.length >= 0; p = p.slice(0, -1)) {
       const node = doc.getIn(p, true) as { range?: [number, number, number] } | undefined;
       if (node?.range) return lineCounter.linePos(node.range[0]).line;
@@ -141,13 +169,20 @@ function compileOne(
     problems.push(line === undefined ? { code, file, message } : { code, file, line, message });
   };
 
-  // Stage: schema.
-  const data: unknown = doc.toJS();
-  if (!validatePolicyFile(data)) {
-    for (const issue of schemaIssues(validatePolicyFile.errors)) {
-      report('schema', issue.path.split('/').filter(Boolean).map((s) => (/^\d+$/.test(s) ? Number(s) : s)), `${issue.path}: ${issue.message}`);
+  let data = prebuiltYaml('policy', input.text) as PolicyFile | undefined;
+  if (data === undefined) {
+    const checked = checkedPolicyFile(tree());
+    if ('syntax' in checked) {
+      for (const e of checked.syntax) problems.push({ code: 'yaml-syntax', file, line: tree().lineCounter.linePos(e.pos[0]).line, message: e.message });
+      return undefined;
     }
-    return undefined;
+    if ('schema' in checked) {
+      for (const issue of checked.schema) {
+        report('schema', issue.path.split('/').filter(Boolean).map((s) => (/^\d+$/.test(s) ? Number(s) : s)), `${issue.path}: ${issue.message}`);
+      }
+      return undefined;
+    }
+    data = checked.data;
   }
   const policy: PolicyFile = data;
   const before = problems.length;

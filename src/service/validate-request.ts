@@ -1,5 +1,6 @@
 import { ROUTE_WORDS } from '../model/vocabulary.js';
-import { Ajv, type ErrorObject } from 'ajv';
+import type { Ajv, ErrorObject, ValidateFunction } from 'ajv';
+import { ajvPackage } from '../lazy-packages.js';
 import {
   CompareRequestSchema,
   CoverageRequestSchema,
@@ -13,15 +14,18 @@ import type { DecisionContext } from './load-context.js';
 import { closest } from './suggest.js';
 
 // Requests are validated, never repaired: no type coercion, no dropping of unknown fields.
-const ajv = new Ajv({
-  allErrors: true,
-  strict: true,
-  coerceTypes: false,
-  removeAdditional: false,
-  useDefaults: false,
-});
-const validateCoverage = ajv.compile(CoverageRequestSchema);
-const validateCompare = ajv.compile(CompareRequestSchema);
+// Compiled on first use: batch screening sends only the requests its fast path declines here.
+let ajv: Ajv | undefined;
+let validateCoverage: ValidateFunction | undefined;
+let validateCompare: ValidateFunction | undefined;
+const compile = (schema: object) =>
+  (ajv ??= new (ajvPackage().Ajv)({
+    allErrors: true,
+    strict: true,
+    coerceTypes: false,
+    removeAdditional: false,
+    useDefaults: false,
+  })).compile(schema);
 const MAX_PROBLEMS = 20;
 
 export type Validated<T> = { ok: true; value: T } | { ok: false; problems: Problem[] };
@@ -68,7 +72,9 @@ function validate(
       ],
     };
   }
-  const validateFn = withPayer ? validateCoverage : validateCompare;
+  const validateFn = withPayer
+    ? (validateCoverage ??= compile(CoverageRequestSchema))
+    : (validateCompare ??= compile(CompareRequestSchema));
   const problems: Problem[] = [];
   if (!validateFn(input)) {
     const fields = Object.keys(

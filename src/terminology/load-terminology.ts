@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'yaml';
+import { yamlPackage } from '../lazy-packages.js';
 import { packageRoot } from '../package-root.js';
+import { prebuiltYaml, type YamlKind } from '../prebuilt-yaml.js';
 import { readOrderFile } from './cms-order-file.js';
 import { mapCodeSystem, type CodeRecord, type CodeSystem } from './code-system.js';
 import { readHcpcsFile } from './cms-hcpcs-file.js';
@@ -10,6 +11,7 @@ import { releasesIcd10cm, shippedIcd10cm, type CuratedChange } from './icd10cm.j
 import { compileIndications } from './indications.js';
 import type { Terminology } from './terminology.js';
 import { validateDrugCatalog, validateIndicationValueSets } from '../model/file-validators.js';
+import type { DrugCatalogFile, IndicationValueSetFile } from '../model/policy.js';
 import type { Route } from '../model/vocabulary.js';
 
 export interface TerminologyOptions {
@@ -67,8 +69,42 @@ interface ProcedureCodeFile {
   codes: { code: string; descriptor?: string; drug?: string; route?: Route; routes?: Route[]; from?: string; to?: string }[];
 }
 
-function procedureCodeSystem(path: string) {
-  const file = parse(readFileSync(path, 'utf8')) as ProcedureCodeFile;
+/** A YAML file the terminology is read from: its kind, and the check its content must pass. */
+export interface TerminologyYaml {
+  kind: YamlKind;
+  /** Relative to the package (or policy) root. */
+  path: string;
+  check?: (data: unknown, file: string) => void;
+}
+
+export const TERMINOLOGY_YAML = {
+  hcpcs: { kind: 'code-system', path: 'terminology/hcpcs/hcpcs.yaml' },
+  cpt: { kind: 'code-system', path: 'terminology/hcpcs/cpt.yaml' },
+  icd10cmChanges: { kind: 'icd10cm-changes', path: 'terminology/icd10cm/changes.yaml' },
+  indications: {
+    kind: 'indications',
+    path: 'policies/valuesets/indications.yaml',
+    check: validateIndicationValueSets,
+  },
+  drugs: { kind: 'drugs', path: 'policies/valuesets/drugs.yaml', check: validateDrugCatalog },
+} as const satisfies Record<string, TerminologyYaml>;
+
+/** The content of a terminology YAML file, parsed and checked (throws when it is not valid). */
+export function parseTerminologyYaml(f: TerminologyYaml, text: string): unknown {
+  const data: unknown = yamlPackage().parse(text);
+  f.check?.(data, f.path);
+  return data;
+}
+
+/** The checked content of a terminology YAML file: prebuilt when its text is, else parsed. */
+function readYaml(root: string, f: TerminologyYaml): unknown {
+  const text = readFileSync(join(root, f.path), 'utf8');
+  return prebuiltYaml(f.kind, text) ?? parseTerminologyYaml(f, text);
+}
+
+function procedureCodeSystem(root: string, f: TerminologyYaml) {
+  const path = join(root, f.path);
+  const file = readYaml(root, f) as ProcedureCodeFile;
   const records: CodeRecord[] = file.codes.map((c) => {
     const routes = c.routes ?? (c.route ? [c.route] : undefined);
     const window = { from: c.from ?? '1900-01-01', billable: true, ...(c.to ? { to: c.to } : {}) };
@@ -110,19 +146,17 @@ export function loadTerminology(opts: TerminologyOptions = {}): Terminology {
     ? releasesIcd10cm(opts.icd10cmFiles.map((f) => readOrderFile(f, opts.icd10cmFiles!.length === 1 ? opts.icd10cmFiscalYear : undefined)))
     : (() => {
         const subset = readShippedSubset(join(root, 'terminology/icd10cm/icd10cm-subset.tsv'));
-        const changes = (parse(readFileSync(join(root, 'terminology/icd10cm/changes.yaml'), 'utf8')) as { changes: CuratedChange[] }).changes;
+        const changes = (readYaml(root, TERMINOLOGY_YAML.icd10cmChanges) as { changes: CuratedChange[] }).changes;
         return shippedIcd10cm(subset, changes, subset.prefixes);
       })();
-  const indicationsFile = parse(readFileSync(join(root, 'policies/valuesets/indications.yaml'), 'utf8'));
-  validateIndicationValueSets(indicationsFile, 'policies/valuesets/indications.yaml');
-  const drugsFile = parse(readFileSync(join(root, 'policies/valuesets/drugs.yaml'), 'utf8'));
-  validateDrugCatalog(drugsFile, 'policies/valuesets/drugs.yaml');
+  const indicationsFile = readYaml(root, TERMINOLOGY_YAML.indications) as IndicationValueSetFile;
+  const drugsFile = readYaml(root, TERMINOLOGY_YAML.drugs) as DrugCatalogFile;
   return {
     icd10cm,
     hcpcs: opts.hcpcsFile
-      ? loadedHcpcs(opts.hcpcsFile, procedureCodeSystem(join(root, 'terminology/hcpcs/hcpcs.yaml')))
-      : procedureCodeSystem(join(root, 'terminology/hcpcs/hcpcs.yaml')),
-    cpt: procedureCodeSystem(join(root, 'terminology/hcpcs/cpt.yaml')),
+      ? loadedHcpcs(opts.hcpcsFile, procedureCodeSystem(root, TERMINOLOGY_YAML.hcpcs))
+      : procedureCodeSystem(root, TERMINOLOGY_YAML.hcpcs),
+    cpt: procedureCodeSystem(root, TERMINOLOGY_YAML.cpt),
     indications: compileIndications(indicationsFile),
     drugs: compileDrugs(drugsFile),
   };

@@ -19,7 +19,6 @@ import { Progress, SteadyRate, type ProgressSink } from './progress.js';
 import { CSV_HEADER, DIFF_CSV_HEADER, type OutputFormat } from './rows.js';
 import { Screener, type ScreenSettings } from './screener.js';
 import { mergeTally, newTally, type PlainTally, type Tally } from './summary.js';
-import { screenX12 } from './x12-837p-reader.js';
 
 export type InputFormat = 'ndjson' | 'csv' | 'x12';
 
@@ -129,6 +128,8 @@ export async function runScreen(o: ScreenRunOptions): Promise<ScreenRunResult> {
   try {
     if (format === 'x12') {
       const s = new Screener(o.ctx(), settings);
+      // Imported here: the X12 parser is only loaded for X12 input.
+      const { screenX12 } = await import('./x12-837p-reader.js');
       await screenX12(chunks, s, write, o.ndcMap, o.payerMap, progress);
       mergeTally(tally, s.finish());
       rows = s.rows;
