@@ -87,6 +87,13 @@ const EDITS: ((s: string, r: () => number) => string)[] = [
     const i = Math.floor(r() * s.length);
     return s.slice(0, i) + '"{}[],:0\\ e-'[Math.floor(r() * 12)] + s.slice(i);
   },
+  // One letter of a key or value changed: the line stays JSON, and a key or a known value that
+  // is one letter off must not be taken for the real one.
+  (s, r) => {
+    const letters = [...s.matchAll(/[a-zA-Z]/g)];
+    const i = letters[Math.floor(r() * letters.length)]!.index;
+    return s.slice(0, i) + 'aclrstxP'[Math.floor(r() * 8)] + s.slice(i + 1);
+  },
 ];
 
 /** A small seeded generator: the same cases on every run, so a failure can be replayed. */

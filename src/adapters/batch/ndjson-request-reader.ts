@@ -60,23 +60,34 @@ enum Key {
   claimLine,
 }
 
-/** Known strings as bytes, found by length and then byte by byte. */
+/**
+ * Known strings as bytes. A string token is matched where it stands: the candidates that share
+ * its first byte are compared byte by byte, and the one followed by the closing quote is it. So
+ * the token is read once, not scanned for its end and then compared. An escape or any other
+ * byte makes it no match, as does a non-ASCII byte (no known string has one).
+ */
 class ByteVocabulary<T> {
-  private readonly byLength: { bytes: Uint8Array; value: T }[][] = [];
+  private readonly byFirst: ({ bytes: Uint8Array; value: T }[] | undefined)[] = new Array(256);
+  /** The closing quote of the last match. */
+  end = -1;
 
   constructor(entries: Iterable<[string, T]>) {
     for (const [text, value] of entries) {
       const bytes = Buffer.from(text);
-      (this.byLength[bytes.length] ??= []).push({ bytes, value });
+      if (bytes.length > 0) (this.byFirst[bytes[0]!] ??= []).push({ bytes, value });
     }
   }
 
-  find(b: Uint8Array, s: number, e: number): T | undefined {
-    const candidates = this.byLength[e - s];
+  /** The known string whose token's text starts at `s` (after its opening quote), or undefined. */
+  match(b: Uint8Array, s: number, end: number): T | undefined {
+    const candidates = this.byFirst[b[s]!];
     if (candidates === undefined) return undefined;
     next: for (const c of candidates) {
       const k = c.bytes;
-      for (let i = 0; i < k.length; i++) if (k[i] !== b[s + i]) continue next;
+      const e = s + k.length;
+      if (e >= end || b[e] !== QUOTE) continue;
+      for (let i = 1; i < k.length; i++) if (k[i] !== b[s + i]) continue next;
+      this.end = e;
       return c.value;
     }
     return undefined;
@@ -136,16 +147,26 @@ const utf8 = (b: Uint8Array, s: number, e: number) => (b as unknown as Slicing).
 
 const words = (xs: Iterable<string>) => new ByteVocabulary([...xs].map((x) => [x, x] as const));
 
+const VOCABULARY_KEYS =
+  (1 << Key.payer) |
+  (1 << Key.lineOfBusiness) |
+  (1 << Key.planType) |
+  (1 << Key.setting) |
+  (1 << Key.route) |
+  (1 << Key.indication);
+
 export function ndjsonRequestReader(checks: FastChecks): NdjsonRequestReader {
   const keys = new ByteVocabulary(
     Object.entries(Key).filter((e): e is [string, Key] => typeof e[1] === 'number'),
   );
-  const payers = words(checks.payers);
-  const lobs = words(LINES_OF_BUSINESS);
-  const plans = words(PLAN_TYPES);
-  const settings = words(SETTINGS);
-  const routes = words(ROUTES);
-  const indications = words(checks.families.keys());
+  // The keys whose values are known strings, and those strings.
+  const vocabularies: (ByteVocabulary<string> | undefined)[] = [];
+  vocabularies[Key.payer] = words(checks.payers);
+  vocabularies[Key.lineOfBusiness] = words(LINES_OF_BUSINESS);
+  vocabularies[Key.planType] = words(PLAN_TYPES);
+  vocabularies[Key.setting] = words(SETTINGS);
+  vocabularies[Key.route] = words(ROUTES);
+  vocabularies[Key.indication] = words(checks.families.keys());
   const procedureCodes = new ByteInterner(checks.procCode);
   const diagnosisCodes = new ByteInterner(checks.icdKey);
   const drugs = new ByteInterner((t) => (drugString(t) ? t.trim() : null));
@@ -253,45 +274,43 @@ export function ndjsonRequestReader(checks: FastChecks): NdjsonRequestReader {
     let seen = 0;
     for (;;) {
       if (p >= end || b[p] !== QUOTE) return undefined;
-      const ke = stringEnd(b, p, end);
-      if (ke < 0) return undefined;
-      const key = keys.find(b, p + 1, ke);
+      const key = keys.match(b, p + 1, end);
       if (key === undefined || seen & (1 << key)) return undefined;
       seen |= 1 << key;
-      p = skipSpace(b, ke + 1, end);
+      p = skipSpace(b, keys.end + 1, end);
       if (p >= end || b[p] !== COLON) return undefined;
       p = skipSpace(b, p + 1, end);
       if (p >= end) return undefined;
       const c = b[p]!;
-      if (c === QUOTE) {
+      if (c === QUOTE && VOCABULARY_KEYS & (1 << key)) {
+        const words = vocabularies[key]!;
+        const v = words.match(b, p + 1, end);
+        if (v === undefined) return undefined;
+        switch (key) {
+          case Key.payer:
+            f.payer = v;
+            break;
+          case Key.lineOfBusiness:
+            f.lineOfBusiness = v;
+            break;
+          case Key.planType:
+            f.planType = v;
+            break;
+          case Key.setting:
+            f.setting = v;
+            break;
+          case Key.route:
+            f.route = v;
+            break;
+          default:
+            f.indication = v;
+        }
+        p = words.end + 1;
+      } else if (c === QUOTE) {
         const q = stringEnd(b, p, end);
         if (q < 0) return undefined;
         const s = p + 1;
         switch (key) {
-          case Key.payer: {
-            const v = payers.find(b, s, q);
-            if (v === undefined) return undefined;
-            f.payer = v;
-            break;
-          }
-          case Key.lineOfBusiness: {
-            const v = lobs.find(b, s, q);
-            if (v === undefined) return undefined;
-            f.lineOfBusiness = v;
-            break;
-          }
-          case Key.planType:
-            if ((f.planType = plans.find(b, s, q)) === undefined) return undefined;
-            break;
-          case Key.setting:
-            if ((f.setting = settings.find(b, s, q)) === undefined) return undefined;
-            break;
-          case Key.route:
-            if ((f.route = routes.find(b, s, q)) === undefined) return undefined;
-            break;
-          case Key.indication:
-            if ((f.indication = indications.find(b, s, q)) === undefined) return undefined;
-            break;
           case Key.dateOfService: {
             const v = date(b, s, q);
             if (v === undefined) return undefined;
