@@ -82,7 +82,7 @@ interface PolicyResult {
   indication: string | undefined;
   referTo: readonly string[];
   reasons: readonly ReasonV1[];
-  missing: string[];
+  missing: readonly string[];
   notices: readonly NoticeV1[];
 }
 
@@ -165,7 +165,7 @@ function result(
   indication: string | undefined,
   referTo: readonly string[],
   reasons: readonly ReasonV1[],
-  missing: string[],
+  missing: readonly string[],
   notices: readonly NoticeV1[],
 ): PolicyResult {
   return { outcome, basis, priorAuth, version, indication, referTo, reasons, missing, notices };
@@ -185,7 +185,7 @@ function outOfScope(
     indication,
     referTo,
     reasons,
-    [],
+    NO_STRINGS,
     NO_NOTICES,
   );
 }
@@ -216,12 +216,7 @@ function evaluatePolicy(policy: CompiledPolicy, f: Facts): PolicyResult {
   });
   if (product?.effect === 'not-applicable') return outOfScope(version, product.reasons);
   if (!product && policy.productDefault === 'out-of-scope') {
-    return outOfScope(version, [
-      {
-        text: `The policy does not name the member's product (${req.lineOfBusiness}${req.planType ? `, ${req.planType}` : ''}).`,
-        rule: 'product:default',
-      },
-    ]);
+    return outOfScope(version, productNotNamed(req));
   }
 
   // Scope: drug, route. A known drug with one route selects a precomputed family table.
@@ -327,8 +322,7 @@ function evaluatePolicy(policy: CompiledPolicy, f: Facts): PolicyResult {
   otherDiagnosisWarnings(version, decided, statement, familyTable, inScope, f);
 
   if (statement.verdict === 'refer') {
-    const reasons = statements.filter((s) => s.verdict === 'refer').flatMap((s) => s.reasons);
-    return outOfScope(version, reasons, decided.family, statement.referTo);
+    return outOfScope(version, referReasons(statements), decided.family, statement.referTo);
   }
   let outcome: Outcome;
   let basis: Basis | undefined;
@@ -466,6 +460,35 @@ function traceFacts(
       detail: `${displayIcd10cm(code)} is in no indication value set`,
     });
   }
+}
+
+// Reasons that depend only on vocabulary values or compiled objects are assembled once and
+// shared, frozen, like decidedReasons below: a screening run meets the same few again and again.
+const productNotNamedReasons = new Map<string, Map<string | undefined, readonly ReasonV1[]>>();
+
+function productNotNamed(req: NormalizedRequest): readonly ReasonV1[] {
+  let byPlan = productNotNamedReasons.get(req.lineOfBusiness);
+  if (!byPlan) productNotNamedReasons.set(req.lineOfBusiness, (byPlan = new Map()));
+  let reasons = byPlan.get(req.planType);
+  if (!reasons) {
+    const text = `The policy does not name the member's product (${req.lineOfBusiness}${req.planType ? `, ${req.planType}` : ''}).`;
+    reasons = Object.freeze([Object.freeze({ text, rule: 'product:default' })]);
+    byPlan.set(req.planType, reasons);
+  }
+  return reasons;
+}
+
+const sharedReferReasons = new WeakMap<readonly CompiledStatement[], readonly ReasonV1[]>();
+
+function referReasons(statements: readonly CompiledStatement[]): readonly ReasonV1[] {
+  let reasons = sharedReferReasons.get(statements);
+  if (!reasons) {
+    reasons = Object.freeze(
+      statements.filter((s) => s.verdict === 'refer').flatMap((s) => s.reasons),
+    );
+    sharedReferReasons.set(statements, reasons);
+  }
+  return reasons;
 }
 
 const sharedNotices = new WeakMap<CompiledVersion, Map<Outcome, readonly NoticeV1[]>>();

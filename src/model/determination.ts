@@ -48,7 +48,7 @@ export interface DeterminationV1 {
   route?: string | undefined;
   referTo: readonly string[];
   reasons: readonly ReasonV1[];
-  missing: string[];
+  missing: readonly string[];
   warnings: WarningV1[];
   notices: readonly NoticeV1[];
   /** Content hash of the compiled policy set that decided this. */

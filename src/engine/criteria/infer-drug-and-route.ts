@@ -49,11 +49,7 @@ export function inferDrug(
     return undefined;
   }
   if (fromCode) {
-    warnings.push({
-      code: 'drug-inferred',
-      message: `drug ${fromCode.drug.id} inferred from HCPCS ${fromCode.code}`,
-      subject: fromCode.code,
-    });
+    warnings.push(drugInferred(fromCode.drug.id, fromCode.code));
     return fromCode.drug;
   }
   return undefined;
@@ -83,7 +79,8 @@ export function inferRoutes(
     }
     return [req.route];
   }
-  if (implied.length > 0) {
+  if (implied.length === 1) warnings.push(routeInferred(implied[0]!, firstCode!));
+  else if (implied.length > 1) {
     warnings.push({
       code: 'route-inferred',
       message: `route ${implied.join(' or ')} inferred from ${firstCode}`,
@@ -91,4 +88,40 @@ export function inferRoutes(
     });
   }
   return implied;
+}
+
+// The two commonest warnings, one frozen object per drug or route and code (codes that name a
+// drug or imply a route are terminology's, so these stay small): a screening run would
+// otherwise build the same message for most of its lines.
+const drugWarnings = new Map<string, Map<string, WarningV1>>();
+const routeWarnings = new Map<Route, Map<string, WarningV1>>();
+
+function drugInferred(drug: string, code: string): WarningV1 {
+  let byCode = drugWarnings.get(drug);
+  if (!byCode) drugWarnings.set(drug, (byCode = new Map()));
+  let w = byCode.get(code);
+  if (!w) {
+    w = Object.freeze({
+      code: 'drug-inferred',
+      message: `drug ${drug} inferred from HCPCS ${code}`,
+      subject: code,
+    });
+    byCode.set(code, w);
+  }
+  return w;
+}
+
+function routeInferred(route: Route, code: string): WarningV1 {
+  let byCode = routeWarnings.get(route);
+  if (!byCode) routeWarnings.set(route, (byCode = new Map()));
+  let w = byCode.get(code);
+  if (!w) {
+    w = Object.freeze({
+      code: 'route-inferred',
+      message: `route ${route} inferred from ${code}`,
+      subject: code,
+    });
+    byCode.set(code, w);
+  }
+  return w;
 }
