@@ -25,6 +25,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
+import { setFlagsFromString } from 'node:v8';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -211,7 +212,10 @@ async function main(): Promise<void> {
   rmSync(csvFile);
   rmSync(x12File);
 
-  // Peers.
+  // Peers. They run in this process under the V8 flag `medpolicy screen` sets for itself (see
+  // src/adapters/cli/screen.ts): without it, V8 sometimes pretenured the per-line objects of
+  // whichever engine ran while the long-lived inputs below were still young.
+  setFlagsFromString('--no-allocation-site-pretenuring');
   const ctx = loadContext({});
   const cases = loadScenarioCases().filter((c) => c.policy === 'bcbsal-mp-446');
   let agreeLogic = 0;
