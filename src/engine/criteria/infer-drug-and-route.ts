@@ -93,35 +93,34 @@ export function inferRoutes(
 // The two commonest warnings, one frozen object per drug or route and code (codes that name a
 // drug or imply a route are terminology's, so these stay small): a screening run would
 // otherwise build the same message for most of its lines.
-const drugWarnings = new Map<string, Map<string, WarningV1>>();
-const routeWarnings = new Map<Route, Map<string, WarningV1>>();
+type WarningCache = Map<string, Map<string, WarningV1>>;
+const drugWarnings: WarningCache = new Map();
+const routeWarnings: WarningCache = new Map();
 
-function drugInferred(drug: string, code: string): WarningV1 {
-  let byCode = drugWarnings.get(drug);
-  if (!byCode) drugWarnings.set(drug, (byCode = new Map()));
-  let w = byCode.get(code);
-  if (!w) {
-    w = Object.freeze({
-      code: 'drug-inferred',
-      message: `drug ${drug} inferred from HCPCS ${code}`,
-      subject: code,
-    });
-    byCode.set(code, w);
-  }
-  return w;
-}
+const drugInferredWarning = (drug: string, code: string): WarningV1 => ({
+  code: 'drug-inferred',
+  message: `drug ${drug} inferred from HCPCS ${code}`,
+  subject: code,
+});
+const routeInferredWarning = (route: string, code: string): WarningV1 => ({
+  code: 'route-inferred',
+  message: `route ${route} inferred from ${code}`,
+  subject: code,
+});
+const drugInferred = (drug: string, code: string) =>
+  shared(drugWarnings, drug, code, drugInferredWarning);
+const routeInferred = (route: Route, code: string) =>
+  shared(routeWarnings, route, code, routeInferredWarning);
 
-function routeInferred(route: Route, code: string): WarningV1 {
-  let byCode = routeWarnings.get(route);
-  if (!byCode) routeWarnings.set(route, (byCode = new Map()));
+function shared(
+  cache: WarningCache,
+  what: string,
+  code: string,
+  make: (what: string, code: string) => WarningV1,
+): WarningV1 {
+  let byCode = cache.get(what);
+  if (!byCode) cache.set(what, (byCode = new Map()));
   let w = byCode.get(code);
-  if (!w) {
-    w = Object.freeze({
-      code: 'route-inferred',
-      message: `route ${route} inferred from ${code}`,
-      subject: code,
-    });
-    byCode.set(code, w);
-  }
+  if (!w) byCode.set(code, (w = Object.freeze(make(what, code))));
   return w;
 }
