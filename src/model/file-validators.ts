@@ -1,5 +1,5 @@
-import type { Ajv, ErrorObject, ValidateFunction } from 'ajv';
-import { ajvPackage } from '../lazy-packages.js';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { strictValidator } from '../lazy-packages.js';
 import {
   DrugCatalogFileSchema,
   IndicationValueSetFileSchema,
@@ -8,20 +8,6 @@ import {
   type IndicationValueSetFile,
   type PolicyFile,
 } from './policy.js';
-
-// Each schema is compiled on its first use: compiling all three cost about 0.1 s of every
-// start-up, and a file found among the prebuilt ones (prebuilt-yaml.ts) was checked at build time.
-let ajv: Ajv | undefined;
-function lazyValidator<T>(schema: object): () => ValidateFunction<T> {
-  let validate: ValidateFunction<T> | undefined;
-  return () =>
-    (validate ??= (ajv ??= new (ajvPackage().Ajv)({
-      allErrors: true,
-      strict: true,
-      coerceTypes: false,
-      removeAdditional: false,
-    })).compile<T>(schema));
-}
 
 export interface SchemaIssue {
   /** JSON Pointer into the file. */
@@ -39,9 +25,11 @@ export function schemaIssues(errors: ErrorObject[] | null | undefined): SchemaIs
   });
 }
 
-export const policyFileValidator = lazyValidator<PolicyFile>(PolicyFileSchema);
-const indicationsValidator = lazyValidator<IndicationValueSetFile>(IndicationValueSetFileSchema);
-const drugsValidator = lazyValidator<DrugCatalogFile>(DrugCatalogFileSchema);
+// Each schema is compiled on its first use: compiling all three cost about 0.1 s of every
+// start-up, and a file found among the prebuilt ones (prebuilt-yaml.ts) was checked at build time.
+export const policyFileValidator = strictValidator<PolicyFile>(PolicyFileSchema);
+const indicationsValidator = strictValidator<IndicationValueSetFile>(IndicationValueSetFileSchema);
+const drugsValidator = strictValidator<DrugCatalogFile>(DrugCatalogFileSchema);
 
 function assertValid<T>(
   validate: ValidateFunction<T>,

@@ -1,6 +1,6 @@
 import { ROUTE_WORDS } from '../model/vocabulary.js';
-import type { Ajv, ErrorObject, ValidateFunction } from 'ajv';
-import { ajvPackage } from '../lazy-packages.js';
+import type { ErrorObject } from 'ajv';
+import { strictValidator } from '../lazy-packages.js';
 import {
   CompareRequestSchema,
   CoverageRequestSchema,
@@ -13,19 +13,9 @@ import { classifyProcedureCode, normalizeIcd10cm } from '../terminology/code-for
 import type { DecisionContext } from './load-context.js';
 import { closest } from './suggest.js';
 
-// Requests are validated, never repaired: no type coercion, no dropping of unknown fields.
 // Compiled on first use: batch screening sends only the requests its fast path declines here.
-let ajv: Ajv | undefined;
-let validateCoverage: ValidateFunction | undefined;
-let validateCompare: ValidateFunction | undefined;
-const compile = (schema: object) =>
-  (ajv ??= new (ajvPackage().Ajv)({
-    allErrors: true,
-    strict: true,
-    coerceTypes: false,
-    removeAdditional: false,
-    useDefaults: false,
-  })).compile(schema);
+const validateCoverage = strictValidator(CoverageRequestSchema);
+const validateCompare = strictValidator(CompareRequestSchema);
 const MAX_PROBLEMS = 20;
 
 export type Validated<T> = { ok: true; value: T } | { ok: false; problems: Problem[] };
@@ -72,9 +62,7 @@ function validate(
       ],
     };
   }
-  const validateFn = withPayer
-    ? (validateCoverage ??= compile(CoverageRequestSchema))
-    : (validateCompare ??= compile(CompareRequestSchema));
+  const validateFn = withPayer ? validateCoverage() : validateCompare();
   const problems: Problem[] = [];
   if (!validateFn(input)) {
     const fields = Object.keys(
