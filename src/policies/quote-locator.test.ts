@@ -25,4 +25,14 @@ describe('quote locator', () => {
     assert.equal(locateRange(source, '  '), undefined);
     assert.equal(locateQuote(source, 'not covered'), undefined);
   });
+
+  it('treats as whitespace exactly what /\\s/ does, for every UTF-16 unit', () => {
+    // indexSource tests units against its own table instead of a regular expression.
+    for (let c = 0; c < 0x10000; c++) {
+      const ch = String.fromCharCode(c);
+      const expected = /\s/.test(ch) ? 'a b' : `a${ch}b`;
+      const got = indexSource('p', `a${ch}b`).normalized;
+      assert.equal(got, expected, `U+${c.toString(16).padStart(4, '0')}`);
+    }
+  });
 });
