@@ -302,7 +302,7 @@ export function ndjsonRequestReader(checks: FastChecks): NdjsonRequestReader {
           case Key.route:
             f.route = v;
             break;
-          default:
+          case Key.indication:
             f.indication = v;
         }
         p = words.end + 1;

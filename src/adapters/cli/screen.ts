@@ -97,13 +97,13 @@ export async function screen(
     if (asOf !== undefined) throw new UsageError('--as-of and --diff-versions do not combine');
   }
 
-  // V8 pretenuring moves objects made at a site that survives a young-generation collection
-  // straight to the old generation. Screening threads start with the freshly loaded policy set
-  // still young, and the early collections that copy it made V8 pretenure the per-line objects:
-  // in about half of the two-worker runs, the worker then spent about 8 µs a line instead of 4.5
-  // (found with V8's pretenuring trace). A screening run makes only short-lived garbage and
-  // long-lived tables, which gain nothing from pretenuring. The flag is process-wide, so the
-  // worker threads started later have it too.
+  // V8 pretenuring allocates straight into the old generation at sites whose objects it saw
+  // survive young-generation collections. With it on, most two-worker runs had the worker thread
+  // pretenure dozens of sites (V8's pretenuring trace) and spend 7-12 µs a line instead of about
+  // 4.5, with every young collection promoting megabytes. Our reading: a screening thread starts
+  // with its freshly loaded policy set still young, and the collections that copy it look like
+  // high survival. A screening run makes short-lived garbage and long-lived tables, which gain
+  // nothing from pretenuring. The flag is process-wide, so worker threads started later have it.
   setFlagsFromString('--no-allocation-site-pretenuring');
   const cpu = process.cpuUsage();
   const result = await runScreen({
