@@ -1,29 +1,130 @@
 /**
  * One problem shape for every adapter. The code decides the HTTP status, the CLI exit status
- * and the FHIR OperationOutcome issue type (FHIR R4 IssueType codes) from a single table.
+ * and the FHIR OperationOutcome issue type (FHIR R4 IssueType codes) from a single table; its
+ * `hint` is what a client can do when the raiser has nothing more specific to say, so that every
+ * error answered over HTTP carries one.
  */
 export const PROBLEM_TYPES = {
-  'invalid-json': { status: 400, title: 'Malformed JSON', issue: 'structure' },
-  'too-large': { status: 413, title: 'Request too large', issue: 'too-large' },
-  'wrong-type': { status: 422, title: 'Wrong type', issue: 'structure' },
-  'unknown-field': { status: 422, title: 'Unknown field', issue: 'structure' },
-  'missing-field': { status: 422, title: 'Missing required field', issue: 'required' },
-  'unknown-value': { status: 422, title: 'Unknown value', issue: 'value' },
-  'unknown-payer': { status: 422, title: 'Unknown payer', issue: 'not-found' },
-  'invalid-date': { status: 422, title: 'Invalid date', issue: 'value' },
-  'malformed-code': { status: 422, title: 'Malformed code', issue: 'code-invalid' },
-  'invalid-value': { status: 422, title: 'Invalid value', issue: 'value' },
+  'invalid-json': {
+    status: 400,
+    title: 'Malformed JSON',
+    issue: 'structure',
+    hint: 'send one JSON object',
+  },
+  'invalid-url': {
+    status: 400,
+    title: 'Malformed URL',
+    issue: 'structure',
+    hint: 'percent-encode the path as UTF-8 (RFC 3986)',
+  },
+  'too-large': {
+    status: 413,
+    title: 'Request too large',
+    issue: 'too-large',
+    hint: 'send a smaller request',
+  },
+  'uri-too-long': {
+    status: 414,
+    title: 'URI too long',
+    issue: 'too-large',
+    hint: 'send a shorter path; ids are at most 100 characters',
+  },
+  'wrong-type': {
+    status: 422,
+    title: 'Wrong type',
+    issue: 'structure',
+    hint: 'send each field with the type /openapi.json gives it',
+  },
+  'unknown-field': {
+    status: 422,
+    title: 'Unknown field',
+    issue: 'structure',
+    hint: 'remove the field; /openapi.json lists the accepted ones',
+  },
+  'missing-field': {
+    status: 422,
+    title: 'Missing required field',
+    issue: 'required',
+    hint: 'add the field; /openapi.json lists the required ones',
+  },
+  'unknown-value': {
+    status: 422,
+    title: 'Unknown value',
+    issue: 'value',
+    hint: 'use one of the values the detail lists',
+  },
+  'unknown-payer': {
+    status: 422,
+    title: 'Unknown payer',
+    issue: 'not-found',
+    hint: 'GET /v1/policies lists the payers',
+  },
+  'invalid-date': {
+    status: 422,
+    title: 'Invalid date',
+    issue: 'value',
+    hint: 'use a calendar date as YYYY-MM-DD, e.g. 2025-09-15',
+  },
+  'malformed-code': {
+    status: 422,
+    title: 'Malformed code',
+    issue: 'code-invalid',
+    hint: 'send ICD-10-CM, CPT or HCPCS codes as written, e.g. G90.521 or 96365',
+  },
+  'invalid-value': {
+    status: 422,
+    title: 'Invalid value',
+    issue: 'value',
+    hint: 'correct the value at the path given; /openapi.json describes each field',
+  },
   'unsupported-media-type': {
     status: 415,
     title: 'Unsupported media type',
     issue: 'not-supported',
+    hint: 'send Content-Type: application/json (or application/fhir+json on FHIR routes)',
   },
-  'not-found': { status: 404, title: 'Not found', issue: 'not-found' },
-  unauthorized: { status: 401, title: 'Unauthorized', issue: 'login' },
-  'rate-limited': { status: 429, title: 'Too many requests', issue: 'throttled' },
-  'idempotency-key-reused': { status: 422, title: 'Idempotency key reused', issue: 'conflict' },
-  'store-unavailable': { status: 503, title: 'Audit store unavailable', issue: 'transient' },
-  internal: { status: 500, title: 'Internal error', issue: 'exception' },
+  'not-found': {
+    status: 404,
+    title: 'Not found',
+    issue: 'not-found',
+    hint: 'see /openapi.json or /docs for the routes',
+  },
+  'method-not-allowed': {
+    status: 405,
+    title: 'Method not allowed',
+    issue: 'not-supported',
+    hint: 'see /openapi.json for the methods each route takes',
+  },
+  unauthorized: {
+    status: 401,
+    title: 'Unauthorized',
+    issue: 'login',
+    hint: 'send Authorization: Bearer <key>',
+  },
+  'rate-limited': {
+    status: 429,
+    title: 'Too many requests',
+    issue: 'throttled',
+    hint: 'slow down; see the Retry-After header',
+  },
+  'idempotency-key-reused': {
+    status: 422,
+    title: 'Idempotency key reused',
+    issue: 'conflict',
+    hint: 'use a new key for a new request',
+  },
+  'store-unavailable': {
+    status: 503,
+    title: 'Audit store unavailable',
+    issue: 'transient',
+    hint: 'retry after the Retry-After header',
+  },
+  internal: {
+    status: 500,
+    title: 'Internal error',
+    issue: 'exception',
+    hint: 'report the request id to the operator',
+  },
 } as const;
 
 export type ProblemCode = keyof typeof PROBLEM_TYPES;
@@ -54,4 +155,9 @@ export function errorObject(problems: Problem[]): ErrorObject {
   const [first, ...rest] = problems;
   if (!first) throw new Error('errorObject needs at least one problem');
   return rest.length === 0 ? { error: first } : { error: { ...first, problems } };
+}
+
+/** The problem with its code's general hint when it has none of its own. */
+export function withHint(p: Problem): Problem {
+  return p.hint !== undefined ? p : { ...p, hint: PROBLEM_TYPES[p.code].hint };
 }

@@ -1,7 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { AuditEventV1, AuditSummaryV1 } from '../model/audit-event.js';
 import type { AuditPort } from '../service/audit-port.js';
-import { StoreUnavailableError } from '../service/audit-port.js';
+import {
+  isDataException,
+  StoreRejectedValueError,
+  StoreUnavailableError,
+} from '../service/audit-port.js';
 import { BatchWriter } from './batch-writer.js';
 import { jsonOf } from '../service/json-text.js';
 import { migrate } from './migrations.js';
@@ -76,7 +80,8 @@ const INSERT_EVENTS = `
 /**
  * The audit store: durable determinations, idempotency keys and API keys on PostgreSQL or
  * PGlite. Every failure to reach the database surfaces as StoreUnavailableError so that the
- * HTTP adapter can answer 503 instead of an unrecorded decision.
+ * HTTP adapter can answer 503 instead of an unrecorded decision; a value the database refuses
+ * as data surfaces as StoreRejectedValueError (the client's 422).
  */
 export class AuditStore implements AuditPort {
   private readonly writer: BatchWriter<AuditEventV1>;
@@ -90,11 +95,13 @@ export class AuditStore implements AuditPort {
       (events) => insertEvents(this.db, events),
       db.kind === 'pglite' ? 1 : 3,
       500,
+      isDataException,
     );
     this.assertionWriter = new BatchWriter(
       (rows) => insertAssertions(this.db, rows),
       db.kind === 'pglite' ? 1 : 2,
       200,
+      isDataException,
     );
   }
 
@@ -325,11 +332,16 @@ export function hashApiKey(key: string): string {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/**
+ * Every store failure as one of two kinds: the database refused a value of the request (the
+ * client's error, never retried as an outage) or the store could not be reached or write.
+ */
 async function guard<T>(p: Promise<T>): Promise<T> {
   try {
     return await p;
   } catch (e) {
-    throw e instanceof StoreUnavailableError ? e : new StoreUnavailableError(e);
+    if (e instanceof StoreUnavailableError || e instanceof StoreRejectedValueError) throw e;
+    throw isDataException(e) ? new StoreRejectedValueError(e) : new StoreUnavailableError(e);
   }
 }
 

@@ -13,6 +13,13 @@ export class BatchWriter<T> {
     private readonly flush: (items: T[]) => Promise<void>,
     private readonly maxConcurrent: number,
     private readonly maxBatch: number,
+    /**
+     * Whether a failed commit may be one writer's bad record rather than the database's state
+     * (a data exception): then each writer's records are committed alone, so that one record
+     * never fails another's commit. An outage is not retried this way: it would only multiply
+     * the failing round trips.
+     */
+    private readonly isolate: (error: unknown) => boolean = () => false,
   ) {}
 
   write(items: T[]): Promise<void> {
@@ -34,6 +41,17 @@ export class BatchWriter<T> {
     return this.queue.length + this.inFlight;
   }
 
+  private async flushEachAlone(batch: typeof this.queue): Promise<void> {
+    for (const b of batch) {
+      try {
+        await this.flush(b.items);
+        b.resolve();
+      } catch (e) {
+        b.reject(e);
+      }
+    }
+  }
+
   private pump(): void {
     while (this.inFlight < this.maxConcurrent && this.queue.length > 0) {
       const batch: typeof this.queue = [];
@@ -50,7 +68,9 @@ export class BatchWriter<T> {
             for (const b of batch) b.resolve();
           },
           (e: unknown) => {
+            if (batch.length > 1 && this.isolate(e)) return this.flushEachAlone(batch);
             for (const b of batch) b.reject(e);
+            return undefined;
           },
         )
         .finally(() => {

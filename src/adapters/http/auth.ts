@@ -1,17 +1,38 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { problem } from '../../model/problem.js';
 import { hashApiKey, type AuditStore } from '../../store/audit-store.js';
 import { ProblemError } from './problem-json.js';
+import { FixedWindowCounter } from './fixed-window.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** The API key id that asked, or "local" when keys are not required. */
     requester: string;
   }
+  interface FastifyInstance {
+    /** The service's checked-key cache, for the key admin to clear on a revocation. */
+    keyAuth: KeyAuth;
+  }
 }
 
-// Revocation takes effect within this time; it spares a database read per request.
-const CACHE_MS = 10_000;
+/**
+ * How long a checked key is trusted without asking the store again: a key revoked through any
+ * instance, or straight in the database, stops working within this time.
+ */
+export const KEY_CACHE_MS = 1_000;
+
+/** Routes whose answers decide or disclose records: they need a key whenever keys are required. */
+const KEYED_PREFIXES = ['/v1/', '/fhir/'];
+
+/**
+ * Whether the route the router matched needs an API key. Decided on the route's own pattern,
+ * never on the URL as sent: the router decodes percent-escapes (`/%761/…` is `/v1/…`), so a
+ * check of the raw URL is a check of a different string from the one that picks the handler.
+ */
+export function routeNeedsKey(request: FastifyRequest): boolean {
+  const route = request.routeOptions.url;
+  return route !== undefined && KEYED_PREFIXES.some((p) => route.startsWith(p));
+}
 
 function presentedKey(request: FastifyRequest): string | undefined {
   const auth = request.headers.authorization;
@@ -20,33 +41,60 @@ function presentedKey(request: FastifyRequest): string | undefined {
   return typeof header === 'string' ? header.trim() : undefined;
 }
 
+export interface KeyAuth {
+  /** Forgets every checked key now (after a revocation made through this process). */
+  forget(): void;
+}
+
 /**
- * API keys on the paths that decide or read records. On loopback without --require-keys the
+ * API keys on the routes that decide or read records. On loopback without --require-keys the
  * service is open, as a developer's local tool; on any other address every call needs a key.
+ * Failed attempts are counted per client address, so a caller without a valid key cannot make
+ * the store look keys up without limit.
  */
 export function registerAuth(
   app: FastifyInstance,
   store: AuditStore,
   required: boolean,
-  protectedPrefixes: readonly string[],
-): void {
+  failuresPerMinute: number,
+): KeyAuth {
   app.decorateRequest('requester', 'local');
-  if (!required) return;
   // Keyed by the key's hash, so no secret sits in memory longer than its request.
   const cache = new Map<string, { id: string; until: number }>();
+  const keyAuth: KeyAuth = { forget: () => cache.clear() };
+  if (!required) return keyAuth;
+  const failures = new FixedWindowCounter(60_000);
+
+  const refuse = (request: FastifyRequest, reply: FastifyReply, detail: string, hint?: string) => {
+    failures.add(request.ip);
+    reply.header(
+      'www-authenticate',
+      hint ? 'Bearer realm="medpolicy"' : 'Bearer realm="medpolicy", error="invalid_token"',
+    );
+    return new ProblemError(problem('unauthorized', detail, '/headers/authorization', hint));
+  };
+
   app.addHook('onRequest', async (request, reply) => {
-    const path = request.url;
-    if (!protectedPrefixes.some((p) => path.startsWith(p))) return;
-    const key = presentedKey(request);
-    if (!key) {
-      reply.header('www-authenticate', 'Bearer realm="medpolicy"');
+    if (!routeNeedsKey(request)) return;
+    if (failuresPerMinute > 0 && failures.count(request.ip) >= failuresPerMinute) {
+      const retry = Math.ceil(failures.msLeft() / 1000);
+      reply.header('retry-after', String(retry));
       throw new ProblemError(
         problem(
-          'unauthorized',
-          'this service requires an API key',
+          'rate-limited',
+          `more than ${failuresPerMinute} failed API-key attempts per minute from this address`,
           '/headers/authorization',
-          'send Authorization: Bearer <key>; an operator creates one with `medpolicy keys create`',
+          `retry after ${retry} seconds with a valid key`,
         ),
+      );
+    }
+    const key = presentedKey(request);
+    if (!key) {
+      throw refuse(
+        request,
+        reply,
+        'this service requires an API key',
+        'send Authorization: Bearer <key>; an operator creates one with `medpolicy keys create`',
       );
     }
     const now = Date.now();
@@ -56,19 +104,18 @@ export function registerAuth(
       const id = await store.authenticate(key);
       if (!id) {
         cache.delete(hash);
-        reply.header('www-authenticate', 'Bearer realm="medpolicy", error="invalid_token"');
-        throw new ProblemError(
-          problem(
-            'unauthorized',
-            'the API key is not valid or has been revoked',
-            '/headers/authorization',
-          ),
+        throw refuse(
+          request,
+          reply,
+          'the API key is not valid or has been revoked',
+          'ask an operator for a live key (`medpolicy keys list` shows which are revoked)',
         );
       }
-      hit = { id, until: now + CACHE_MS };
+      hit = { id, until: now + KEY_CACHE_MS };
       if (cache.size > 10_000) cache.clear();
       cache.set(hash, hit);
     }
     request.requester = hit.id;
   });
+  return keyAuth;
 }

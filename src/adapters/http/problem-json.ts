@@ -1,13 +1,20 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { problem, type ErrorObject, type Problem, type ProblemCode } from '../../model/problem.js';
-import { StoreUnavailableError } from '../../service/audit-port.js';
+import {
+  problem,
+  withHint,
+  type ErrorObject,
+  type Problem,
+  type ProblemCode,
+} from '../../model/problem.js';
+import { StoreRejectedValueError, StoreUnavailableError } from '../../service/audit-port.js';
 import { closest } from '../../service/suggest.js';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
 export const RETRY_AFTER_SECONDS = 2;
 
 /** RFC 9457 body: the contract's error fields at top level, every problem in `problems`. */
-export function sendProblems(reply: FastifyReply, problems: Problem[]): FastifyReply {
+export function sendProblems(reply: FastifyReply, given: Problem[]): FastifyReply {
+  const problems = given.map(withHint);
   const [first] = problems;
   if (!first) throw new Error('sendProblems needs a problem');
   const body: Record<string, unknown> = {
@@ -19,7 +26,7 @@ export function sendProblems(reply: FastifyReply, problems: Problem[]): FastifyR
     path: first.path,
     instance: `urn:medpolicy:request:${reply.request.id}`,
   };
-  if (first.hint !== undefined) body['hint'] = first.hint;
+  body['hint'] = first.hint;
   if (problems.length > 1) body['problems'] = problems;
   if (first.status === 503) reply.header('retry-after', String(RETRY_AFTER_SECONDS));
   return reply.code(first.status).type(PROBLEM_CONTENT_TYPE).send(body);
@@ -65,8 +72,22 @@ export function problemsFromError(error: FastifyError, request: FastifyRequest):
       ),
     ];
   }
+  if (error instanceof StoreRejectedValueError) {
+    return [
+      problem(
+        'invalid-value',
+        'a value of this request is not one the database can hold or search by (for example a date that does not exist, a number out of range, or a NUL character)',
+        '',
+        'correct the request; retrying it unchanged gives the same answer',
+      ),
+    ];
+  }
   if (error.validation) return validationProblems(error, request);
   switch (error.code) {
+    case 'FST_ERR_BAD_URL':
+      return [problem('invalid-url', 'the URL holds a percent-escape that is not UTF-8', '')];
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return [problem('uri-too-long', 'a path segment of the URL is too long', '')];
     case 'FST_ERR_CTP_BODY_TOO_LARGE': {
       const limit = request.routeOptions.bodyLimit ?? 0;
       return [
@@ -79,12 +100,13 @@ export function problemsFromError(error: FastifyError, request: FastifyRequest):
       ];
     }
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return [
         problem(
           'unsupported-media-type',
           `content type '${request.headers['content-type'] ?? ''}' is not accepted`,
-          '',
-          'send Content-Type: application/json',
+          '/headers/content-type',
+          'send Content-Type: application/json (or application/fhir+json), in UTF-8',
         ),
       ];
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
@@ -100,6 +122,16 @@ export function problemsFromError(error: FastifyError, request: FastifyRequest):
   }
   if (error.statusCode === 429) {
     return [problem('rate-limited', error.message, '', 'slow down; see the Retry-After header')];
+  }
+  if (error.statusCode === 415) {
+    return [
+      problem(
+        'unsupported-media-type',
+        error.message,
+        '/headers/content-type',
+        'send Content-Type: application/json (or application/fhir+json), in UTF-8',
+      ),
+    ];
   }
   if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
     return [problem('invalid-value', error.message, '')];
@@ -149,9 +181,32 @@ function validationProblems(error: FastifyError, request: FastifyRequest): Probl
       );
     }
     if (v.keyword === 'enum') {
-      const allowed = (params['allowedValues'] as unknown[]).join(', ');
-      return problem('unknown-value', `${base.slice(1)} must be one of: ${allowed}`, base);
+      const allowed = params['allowedValues'] as unknown[];
+      const sent = request.query && where === 'querystring' ? valueOf(request.query, v.instancePath) : undefined;
+      const guess = typeof sent === 'string' ? closest(sent, allowed.map(String)) : undefined;
+      return problem(
+        'unknown-value',
+        `${base.slice(1)} must be one of: ${allowed.join(', ')}`,
+        base,
+        guess ? `did you mean '${guess}'?` : `use one of: ${allowed.join(', ')}`,
+      );
+    }
+    if (v.keyword === 'pattern' || v.keyword === 'format') {
+      const description = (v as { parentSchema?: { description?: string } }).parentSchema
+        ?.description;
+      const field = base.split('/').pop() ?? '';
+      return problem(
+        'invalid-value',
+        `${where} parameter '${field}' is not in the form it takes`,
+        base,
+        description ? `give ${description}` : undefined,
+      );
     }
     return problem('invalid-value', `${base.slice(1)} ${v.message ?? 'is invalid'}`, base);
   });
+}
+
+function valueOf(query: unknown, pointer: string): unknown {
+  const key = pointer.split('/')[1];
+  return key === undefined ? undefined : (query as Record<string, unknown>)[key];
 }

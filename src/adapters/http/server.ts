@@ -7,9 +7,11 @@ import helmet from 'helmet';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { problem } from '../../model/problem.js';
 import { parseRequestText } from '../../service/decide-request.js';
-import { registerAuth } from './auth.js';
+import { unstorableText } from '../../service/storable-text.js';
+import { registerAuth, routeNeedsKey } from './auth.js';
 import type { HttpDeps } from './deps.js';
-import { errorHandler, ProblemError, sendProblem } from './problem-json.js';
+import { frameworkErrorHandler, sendInRouteFormat } from './error-format.js';
+import { errorHandler, ProblemError } from './problem-json.js';
 import { cdsHookRoutes, type CdsOptions } from './routes/cds-hooks.js';
 import { codeRoutes } from './routes/codes.js';
 import { fhirPasRoutes } from './routes/fhir-pas.js';
@@ -32,8 +34,13 @@ export interface ServerOptions extends HttpDeps {
 }
 
 export const DEFAULT_BODY_LIMIT = 64 * 1024;
-// CDS clients authenticate with their signed JWT instead (src/adapters/cdshooks/jwt-auth.ts).
-const PROTECTED = ['/v1/', '/fhir/'];
+// Rate limits count every route that does work for a caller; CDS clients are counted by address
+// (they authenticate with a signed JWT, src/adapters/cdshooks/jwt-auth.ts, not a key).
+const LIMITED_PREFIXES = ['/v1/', '/fhir/', '/cds-services/'];
+
+// application/json and its +json relatives (fhir+json for the FHIR adapters), with parameters.
+const JSON_MEDIA_TYPE = /^application\/([a-z0-9.-]+\+)?json\s*(;|$)/i;
+const CHARSET = /;\s*charset\s*=\s*"?([^";\s]+)/i;
 
 // Query strings and path parameters are checked as sent: no coercion, no dropped fields.
 const ajv = new Ajv({
@@ -42,6 +49,8 @@ const ajv = new Ajv({
   coerceTypes: false,
   removeAdditional: false,
   useDefaults: false,
+  // The failing schema's description becomes the problem's hint.
+  verbose: true,
 });
 
 export async function buildServer(opts: ServerOptions): Promise<FastifyInstance> {
@@ -52,6 +61,8 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     genReqId: () => randomUUID(),
     requestIdHeader: false,
     return503OnClosing: true,
+    // A URL the router cannot decode, or a path segment too long, answered in the route's format.
+    frameworkErrors: frameworkErrorHandler,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
   });
 
@@ -66,13 +77,30 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(
-    // application/json and its +json relatives (fhir+json for the FHIR adapters).
-    /^application\/([a-z.-]+\+)?json$/,
+    JSON_MEDIA_TYPE,
     { parseAs: 'string', bodyLimit },
-    (_request, body, done) => {
-      const parsed = parseRequestText(String(body));
-      if (parsed.ok) done(null, parsed.value);
-      else done(new ProblemError(parsed.error.error), undefined);
+    (request, body, done) => {
+      const charset = CHARSET.exec(request.headers['content-type'] ?? '')?.[1]?.toLowerCase();
+      if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+        done(
+          new ProblemError(
+            problem(
+              'unsupported-media-type',
+              `charset '${charset}' is not accepted; JSON is UTF-8 (RFC 8259)`,
+              '/headers/content-type',
+              'send the body in UTF-8, with charset=utf-8 or no charset',
+            ),
+          ),
+          undefined,
+        );
+        return;
+      }
+      const text = String(body);
+      const parsed = parseRequestText(text);
+      if (!parsed.ok) return done(new ProblemError(parsed.error.error), undefined);
+      const unstorable = unstorableText(text, parsed.value);
+      if (unstorable) return done(new ProblemError(unstorable), undefined);
+      done(null, parsed.value);
     },
   );
 
@@ -82,13 +110,14 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   });
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request, reply) =>
-    sendProblem(
-      reply,
-      'not-found',
-      `no route ${request.method} ${request.url.split('?')[0]}`,
-      '',
-      'see /openapi.json or /docs',
-    ),
+    sendInRouteFormat(request, reply, [
+      problem(
+        'not-found',
+        `no route ${request.method} ${request.url.split('?')[0]}`,
+        '',
+        'see /openapi.json or /docs',
+      ),
+    ]),
   );
 
   // Built once: @fastify/helmet would rebuild the middleware, and re-parse the CSP, per request.
@@ -114,17 +143,23 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     securityHeaders(request.raw, reply.raw, (err?: unknown) => done(err as Error | undefined));
   });
 
-  registerAuth(app, opts.store, opts.requireApiKey, PROTECTED);
+  app.decorate('keyAuth', registerAuth(app, opts.store, opts.requireApiKey, opts.rateLimitPerMinute));
 
   if (opts.rateLimitPerMinute > 0) {
     await app.register(rateLimit, {
       max: opts.rateLimitPerMinute,
       timeWindow: '1 minute',
       hook: 'preHandler',
-      keyGenerator: (request) => request.requester,
-      // Limits are per API key; the open loopback mode has no key to count against.
-      allowList: (request) =>
-        request.requester === 'local' || !PROTECTED.some((p) => request.url.startsWith(p)),
+      // Per API key; a caller without one (open loopback mode, CDS clients) per address.
+      keyGenerator: (request) =>
+        routeNeedsKey(request) && request.requester !== 'local'
+          ? `key:${request.requester}`
+          : `ip:${request.ip}`,
+      // On the matched route, never the raw URL (see routeNeedsKey).
+      allowList: (request) => {
+        const route = request.routeOptions.url;
+        return route === undefined || !LIMITED_PREFIXES.some((p) => route.startsWith(p));
+      },
       errorResponseBuilder: (_request, context) =>
         new ProblemError(
           problem(
@@ -167,7 +202,9 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
       ],
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+  // The service's own CSP (above) covers /docs too: swagger-ui's staticCSP would replace it with
+  // a looser one (https: sources, framing by itself).
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: false });
 
   const deps: HttpDeps = {
     ctx: opts.ctx,

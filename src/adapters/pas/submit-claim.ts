@@ -24,6 +24,9 @@ import {
 } from '../cdshooks/fhir.js';
 import { operationOutcome } from './operation-outcome.js';
 
+/** FHIR R4 positiveInt: a 32-bit signed integer above zero. */
+const MAX_POSITIVE_INT = 2_147_483_647;
+
 export const REVIEW_ACTION_URL =
   'http://hl7.org/fhir/us/davinci-pas/StructureDefinition/extension-reviewAction';
 export const REQUESTED_SERVICE_URL =
@@ -138,18 +141,27 @@ export async function submitPasBundle(bundle: unknown, deps: PasDeps): Promise<P
     return bad('Claim.use must be preauthorization', 'Claim.use');
   const items = asArray(claim['item']);
   if (items.length === 0) return bad('Claim.item is required', 'Claim.item');
+  const sequences = new Set<number>();
   for (let i = 0; i < items.length; i++) {
     const it = items[i];
     if (
       !isObject(it) ||
       typeof it['sequence'] !== 'number' ||
       !Number.isInteger(it['sequence']) ||
-      it['sequence'] < 1
+      it['sequence'] < 1 ||
+      it['sequence'] > MAX_POSITIVE_INT
     )
       return bad(
-        `Claim.item[${i}].sequence must be a positive integer`,
+        `Claim.item[${i}].sequence must be a FHIR positiveInt (1 to ${MAX_POSITIVE_INT})`,
         `Claim.item[${i}].sequence`,
       );
+    // Each item's answer is keyed by its sequence (ClaimResponse.item.itemSequence).
+    if (sequences.has(it['sequence']))
+      return bad(
+        `Claim.item[${i}].sequence ${it['sequence']} is used by an earlier item; each item needs its own`,
+        `Claim.item[${i}].sequence`,
+      );
+    sequences.add(it['sequence']);
   }
   const index = new BundleIndex(entries as Json[]);
   const insurance = asArray(claim['insurance']).filter(isObject);

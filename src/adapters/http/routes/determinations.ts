@@ -4,14 +4,16 @@ import {
   CompareRequestSchema,
   CoverageRequestSchema,
   IsoDate,
+  isCalendarDate,
 } from '../../../model/coverage-request.js';
+import { problem } from '../../../model/problem.js';
 import { DeterminationSchema } from '../../../model/determination-schema.js';
 import { OUTCOMES } from '../../../model/vocabulary.js';
 import { StringEnum } from '../../../model/string-enum.js';
 import { compareForRecord, decideForRecord } from '../../../service/decide-and-record.js';
 import { jsonWithId } from '../../../service/json-text.js';
 import { answerRecorded } from '../idempotency.js';
-import { sendProblem } from '../problem-json.js';
+import { ProblemError, sendProblem } from '../problem-json.js';
 import type { HttpDeps } from '../deps.js';
 import { ProblemSchema } from './schemas.js';
 
@@ -20,21 +22,34 @@ const ExplainQuery = Type.Object(
   { additionalProperties: false },
 );
 
+// A date, or a date and time with its offset: the time part is checked here, the date part by
+// checkQueryDates (a pattern cannot tell 2025-02-30 from a real day).
+const DATE_OR_TIMESTAMP =
+  '^\\d{4}-\\d{2}-\\d{2}(T([01]\\d|2[0-3]):[0-5]\\d(:[0-5]\\d(\\.\\d{1,6})?)?(Z|[+-]([01]\\d|2[0-3]):[0-5]\\d))?$';
+// Printable ASCII: payer and policy ids are, and a control character is never a filter value.
+const PRINTABLE = '^[\\x20-\\x7e]+$';
+
 const ListQuery = Type.Object(
   {
-    payer: Type.Optional(Type.String({ maxLength: 64 })),
+    payer: Type.Optional(
+      Type.String({ maxLength: 64, pattern: PRINTABLE, description: 'a payer id, e.g. bcbsma' }),
+    ),
     outcome: Type.Optional(StringEnum(OUTCOMES)),
-    policy: Type.Optional(Type.String({ maxLength: 128, description: 'policy id' })),
+    policy: Type.Optional(
+      Type.String({ maxLength: 128, pattern: PRINTABLE, description: 'a policy id' }),
+    ),
     from: Type.Optional(
       Type.String({
-        pattern: '^\\d{4}-\\d{2}-\\d{2}(T[0-9:.]+(Z|[+-]\\d{2}:\\d{2}))?$',
-        description: 'recorded at or after (date or timestamp)',
+        pattern: DATE_OR_TIMESTAMP,
+        description:
+          'recorded at or after: a date (YYYY-MM-DD) or a timestamp with offset (2025-09-15T08:00:00Z)',
       }),
     ),
     to: Type.Optional(
       Type.String({
-        pattern: '^\\d{4}-\\d{2}-\\d{2}(T[0-9:.]+(Z|[+-]\\d{2}:\\d{2}))?$',
-        description: 'recorded on or before this date, or before this timestamp',
+        pattern: DATE_OR_TIMESTAMP,
+        description:
+          'recorded on or before this date (YYYY-MM-DD), or before this timestamp with offset',
       }),
     ),
     serviceFrom: Type.Optional({ ...IsoDate, description: 'date of service on or after' }),
@@ -161,6 +176,7 @@ export function determinationRoutes(app: FastifyInstance, deps: HttpDeps): void 
     },
     async (request) => {
       const q = request.query;
+      checkQueryDates(q);
       const page = await store.list(
         {
           payer: q['payer'],
@@ -168,6 +184,8 @@ export function determinationRoutes(app: FastifyInstance, deps: HttpDeps): void 
           policy: q['policy'],
           from: q['from'],
           to: q['to'],
+          serviceFrom: q['serviceFrom'],
+          serviceTo: q['serviceTo'],
         },
         q['limit'] ? Number(q['limit']) : 50,
         q['cursor'],
@@ -179,6 +197,27 @@ export function determinationRoutes(app: FastifyInstance, deps: HttpDeps): void 
       };
     },
   );
+}
+
+const DATE_PARAMS = ['from', 'to', 'serviceFrom', 'serviceTo'] as const;
+
+/** Each date parameter names a day that exists, from year 1 on (the database's calendar). */
+function checkQueryDates(q: Record<string, string | undefined>): void {
+  for (const name of DATE_PARAMS) {
+    const value = q[name];
+    if (value === undefined) continue;
+    const day = value.slice(0, 10);
+    if (!isCalendarDate(day) || day < '0001-01-01') {
+      throw new ProblemError(
+        problem(
+          'invalid-date',
+          `${name} '${value}' is not a calendar date`,
+          `/querystring/${name}`,
+          'use YYYY-MM-DD with a day that exists, e.g. 2025-02-28',
+        ),
+      );
+    }
+  }
 }
 
 function nextLink(url: string, cursor: string): string {
