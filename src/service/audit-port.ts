@@ -26,9 +26,12 @@ export class StoreUnavailableError extends Error {
  */
 export class StoreRejectedValueError extends Error {
   constructor(readonly cause: unknown) {
-    super(`the audit store refused a value as data: ${(cause as Error)?.message ?? String(cause)}`, {
-      cause,
-    });
+    super(
+      `the audit store refused a value as data: ${(cause as Error)?.message ?? String(cause)}`,
+      {
+        cause,
+      },
+    );
     this.name = 'StoreRejectedValueError';
   }
 }

@@ -172,6 +172,15 @@ function validate(
   return { ok: true, value: out as NormalizedRequest };
 }
 
+const TYPE_EXAMPLES: Record<string, string> = {
+  array: 'a JSON array, e.g. ["G90.521"]',
+  string: 'a JSON string, in quotes, e.g. "ketamine"',
+  boolean: 'true or false, without quotes',
+  object: 'a JSON object, e.g. {"payer": "bcbsma", …}',
+  number: 'a JSON number, without quotes',
+  integer: 'a whole number, without quotes',
+};
+
 function schemaProblem(
   e: ErrorObject,
   fields: string[],
@@ -215,6 +224,7 @@ function schemaProblem(
         'wrong-type',
         `${path.slice(1) || 'the request'} must be ${expected === 'array' ? 'an array' : `a ${expected}`}, not ${describeType(value)}`,
         path,
+        `send ${path.slice(1) || 'it'} as ${TYPE_EXAMPLES[expected] ?? `a JSON ${expected}`}`,
       );
     }
     case 'enum': {
@@ -225,7 +235,7 @@ function schemaProblem(
         'unknown-value',
         `${field} '${value}' is not one of: ${allowed.join(', ')}`,
         path,
-        guess ? `did you mean '${guess}'?` : undefined,
+        guess ? `did you mean '${guess}'?` : `use one of the values listed, e.g. '${allowed[0]}'`,
       );
     }
     case 'pattern':

@@ -1,6 +1,8 @@
 import { parseArgs } from 'node:util';
 import type { DecisionContext } from '../../service/load-context.js';
-import { openStore, storeOptionsFromEnv } from '../../store/open-store.js';
+import { DataDirInUseError } from '../../store/data-dir-lock.js';
+import { DEFAULT_DATA_DIR, openStore, storeOptionsFromEnv } from '../../store/open-store.js';
+import { runningServiceKeyAdmin, type KeyAdmin } from '../key-admin/key-admin-client.js';
 import { EXIT, UsageError } from './exit-codes.js';
 import { table } from './render-table.js';
 
@@ -9,7 +11,9 @@ export const KEYS_USAGE = `Usage: medpolicy keys create --name NAME
        medpolicy keys revoke KEY_ID
 
 Manages the API keys the service requires off loopback. A key's secret is printed once, at
-creation; only its hash is stored. A revoked key stops working within 10 seconds.
+creation; only its hash is stored. A revoked key stops working within one second. While a
+service runs on the embedded database, these commands ask that service (over a socket beside
+its data directory that only its owner can open).
 
 Options:
   --name NAME       who the key is for (create)
@@ -44,15 +48,15 @@ export async function keys(
     throw new UsageError('keys revoke needs one KEY_ID');
   const opts = storeOptionsFromEnv(process.env);
   if (values['data-dir']) opts.dataDir = values['data-dir'];
-  const store = await openStore(opts);
+  const admin = await openKeyAdmin(opts);
   try {
     if (action === 'create') {
-      const { id, key } = await store.createApiKey(values.name!.trim());
+      const { id, key } = await admin.create(values.name!.trim());
       out(`created ${id}\nkey: ${key}\nThis is the only time the key is shown; store it now.`);
       return EXIT.decided;
     }
     if (action === 'list') {
-      const list = await store.listApiKeys();
+      const list = await admin.list();
       out(
         table(
           ['id', 'name', 'created', 'revoked'],
@@ -61,10 +65,28 @@ export async function keys(
       );
       return EXIT.decided;
     }
-    const revoked = await store.revokeApiKey(args[0]!);
+    const revoked = await admin.revoke(args[0]!);
     out(revoked ? `revoked ${args[0]}` : `no live key has id ${args[0]}`);
     return revoked ? EXIT.decided : EXIT.rejected;
   } finally {
-    await store.close();
+    await admin.close();
+  }
+}
+
+/** The store itself, or the running service that holds the embedded one. */
+async function openKeyAdmin(opts: ReturnType<typeof storeOptionsFromEnv>): Promise<KeyAdmin> {
+  try {
+    const store = await openStore(opts);
+    return {
+      create: (name) => store.createApiKey(name),
+      list: () => store.listApiKeys(),
+      revoke: (id) => store.revokeApiKey(id),
+      close: () => store.close(),
+    };
+  } catch (e) {
+    if (!(e instanceof DataDirInUseError)) throw e;
+    const running = runningServiceKeyAdmin(opts.dataDir ?? DEFAULT_DATA_DIR);
+    if (!running) throw e;
+    return running;
   }
 }

@@ -3,7 +3,13 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { packageRoot } from '../../package-root.js';
 import type { DecisionContext } from '../../service/load-context.js';
-import { openStoreWhenReady, redactUrl, storeOptionsFromEnv } from '../../store/open-store.js';
+import {
+  DEFAULT_DATA_DIR,
+  openStoreWhenReady,
+  redactUrl,
+  storeOptionsFromEnv,
+} from '../../store/open-store.js';
+import { startKeyAdmin } from '../key-admin/key-admin-server.js';
 import type { TrustedIssuer } from '../cdshooks/index.js';
 import type { CdsOptions } from '../http/routes/cds-hooks.js';
 import { buildServer } from '../http/server.js';
@@ -119,11 +125,25 @@ export async function serve(
     logger: { level },
     version,
   });
+  // The embedded store is this process's alone: `medpolicy keys` manages keys through it.
+  const keyAdmin =
+    storeOpts.databaseUrl || storeOpts.dataDir === 'memory://'
+      ? undefined
+      : await startKeyAdmin(storeOpts.dataDir ?? DEFAULT_DATA_DIR, store, () =>
+          app.keyAuth.forget(),
+        );
+  if (keyAdmin && 'unavailable' in keyAdmin)
+    app.log.warn(
+      `keys cannot be managed while this service runs: ${keyAdmin.unavailable}; use a shorter --data-dir`,
+    );
+  const closeKeyAdmin = () =>
+    keyAdmin && 'close' in keyAdmin ? keyAdmin.close() : Promise.resolve();
   let address: string;
   try {
     address = await app.listen({ port, host });
     publicUrl ??= address.replace('0.0.0.0', '127.0.0.1');
   } catch (e) {
+    await closeKeyAdmin();
     await store.close();
     throw e;
   }
@@ -158,6 +178,7 @@ export async function serve(
           clearInterval(idle);
           clearTimeout(deadline);
         })
+        .then(closeKeyAdmin)
         .then(() => store.close())
         .then(
           () => resolve(EXIT.decided),

@@ -76,6 +76,15 @@ export function registerAuth(
 
   app.addHook('onRequest', async (request, reply) => {
     if (!routeNeedsKey(request)) return;
+    const key = presentedKey(request);
+    const now = Date.now();
+    const hash = key ? hashApiKey(key) : '';
+    let hit = cache.get(hash);
+    if (hit && hit.until >= now) {
+      request.requester = hit.id;
+      return;
+    }
+    // A key checked a moment ago passes above, so a neighbour's failures cannot lock it out.
     if (failuresPerMinute > 0 && failures.count(request.ip) >= failuresPerMinute) {
       const retry = Math.ceil(failures.msLeft() / 1000);
       reply.header('retry-after', String(retry));
@@ -88,7 +97,6 @@ export function registerAuth(
         ),
       );
     }
-    const key = presentedKey(request);
     if (!key) {
       throw refuse(
         request,
@@ -97,24 +105,19 @@ export function registerAuth(
         'send Authorization: Bearer <key>; an operator creates one with `medpolicy keys create`',
       );
     }
-    const now = Date.now();
-    const hash = hashApiKey(key);
-    let hit = cache.get(hash);
-    if (!hit || hit.until < now) {
-      const id = await store.authenticate(key);
-      if (!id) {
-        cache.delete(hash);
-        throw refuse(
-          request,
-          reply,
-          'the API key is not valid or has been revoked',
-          'ask an operator for a live key (`medpolicy keys list` shows which are revoked)',
-        );
-      }
-      hit = { id, until: now + KEY_CACHE_MS };
-      if (cache.size > 10_000) cache.clear();
-      cache.set(hash, hit);
+    const id = await store.authenticate(key);
+    if (!id) {
+      cache.delete(hash);
+      throw refuse(
+        request,
+        reply,
+        'the API key is not valid or has been revoked',
+        'ask an operator for a live key (`medpolicy keys list` shows which are revoked)',
+      );
     }
+    hit = { id, until: now + KEY_CACHE_MS };
+    if (cache.size > 10_000) cache.clear();
+    cache.set(hash, hit);
     request.requester = hit.id;
   });
   return keyAuth;

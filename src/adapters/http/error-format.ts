@@ -28,7 +28,9 @@ export function sendInRouteFormat(
   reply: FastifyReply,
   problems: Problem[],
 ): FastifyReply {
-  return speaksFhir(request) ? sendOperationOutcome(reply, problems) : sendProblems(reply, problems);
+  return speaksFhir(request)
+    ? sendOperationOutcome(reply, problems)
+    : sendProblems(reply, problems);
 }
 
 export function frameworkErrorHandler(

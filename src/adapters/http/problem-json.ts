@@ -182,7 +182,10 @@ function validationProblems(error: FastifyError, request: FastifyRequest): Probl
     }
     if (v.keyword === 'enum') {
       const allowed = params['allowedValues'] as unknown[];
-      const sent = request.query && where === 'querystring' ? valueOf(request.query, v.instancePath) : undefined;
+      const sent =
+        request.query && where === 'querystring'
+          ? valueOf(request.query, v.instancePath)
+          : undefined;
       const guess = typeof sent === 'string' ? closest(sent, allowed.map(String)) : undefined;
       return problem(
         'unknown-value',

@@ -143,7 +143,10 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     securityHeaders(request.raw, reply.raw, (err?: unknown) => done(err as Error | undefined));
   });
 
-  app.decorate('keyAuth', registerAuth(app, opts.store, opts.requireApiKey, opts.rateLimitPerMinute));
+  app.decorate(
+    'keyAuth',
+    registerAuth(app, opts.store, opts.requireApiKey, opts.rateLimitPerMinute),
+  );
 
   if (opts.rateLimitPerMinute > 0) {
     await app.register(rateLimit, {

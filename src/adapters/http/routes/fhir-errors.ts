@@ -14,7 +14,9 @@ export function sendOperationOutcome(reply: FastifyReply, problems: Problem[]): 
   return reply
     .code(type.status)
     .type('application/fhir+json; charset=utf-8')
-    .send(operationOutcome(type.issue as IssueType, `${p.detail} (${p.hint})`, p.path || undefined));
+    .send(
+      operationOutcome(type.issue as IssueType, `${p.detail} (${p.hint})`, p.path || undefined),
+    );
 }
 
 /** The FHIR and CDS Hooks endpoints answer errors as OperationOutcome, from the same problems. */
