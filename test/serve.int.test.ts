@@ -185,18 +185,52 @@ describe('medpolicy serve on the real PostgreSQL', () => {
   });
 });
 
-test('the embedded database refuses a second process instead of corrupting', async () => {
+test('the embedded database refuses a second service instead of corrupting', async () => {
   const dir = join(packageRoot(), '.medpolicy', `test-${process.pid}`);
   const s = await startServe(['--data-dir', dir, '--log-level', 'warn'], {});
   try {
     assert.equal((await decide(s.base, CRPS)).status, 200);
-    const second = spawnSync(process.execPath, [BIN, 'keys', 'list', '--data-dir', dir], {
-      encoding: 'utf8',
-    });
+    const second = spawnSync(
+      process.execPath,
+      [BIN, 'serve', '--port', '0', '--data-dir', dir, '--log-level', 'warn'],
+      { encoding: 'utf8', timeout: 20_000 },
+    );
     assert.equal(second.status, 2);
     assert.match(second.stderr, /in use by process/);
   } finally {
     assert.equal(await stop(s), 0);
     spawnSync('rm', ['-rf', dir, `${dir}.lock`]);
+  }
+});
+
+test('keys are created, listed and revoked while the service runs on the embedded store; a revocation holds at once', async () => {
+  const dir = join(packageRoot(), '.medpolicy', `keys-${process.pid}`);
+  const s = await startServe(['--data-dir', dir, '--require-keys', '--log-level', 'warn'], {});
+  const keys = (...args: string[]) =>
+    spawnSync(process.execPath, [BIN, 'keys', ...args, '--data-dir', dir], { encoding: 'utf8' });
+  try {
+    assert.equal((await decide(s.base, CRPS)).status, 401);
+    const created = keys('create', '--name', 'desk');
+    assert.equal(created.status, 0, created.stderr);
+    const id = /created (key_\S+)/.exec(created.stdout)?.[1];
+    const key = /key: (mp_\S+)/.exec(created.stdout)?.[1];
+    assert.ok(id && key);
+    const auth = { authorization: `Bearer ${key}` };
+    assert.equal((await decide(s.base, CRPS, auth)).status, 200);
+    const listed = keys('list');
+    assert.equal(listed.status, 0, listed.stderr);
+    assert.match(listed.stdout, new RegExp(`${id}\\s+desk`));
+    assert.doesNotMatch(listed.stdout, new RegExp(key));
+    const revoked = keys('revoke', id);
+    assert.equal(revoked.status, 0, revoked.stderr);
+    assert.equal((await decide(s.base, CRPS, auth)).status, 401);
+    assert.equal(await stop(s), 0);
+    // The socket goes with the service: keys then open the store directly.
+    const after = keys('list');
+    assert.equal(after.status, 0, after.stderr);
+    assert.match(after.stdout, /desk/);
+  } finally {
+    await stop(s);
+    spawnSync('rm', ['-rf', dir, `${dir}.lock`, `${dir}.keys.sock`]);
   }
 });

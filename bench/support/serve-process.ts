@@ -20,7 +20,16 @@ export async function startServeOnPostgres(): Promise<ServeProcess> {
   const db = await freshDatabase();
   const child: ChildProcess = spawn(
     process.execPath,
-    [join(packageRoot(), 'bin', 'medpolicy.js'), 'serve', '--port', '0', '--log-level', 'warn'],
+    [
+      join(packageRoot(), 'bin', 'medpolicy.js'),
+      'serve',
+      '--port',
+      '0',
+      '--log-level',
+      'warn',
+      '--rate-limit',
+      '0',
+    ],
     { env: { ...process.env, DATABASE_URL: db.url }, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let err = '';
