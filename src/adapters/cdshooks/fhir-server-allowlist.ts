@@ -32,9 +32,9 @@ export function fhirServerMatcher(trust: FhirServerTrust): (fhirServer: string) 
   return (fhirServer) => {
     const u = httpUrl(fhirServer);
     if (!u) return false;
-    // Reads go to `${fhirServer}/…` as given; anything the URL parser would rewrite (dot segments,
-    // %2e, backslashes, default ports) could step outside the allowed prefix, so it must already
-    // be in canonical form.
+    // The prefix test below is on the parsed path, which is what fetch contacts, so `..` cannot
+    // step out of a base. Requiring the canonical form too (no dot segments, %2e, backslashes,
+    // default ports) keeps the URL we log and the URL we contact the same string.
     if (trimmed(u.href) !== trimmed(fhirServer)) return false;
     const path = trimmed(u.pathname);
     return bases.some(
