@@ -10,6 +10,7 @@ import {
   COVERAGE_INFORMATION_URL,
 } from '../src/adapters/cdshooks/coverage-information.js';
 import { handleHook, type HookDeps } from '../src/adapters/cdshooks/handle-hook.js';
+import { fhirServerMatcher } from '../src/adapters/cdshooks/fhir-server-allowlist.js';
 import { httpFhirFetch } from '../src/adapters/cdshooks/prefetch.js';
 import { SERVICES } from '../src/adapters/cdshooks/services.js';
 import { packageRoot } from '../src/package-root.js';
@@ -129,13 +130,14 @@ describe('CRD implementation guide examples', { skip }, () => {
       );
     });
     after(() => ehr.close());
+    const ehrDeps = () => deps({ fhirServerAllowed: fhirServerMatcher([ehr.base]) });
 
     it('order-dispatch in the hook 1.1 context: dispatched orders are read with the token; coverage-info:false is honoured', async () => {
       const call = {
         ...fixture('crd-ig_order-dispatch_hook-v1.1-context.json'),
         fhirServer: ehr.base,
       };
-      const res = await handleHook('medpolicy-order-dispatch', call, deps());
+      const res = await handleHook('medpolicy-order-dispatch', call, ehrDeps());
       assert.equal(res.status, 200);
       const reads = ehr.requests.filter((r) => r.path.includes('MedicationRequest'));
       assert.equal(reads.length, 1);
@@ -150,7 +152,7 @@ describe('CRD implementation guide examples', { skip }, () => {
         fhirServer: ehr.base,
       };
       call['extension'] = {};
-      const body = (await handleHook('medpolicy-order-dispatch', call, deps())).body as J;
+      const body = (await handleHook('medpolicy-order-dispatch', call, ehrDeps())).body as J;
       assert.deepEqual(
         body.systemActions.map((a: J) => a.resource.id),
         ['1111', '2222'],
@@ -165,7 +167,7 @@ describe('CRD implementation guide examples', { skip }, () => {
         fhirServer: ehr.base,
       };
       const before = ehr.requests.length;
-      const res = await handleHook('medpolicy-appointment-book', call, deps());
+      const res = await handleHook('medpolicy-appointment-book', call, ehrDeps());
       assert.equal(res.status, 200);
       const paths = ehr.requests.slice(before).map((r) => r.path);
       assert.ok(paths.some((p) => p.startsWith('/fhir/Coverage?patient=123')));

@@ -234,3 +234,24 @@ test('keys are created, listed and revoked while the service runs on the embedde
     spawnSync('rm', ['-rf', dir, `${dir}.lock`, `${dir}.keys.sock`]);
   }
 });
+
+test('serve says at start, once, when any CDS fhirServer may be read (loopback, no CDS JWT), and not otherwise', async () => {
+  const line = /CDS calls may have any fhirServer read/g;
+  const dev = await startServe(['--data-dir', 'memory://', '--log-level', 'warn'], {
+    DATABASE_URL: '',
+  });
+  try {
+    assert.equal(dev.log().match(line)?.length, 1, dev.log());
+  } finally {
+    assert.equal(await stop(dev), 0);
+  }
+  const keyed = await startServe(
+    ['--data-dir', 'memory://', '--log-level', 'warn', '--require-keys'],
+    { DATABASE_URL: '' },
+  );
+  try {
+    assert.doesNotMatch(keyed.log(), line);
+  } finally {
+    assert.equal(await stop(keyed), 0);
+  }
+});

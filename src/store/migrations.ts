@@ -94,6 +94,21 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX claim_response_items_assertion ON claim_response_items (coverage_assertion_id);
     `,
   },
+  {
+    version: 3,
+    name: 'CDS client JWT ids, for replay protection across restarts and instances',
+    sql: `
+      -- One row per accepted CDS client token, kept until the token could no longer be accepted.
+      -- jti is unique only per issuer, hence the pair.
+      CREATE TABLE cds_client_jtis (
+        iss         text NOT NULL,
+        jti         text NOT NULL,
+        expires_at  timestamptz NOT NULL,
+        PRIMARY KEY (iss, jti)
+      );
+      CREATE INDEX cds_client_jtis_expires_at ON cds_client_jtis (expires_at);
+    `,
+  },
 ];
 
 /** Applies every migration not yet applied; safe when several processes start at once. */

@@ -20,7 +20,9 @@ import {
   type CrdVersion,
 } from './coverage-information.js';
 import { orderToCoverageRequest } from './fhir-to-coverage-request.js';
+import { fhirServerMatcher } from './fhir-server-allowlist.js';
 import { handleHook, type CoverageAssertionRecordV1, type HookDeps } from './handle-hook.js';
+import type { FhirReadFailure } from './prefetch.js';
 
 const ctx = loadContext({});
 type J = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -405,6 +407,13 @@ describe('prefetch: reading what was not prefetched from the EHR', () => {
   });
   after(() => ehr.close());
   const real = async () => (await import('./prefetch.js')).httpFhirFetch({ timeoutMs: 1000 });
+  /** Reads the test EHR, which is on the allowlist; failed reads are collected as logged. */
+  const ehrDeps = async (failures: FhirReadFailure[] = []) =>
+    deps({
+      fetchFhir: await real(),
+      fhirServerAllowed: fhirServerMatcher([ehr.base]),
+      onFhirReadFailure: (f) => failures.push(f),
+    });
 
   it('reads the Coverage with the bearer token when it was not prefetched', async () => {
     const call = orderSignCall({
@@ -413,7 +422,7 @@ describe('prefetch: reading what was not prefetched from the EHR', () => {
       fhirServer: ehr.base,
       accessToken: 'ehr-token',
     });
-    const res = await handleHook('medpolicy-order-sign', call, deps({ fetchFhir: await real() }));
+    const res = await handleHook('medpolicy-order-sign', call, await ehrDeps());
     assert.equal(res.status, 200);
     assert.deepEqual(covInfo((res.body as J).systemActions[0].resource)['covered'], [
       'not-covered',
@@ -430,14 +439,14 @@ describe('prefetch: reading what was not prefetched from the EHR', () => {
     delete mr['reasonCode'];
     mr['medicationReference'] = { reference: 'Medication/med-k' };
     mr['reasonReference'] = [{ reference: 'Condition/cond-1' }];
-    const d = deps({ fetchFhir: await real() });
+    const d = await ehrDeps();
     const call = orderSignCall({ ...o, fhirServer: ehr.base, accessToken: 'ehr-token' }, mr);
     await handleHook('medpolicy-order-sign', call, d);
     assert.equal(d.records[0]!.determination?.drug, 'ketamine');
     assert.equal(d.records[0]!.determination?.indication, 'crps');
   });
 
-  it('a wrong token: the read fails and the answer is indeterminate/technical, still 200', async () => {
+  it('a wrong token: 200 saying the Coverage could not be read; the upstream status is logged, not answered', async () => {
     const call = orderSignCall({
       ...o,
       withoutCoveragePrefetch: true,
@@ -445,23 +454,35 @@ describe('prefetch: reading what was not prefetched from the EHR', () => {
       accessToken: 'wrong',
       requestedVersion: '2.2',
     });
-    const res = await handleHook('medpolicy-order-sign', call, deps({ fetchFhir: await real() }));
+    const failures: FhirReadFailure[] = [];
+    const res = await handleHook('medpolicy-order-sign', call, await ehrDeps(failures));
     assert.equal(res.status, 200);
-    assert.match((res.body as J).cards[0].detail, /HTTP 401/);
+    assert.match((res.body as J).cards[0].detail, /Coverage could not be read from the EHR/);
+    assert.doesNotMatch(JSON.stringify(res.body), /401|OperationOutcome|bad token/);
+    assert.deepEqual(failures, [
+      { fhirServer: ehr.base, resourceType: 'Coverage', reason: 'HTTP 401' },
+    ]);
   });
 
-  it('an EHR that does not answer in time: 200 with a card, not an error', async () => {
+  it('an EHR that does not answer in time: 200 with a card, not an error; the timeout is logged', async () => {
     const slow = await startFhirTestServer([coverage(o)], { delayMs: 500 });
     try {
       const { httpFhirFetch } = await import('./prefetch.js');
       const call = orderSignCall({ ...o, withoutCoveragePrefetch: true, fhirServer: slow.base });
+      const failures: FhirReadFailure[] = [];
       const res = await handleHook(
         'medpolicy-order-sign',
         call,
-        deps({ fetchFhir: httpFhirFetch({ timeoutMs: 100 }) }),
+        deps({
+          fetchFhir: httpFhirFetch({ timeoutMs: 100 }),
+          fhirServerAllowed: fhirServerMatcher([slow.base]),
+          onFhirReadFailure: (f) => failures.push(f),
+        }),
       );
       assert.equal(res.status, 200);
-      assert.match((res.body as J).cards[0].detail, /within 100 ms/);
+      assert.match((res.body as J).cards[0].detail, /Coverage could not be read from the EHR/);
+      assert.doesNotMatch(JSON.stringify(res.body), /within 100 ms/);
+      assert.equal(failures[0]?.reason, 'no answer within 100 ms');
     } finally {
       await slow.close();
     }
@@ -489,11 +510,7 @@ describe('prefetch: reading what was not prefetched from the EHR', () => {
         coverage: { resourceType: 'Bundle', type: 'searchset', entry: [{ resource: coverage(o) }] },
       },
     };
-    const res = await handleHook(
-      'medpolicy-order-dispatch',
-      call,
-      deps({ fetchFhir: await real() }),
-    );
+    const res = await handleHook('medpolicy-order-dispatch', call, await ehrDeps());
     assert.equal(res.status, 200);
     const body = res.body as J;
     assert.equal(body.systemActions[0].resource.id, 'mr-dispatch');
@@ -719,6 +736,46 @@ describe('encounter hooks', () => {
 });
 
 describe('limits', () => {
+  it('with no fhirServer allowlist given, no fhirServer is read (nor sent the token)', async () => {
+    let reads = 0;
+    const d = deps({
+      fetchFhir: async () => {
+        reads++;
+        return { ok: false, message: 'x' };
+      },
+    });
+    const call = orderSignCall({
+      payerName: 'BCBSMA',
+      withoutCoveragePrefetch: true,
+      fhirServer: 'http://169.254.169.254/fhir',
+    });
+    const res = await handleHook('medpolicy-order-sign', call, d);
+    assert.equal(res.status, 200);
+    assert.equal(reads, 0);
+    assert.match((res.body as J).cards[0].detail, /not one this service reads from/);
+  });
+
+  it('the fhirServer allowlist matches the canonical base and paths under it, nothing that escapes it', () => {
+    const allowed = fhirServerMatcher(['https://ehr.example/fhir']);
+    for (const u of ['https://ehr.example/fhir', 'https://ehr.example/fhir/tenant-1'])
+      assert.equal(allowed(u), true, u);
+    for (const u of [
+      'https://ehr.example/fhir2',
+      'https://ehr.example/fhir/../admin',
+      'https://ehr.example/fhir/%2e%2e/admin',
+      'https://ehr.example/fhir/..\\admin',
+      'https://ehr.example.evil.test/fhir',
+      'https://ehr.example@evil.test/fhir',
+      'https://user:pw@ehr.example/fhir',
+      'http://ehr.example/fhir',
+      'https://ehr.example/fhir?x=1',
+      'file:///etc/passwd',
+    ])
+      assert.equal(allowed(u), false, u);
+    assert.equal(fhirServerMatcher([])('https://ehr.example/fhir'), false);
+    assert.throws(() => fhirServerMatcher(['not a url']), /not an http\(s\) base URL/);
+  });
+
   it('a fhirServer outside the allowlist is not read (nor sent the token): answered, not fetched', async () => {
     let reads = 0;
     const d = deps({

@@ -26,7 +26,13 @@ import { orderToCoverageRequest } from './fhir-to-coverage-request.js';
 import { asArray, isObject, resourceKey, str, type Json } from './fhir.js';
 import { HOOK_BEHAVIOURS } from './hooks.js';
 import { checkHookRequest, type HookRequest } from './hook-request.js';
-import { gatherData, httpFhirFetch, type FhirFetch, type GatheredData } from './prefetch.js';
+import {
+  gatherData,
+  httpFhirFetch,
+  type FhirFetch,
+  type FhirReadFailure,
+  type GatheredData,
+} from './prefetch.js';
 import { findService } from './services.js';
 
 /** What is kept of each assertion: enough to honour it later (CRD found-11), no PHI. */
@@ -54,10 +60,13 @@ export interface HookDeps {
   /** Reads against the EHR; defaults to Node's fetch with a 2 s timeout. */
   fetchFhir?: FhirFetch;
   /**
-   * Which `fhirServer` URLs may be read (and sent the client's access token). Default: any —
-   * the client is authenticated by its JWT; a deployment should allowlist its EHRs.
+   * Which `fhirServer` URLs may be read (and sent the client's access token). Default: none —
+   * the caller picks the URL, so reading any would let it aim this service anywhere (SSRF).
+   * See fhirServerMatcher.
    */
   fhirServerAllowed?: (fhirServer: string) => boolean;
+  /** Told of each failed EHR read (for the log); the answer itself only says it failed. */
+  onFhirReadFailure?: (failure: FhirReadFailure) => void;
   now: () => Date;
   newId: () => string;
   /** Public URL of a policy, for the detail policy-link and the External Reference card. */
@@ -100,6 +109,7 @@ async function answer(serviceId: string, req: HookRequest, deps: HookDeps): Prom
     behaviour.targets(req.context),
     deps.fetchFhir ?? defaultFetch,
     deps.fhirServerAllowed,
+    deps.onFhirReadFailure,
   );
 
   const map = deps.coverageMap ?? loadCoverageMap();
@@ -117,7 +127,7 @@ async function answer(serviceId: string, req: HookRequest, deps: HookDeps): Prom
   if (!selection || selection.kind === 'none') {
     // The extension needs a Coverage to refer to; without one, say so in a card.
     const why = data.coverageUnavailable
-      ? `Coverage could not be read from the EHR (${data.problems.join('; ')}), so coverage requirements could not be assessed.`
+      ? `Coverage requirements could not be assessed: ${data.problems.join('; ')}.`
       : 'No active coverage was found for this patient, so coverage requirements could not be assessed.';
     cards.push({
       uuid: deps.newId(),

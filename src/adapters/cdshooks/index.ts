@@ -6,7 +6,17 @@ export {
   type HookDeps,
   type HookResult,
 } from './handle-hook.js';
-export { httpFhirFetch, type FhirFetch, type FhirReadResult } from './prefetch.js';
+export {
+  httpFhirFetch,
+  type FhirFetch,
+  type FhirReadFailure,
+  type FhirReadResult,
+} from './prefetch.js';
+export {
+  fhirServerMatcher,
+  underFhirServer,
+  type FhirServerTrust,
+} from './fhir-server-allowlist.js';
 export { SERVICES, findService, type ServiceDefinition } from './services.js';
 export { loadCoverageMap, selectCoverage, type CoverageMap } from './coverage-map.js';
 export {

@@ -165,6 +165,67 @@ describe('CDS client JWT', () => {
     assert.match((again as { message: string }).message, /replay/);
   });
 
+  it('refuses an iat an hour in the future, even with a short exp - iat', async () => {
+    const iat = Math.floor(Date.now() / 1000) + 3600;
+    const r = await verifyCdsClientJwt(
+      `Bearer ${await token('ES384', { iat, exp: iat + 100 })}`,
+      opts(),
+    );
+    assert.equal(r.ok, false);
+    assert.equal((r as { status: number }).status, 401);
+    assert.match((r as { message: string }).message, /issued in the future/);
+  });
+
+  it('measures the lifetime from now, not from iat', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    // iat within the clock tolerance ahead: exp - iat is under an hour, exp - now is not.
+    const long = await verifyCdsClientJwt(
+      `Bearer ${await token('ES384', { iat: now + 25, exp: now + 3610 })}`,
+      opts(),
+    );
+    assert.match((long as { message: string }).message, /too long .*from now/);
+    // An old iat does not matter when the token has only a minute left.
+    const old = await verifyCdsClientJwt(
+      `Bearer ${await token('ES384', { iat: now - 7200, exp: now + 60 })}`,
+      opts(),
+    );
+    assert.ok(old.ok, JSON.stringify(old));
+  });
+
+  it('the same jti from two issuers: both accepted, each once (jti is unique per issuer only)', async () => {
+    const other = 'https://other-ehr.example/cds-client';
+    const o = opts({
+      issuers: [
+        { iss: ISS, jwks },
+        { iss: other, jwks },
+      ],
+    });
+    const jti = 'shared-nonce-1';
+    const mine = await token('ES384', { jti });
+    const theirs = await token('ES384', { jti, iss: other });
+    assert.ok((await verifyCdsClientJwt(`Bearer ${mine}`, o)).ok);
+    const second = await verifyCdsClientJwt(`Bearer ${theirs}`, o);
+    assert.ok(second.ok, JSON.stringify(second));
+    assert.match(
+      ((await verifyCdsClientJwt(`Bearer ${theirs}`, o)) as { message: string }).message,
+      /replay/,
+    );
+  });
+
+  it('a replay check that cannot be made answers 503 and does not accept the token', async () => {
+    const r = await verifyCdsClientJwt(
+      `Bearer ${await token('ES384')}`,
+      opts({
+        replayCache: {
+          seen: () => Promise.reject(new Error('connection refused')),
+        },
+      }),
+    );
+    assert.equal(r.ok, false);
+    assert.equal((r as { status: number }).status, 503);
+    assert.doesNotMatch((r as { message: string }).message, /connection refused/);
+  });
+
   it('refuses a missing or non-bearer header and garbage', async () => {
     for (const h of [undefined, '', 'Basic abc', 'Bearer', 'Bearer not-a-jwt', 'Bearer a.b.c'])
       assert.equal((await verifyCdsClientJwt(h, opts())).ok, false);

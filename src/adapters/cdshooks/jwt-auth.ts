@@ -1,7 +1,8 @@
 // Authenticating the CDS client (CDS Hooks "Trusting CDS Clients"): a JWT bearer token signed
 // with ES384 or RS384, `kid` in the header, keys from the issuer's allowlisted `jku` or from keys
-// configured for it, `iss` allowlisted, `aud` the exact service URL, `exp`/`iat` present, `jti` not
-// seen before. Symmetric algorithms and `none` are refused.
+// configured for it, `iss` allowlisted, `aud` the exact service URL, `exp`/`iat` present, `iat` not
+// ahead of our clock, `exp` at most maxLifetimeSec from now, and (iss, jti) not seen before.
+// Symmetric algorithms and `none` are refused.
 import {
   createLocalJWKSet,
   createRemoteJWKSet,
@@ -23,24 +24,35 @@ export interface TrustedIssuer {
   jwks?: JSONWebKeySet;
 }
 
-/** Remembers each `jti` until its token expires. `seen` records it and says whether it was known. */
+/**
+ * Remembers each (iss, jti) until its token can no longer be accepted. `seen` claims the pair and
+ * says whether it was already claimed. Keyed by issuer too: `jti` is unique only per issuer, so one
+ * client's nonce must not lock out another's. A rejection (the store is down) fails the call with
+ * 503: a token whose replay could not be checked is never accepted.
+ */
 export interface ReplayCache {
-  seen(jti: string, expiresAtSec: number): boolean | Promise<boolean>;
+  seen(iss: string, jti: string, expiresAtSec: number): boolean | Promise<boolean>;
 }
 
+/**
+ * In process memory: lost on restart and not shared between instances, so only for tests and
+ * embedding. The HTTP service uses the database-backed store (src/store/jti-replay-store.ts).
+ */
 export class MemoryReplayCache implements ReplayCache {
   private entries = new Map<string, number>();
   constructor(
     private readonly now: () => number = () => Date.now() / 1000,
     private readonly maxEntries = 100_000,
   ) {}
-  seen(jti: string, expiresAtSec: number): boolean {
+  seen(iss: string, jti: string, expiresAtSec: number): boolean {
     const now = this.now();
     if (this.entries.size >= this.maxEntries)
       for (const [k, exp] of this.entries) if (exp < now) this.entries.delete(k);
-    const known = this.entries.get(jti);
+    // JSON keeps the pair unambiguous whatever characters either part holds.
+    const key = JSON.stringify([iss, jti]);
+    const known = this.entries.get(key);
     if (known !== undefined && known >= now) return true;
-    this.entries.set(jti, expiresAtSec);
+    this.entries.set(key, expiresAtSec);
     return false;
   }
 }
@@ -52,13 +64,17 @@ export interface JwtAuthOptions {
   replayCache: ReplayCache;
   /** Allowed clock skew, seconds (default 30). */
   clockToleranceSec?: number;
-  /** Tokens may not live longer than this, seconds from iat to exp (default 3600). */
+  /** Tokens may not live longer than this, seconds from now to exp (default 3600). */
   maxLifetimeSec?: number;
   now?: () => Date;
 }
 
+/** 401: the token is refused. 503: its replay check could not be made; the caller may retry. */
 export type JwtAuthResult =
-  { ok: true; iss: string; jti: string } | { ok: false; status: 401; message: string };
+  { ok: true; iss: string; jti: string } | { ok: false; status: 401 | 503; message: string };
+
+/** Longest `jti` stored; Inferno sends 64 hex characters, and a row per call must stay small. */
+const MAX_JTI_LENGTH = 256;
 
 const remoteSets = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
 const localSets = new WeakMap<JSONWebKeySet, ReturnType<typeof createLocalJWKSet>>();
@@ -113,21 +129,17 @@ export async function verifyCdsClientJwt(
   } else return deny(`no keys are configured for issuer ${issuer.iss} and the token names no jku`);
 
   const now = opts.now?.() ?? new Date();
+  const tolerance = opts.clockToleranceSec ?? 30;
+  let payload: Awaited<ReturnType<typeof jwtVerify>>['payload'];
   try {
-    const { payload } = await jwtVerify(token, keys, {
+    ({ payload } = await jwtVerify(token, keys, {
       algorithms: [...ALLOWED_ALGORITHMS],
       audience: opts.audience,
       issuer: issuer.iss,
-      clockTolerance: opts.clockToleranceSec ?? 30,
+      clockTolerance: tolerance,
       requiredClaims: ['iss', 'aud', 'exp', 'iat', 'jti'],
       currentDate: now,
-    });
-    const lifetime = (payload.exp ?? 0) - (payload.iat ?? 0);
-    if (lifetime > (opts.maxLifetimeSec ?? 3600))
-      return deny('the token lives too long (exp - iat)');
-    if (await opts.replayCache.seen(String(payload.jti), payload.exp ?? 0))
-      return deny('the token has been used before (jti replay)');
-    return { ok: true, iss: issuer.iss, jti: String(payload.jti) };
+    }));
   } catch (e) {
     if (e instanceof errors.JWTExpired) return deny('the token has expired');
     if (e instanceof errors.JWTClaimValidationFailed)
@@ -139,6 +151,36 @@ export async function verifyCdsClientJwt(
     if (e instanceof errors.JOSEAlgNotAllowed) return deny('the token algorithm is not accepted');
     return deny(`the token could not be verified (${(e as Error).message})`);
   }
+  // jose checks that exp is not past; the bounds on iat and on the lifetime are ours.
+  const nowSec = now.getTime() / 1000;
+  const { iat, exp } = payload;
+  if (typeof iat !== 'number' || typeof exp !== 'number')
+    return deny('claims iat and exp must be NumericDate numbers');
+  // A token minted for the future would outlive any lifetime bound measured from its iat.
+  if (iat > nowSec + tolerance)
+    return deny(
+      `the token is issued in the future (iat is ${Math.round(iat - nowSec)} s ahead of this server's clock; ${tolerance} s allowed)`,
+    );
+  // From now, not from iat: exp - iat says nothing when iat is whatever the client chose.
+  const maxLifetime = opts.maxLifetimeSec ?? 3600;
+  if (exp - nowSec > maxLifetime)
+    return deny(`the token lives too long (exp is more than ${maxLifetime} s from now)`);
+  const jti = payload.jti;
+  if (typeof jti !== 'string' || jti.length === 0 || jti.length > MAX_JTI_LENGTH)
+    return deny(`claim jti must be a string of 1 to ${MAX_JTI_LENGTH} characters`);
+  let replayed: boolean;
+  try {
+    // Kept until jose would no longer accept the token: exp plus the clock tolerance.
+    replayed = await opts.replayCache.seen(issuer.iss, jti, exp + tolerance);
+  } catch {
+    return {
+      ok: false,
+      status: 503,
+      message: 'the token could not be checked for replay just now; retry shortly',
+    };
+  }
+  if (replayed) return deny('the token has been used before (jti replay)');
+  return { ok: true, iss: issuer.iss, jti };
 }
 
 /**

@@ -1,6 +1,9 @@
 // The data a decision reads: prefetch first, then reads against the EHR's fhirServer with the
-// access token the client gave (CRD found-5, found-24). A read that fails is recorded as a
-// technical problem; the hook still answers 200 with indeterminate content for what it affects.
+// access token the client gave (CRD found-5, found-24), only from servers on the trust list. A read
+// that fails is recorded as a technical problem; the hook still answers 200 with indeterminate
+// content for what it affects. Why it failed goes to the log, not to the caller: echoing an
+// upstream's status would let a caller probe whatever the service can reach.
+import { underFhirServer } from './fhir-server-allowlist.js';
 import {
   asArray,
   isObject,
@@ -42,15 +45,28 @@ export function httpFhirFetch(opts: HttpFhirFetchOptions = {}): FhirFetch {
       const text = await res.text();
       if (text.length > maxBytes) return { ok: false, message: `${res.status} response too large` };
       if (!res.ok) return { ok: false, message: `HTTP ${res.status}` };
-      return { ok: true, body: JSON.parse(text) as unknown };
+      try {
+        return { ok: true, body: JSON.parse(text) as unknown };
+      } catch {
+        // Not the parser's message: it quotes the body, which may hold patient data.
+        return { ok: false, message: `HTTP ${res.status} with a body that is not JSON` };
+      }
     } catch (e) {
-      const err = e as Error;
-      return {
-        ok: false,
-        message: err.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : err.message,
-      };
+      const err = e as Error & { cause?: { code?: unknown } };
+      if (err.name === 'TimeoutError')
+        return { ok: false, message: `no answer within ${timeoutMs} ms` };
+      const code = typeof err.cause?.code === 'string' ? ` (${err.cause.code})` : '';
+      return { ok: false, message: `${err.message}${code}` };
     }
   };
+}
+
+/** A failed EHR read, for the service's log: no path (it holds patient ids), no token. */
+export interface FhirReadFailure {
+  fhirServer: string;
+  resourceType: string;
+  /** e.g. "HTTP 503", "no answer within 2000 ms", "fetch failed (ECONNREFUSED)". */
+  reason: string;
 }
 
 export interface GatheredData {
@@ -62,7 +78,7 @@ export interface GatheredData {
   /** Coverage could be neither prefetched nor read. */
   coverageUnavailable: boolean;
   encounter?: Json;
-  /** Technical problems (failed reads), phrased for a reason text; no PHI. */
+  /** Technical problems (failed reads), phrased for a reason text; no PHI, no upstream detail. */
   problems: string[];
   /** How many reads went to the EHR. */
   reads: number;
@@ -77,35 +93,39 @@ class Reader {
     private req: HookRequest,
     private fetchFhir: FhirFetch | undefined,
     private allowed: (fhirServer: string) => boolean,
+    private onFailure: ((failure: FhirReadFailure) => void) | undefined,
   ) {}
+
+  private failed(fhirServer: string, resourceType: string, reason: string) {
+    this.problems.push(`${resourceType} could not be read from the EHR`);
+    this.onFailure?.({ fhirServer, resourceType, reason });
+  }
 
   /** Reads `path` (relative to fhirServer), following searchset `next` links a few pages. */
   async read(path: string): Promise<unknown[] | undefined> {
-    if (!this.req.fhirServer || !this.fetchFhir) {
-      this.problems.push(
-        `${path.split(/[/?]/)[0]} was not prefetched and no FHIR server was given to read it from`,
-      );
+    const type = path.split(/[/?]/)[0]!;
+    const fhirServer = this.req.fhirServer;
+    if (!fhirServer || !this.fetchFhir) {
+      this.problems.push(`${type} was not prefetched and no FHIR server was given to read it from`);
       return undefined;
     }
-    if (!this.allowed(this.req.fhirServer)) {
+    if (!this.allowed(fhirServer)) {
       this.problems.push(
-        `${path.split(/[/?]/)[0]} was not prefetched and the fhirServer given is not one this service reads from`,
+        `${type} was not prefetched and the fhirServer given is not one this service reads from`,
       );
       return undefined;
     }
     const out: unknown[] = [];
-    let url: string | undefined = `${this.req.fhirServer}/${path}`;
+    let url: string | undefined = `${fhirServer}/${path}`;
     for (let page = 0; url && page < MAX_PAGES; page++) {
       this.reads++;
       const r = await this.fetchFhir(url, this.req.accessToken);
       if (!r.ok) {
-        this.problems.push(`reading ${path.split(/[/?]/)[0]} from the EHR failed (${r.message})`);
+        this.failed(fhirServer, type, r.message);
         return out.length > 0 ? out : undefined;
       }
       if (isResource(r.body) && r.body.resourceType === 'OperationOutcome') {
-        this.problems.push(
-          `reading ${path.split(/[/?]/)[0]} from the EHR returned an OperationOutcome`,
-        );
+        this.failed(fhirServer, type, 'answered with an OperationOutcome');
         return undefined;
       }
       out.push(...resourcesIn(r.body));
@@ -113,8 +133,8 @@ class Reader {
       if (isResource(r.body) && r.body.resourceType === 'Bundle') {
         const next = asArray(r.body['link']).find((l) => isObject(l) && l['relation'] === 'next');
         const href = isObject(next) ? str(next['url']) : undefined;
-        // Follow pages only on the same server: never send the token elsewhere (CRD sec-9).
-        if (href && href.startsWith(`${this.req.fhirServer}/`)) url = href;
+        // Follow pages only under the same base: never send the token elsewhere (CRD sec-9).
+        if (href && underFhirServer(href, fhirServer)) url = href;
       }
     }
     return out;
@@ -162,10 +182,11 @@ export async function gatherData(
   req: HookRequest,
   targets: Targets,
   fetchFhir: FhirFetch | undefined,
-  /** Which EHR FHIR servers may be read (and sent the token); default: any. */
-  fhirServerAllowed: (fhirServer: string) => boolean = () => true,
+  /** Which EHR FHIR servers may be read (and sent the token); default: none. */
+  fhirServerAllowed: (fhirServer: string) => boolean = () => false,
+  onReadFailure?: (failure: FhirReadFailure) => void,
 ): Promise<GatheredData> {
-  const reader = new Reader(req, fetchFhir, fhirServerAllowed);
+  const reader = new Reader(req, fetchFhir, fhirServerAllowed, onReadFailure);
   const resources = new Map<string, Json>();
   index(resources, targets.inline);
   for (const t of asArray(req.context['fulfillmentTasks'])) index(resources, [t]);

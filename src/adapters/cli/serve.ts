@@ -10,7 +10,7 @@ import {
   storeOptionsFromEnv,
 } from '../../store/open-store.js';
 import { startKeyAdmin } from '../key-admin/key-admin-server.js';
-import type { TrustedIssuer } from '../cdshooks/index.js';
+import { fhirServerMatcher, type TrustedIssuer } from '../cdshooks/index.js';
 import type { CdsOptions } from '../http/routes/cds-hooks.js';
 import { buildServer } from '../http/server.js';
 import { EXIT, UsageError } from './exit-codes.js';
@@ -36,6 +36,12 @@ Options:
                        "fhirServers":["https://ehr.example/fhir"], "auth":"non-loopback"}
                       Whenever API keys are required (off loopback, or --require-keys), CDS
                       calls need a JWT from a listed issuer instead; "auth" overrides that.
+                      A call's fhirServer is read (and sent the call's access token) only when it
+                      is under one of "fhirServers"; without the list, none is read and only
+                      prefetched data is used — except when bound to loopback with no CDS JWT
+                      required (development), where any is read, as a start-up line says.
+                      A token's jti is remembered in the database until it expires, so a
+                      replayed token is refused after a restart and by every instance.
   -h, --help          show this help
 
 Environment:
@@ -111,7 +117,16 @@ export async function serve(
       `medpolicy serve: database ${redactUrl(storeOpts.databaseUrl ?? '')} not ready (${message}); retrying in ${delay} ms\n`,
     ),
   );
-  const cds = readCdsClients(values['cds-clients'] ?? process.env['MEDPOLICY_CDS_CLIENTS']);
+  const cdsFile = readCdsClients(values['cds-clients'] ?? process.env['MEDPOLICY_CDS_CLIENTS']);
+  const cdsAuth = cdsFile.auth ?? (requireApiKey ? 'always' : 'never');
+  // Only a developer on this machine can call an unauthenticated loopback service, and the
+  // EHR it points at is then theirs: any fhirServer may be read. Anywhere else, only the listed.
+  const anyFhirServer = cdsFile.fhirServers === undefined && loopback && cdsAuth === 'never';
+  const cds: CdsOptions = {
+    ...cdsFile,
+    auth: cdsAuth,
+    fhirServers: anyFhirServer ? 'any' : (cdsFile.fhirServers ?? []),
+  };
   let publicUrl = values['public-url'];
   const app = await buildServer({
     publicUrl: () =>
@@ -152,9 +167,15 @@ export async function serve(
       store: store.db.kind,
       revision: context.policySet.revision,
       apiKeys: requireApiKey ? 'required' : 'not required',
+      cdsFhirServers: anyFhirServer ? 'any (loopback development)' : cds.fhirServers,
     },
     'medpolicy serving',
   );
+  // Before the serving line, so that whoever waits for that line has seen this one.
+  if (anyFhirServer)
+    process.stderr.write(
+      'medpolicy serve: CDS calls may have any fhirServer read with their access token (loopback development: no CDS JWT required and no "fhirServers" in --cds-clients)\n',
+    );
   // One plain line on stderr whatever the log level: for people, and for scripts that wait for it.
   process.stderr.write(
     `medpolicy serving at ${address} (store: ${store.db.kind}, API keys: ${requireApiKey ? 'required' : 'not required'}; docs at ${address}/docs)\n`,
@@ -223,6 +244,11 @@ function readCdsClients(file: string | undefined): CdsOptions {
     !(Array.isArray(r.fhirServers) && r.fhirServers.every((u) => typeof u === 'string'))
   ) {
     throw new UsageError(`--cds-clients ${file}: "fhirServers" must be a list of URLs`);
+  }
+  try {
+    if (r.fhirServers) fhirServerMatcher(r.fhirServers as string[]);
+  } catch (e) {
+    throw new UsageError(`--cds-clients ${file}: ${(e as Error).message}`);
   }
   return {
     ...(r.auth !== undefined ? { auth: r.auth as NonNullable<CdsOptions['auth']> } : {}),

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { cdsClient } from '../../../test/support/cds-client.js';
 import { orderSignCall, pasBundle } from '../../../test/support/crd-orders.js';
 import { freshDatabase, type FreshDatabase } from '../../../test/support/postgres.js';
 import { loadContext } from '../../service/load-context.js';
@@ -247,6 +248,68 @@ describe('CDS Hooks on the real PostgreSQL', () => {
         if (status !== 200) await new Promise((r) => setTimeout(r, 100));
       }
       assert.equal(status, 200);
+    } finally {
+      await db.restore();
+      await app.close();
+      await store.close();
+    }
+  });
+
+  test('a used CDS client token is refused by a second instance and after a restart', async () => {
+    const ehr = await cdsClient();
+    const cds = { auth: 'always' as const, issuers: [ehr.issuer] };
+    const url = `${PUBLIC}/cds-services/medpolicy-order-sign`;
+    const body = orderSignCall({ payerName: 'Medica' });
+    const good = { authorization: `Bearer ${await ehr.token(url)}` };
+    const open = async () => {
+      const store = await openStore({ databaseUrl: db.url });
+      return { store, app: await server(store, { cds }) };
+    };
+    const stop = async (i: { store: AuditStore; app: FastifyInstance }) => {
+      await i.app.close();
+      await i.store.close();
+    };
+    const first = await open();
+    const second = await open();
+    try {
+      assert.equal((await call(first.app, 'medpolicy-order-sign', body, good)).statusCode, 200);
+      const elsewhere = await call(second.app, 'medpolicy-order-sign', body, good);
+      assert.equal(elsewhere.statusCode, 401);
+      assert.match(String((elsewhere.json() as J)['issue'][0]['diagnostics']), /replay/);
+    } finally {
+      await stop(first);
+      await stop(second);
+    }
+    const restarted = await open();
+    try {
+      assert.equal((await call(restarted.app, 'medpolicy-order-sign', body, good)).statusCode, 401);
+    } finally {
+      await stop(restarted);
+    }
+  });
+
+  test('when the jti cannot be checked, a CDS call is 503 with Retry-After, and the token stays unused', async () => {
+    const ehr = await cdsClient();
+    const store = await openStore({ databaseUrl: db.url });
+    const app = await server(store, { cds: { auth: 'always', issuers: [ehr.issuer] } });
+    try {
+      const body = orderSignCall({ payerName: 'Medica' });
+      const auth = {
+        authorization: `Bearer ${await ehr.token(`${PUBLIC}/cds-services/medpolicy-order-sign`)}`,
+      };
+      await db.cut();
+      const down = await call(app, 'medpolicy-order-sign', body, auth);
+      assert.equal(down.statusCode, 503);
+      assert.ok(Number(down.headers['retry-after']) > 0);
+      assert.equal((down.json() as J)['resourceType'], 'OperationOutcome');
+      await db.restore();
+      let status = 0;
+      for (let i = 0; i < 30 && status !== 200; i++) {
+        status = (await call(app, 'medpolicy-order-sign', body, auth)).statusCode;
+        if (status === 503) await new Promise((r) => setTimeout(r, 100));
+        else break;
+      }
+      assert.equal(status, 200, 'the token was not spent by the failed check');
     } finally {
       await db.restore();
       await app.close();

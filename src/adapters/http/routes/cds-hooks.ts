@@ -1,16 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import { JtiReplayStore } from '../../../store/jti-replay-store.js';
 import {
   clientAuthRequired,
   discoveryDocument,
+  fhirServerMatcher,
   handleHook,
   loadCoverageMap,
-  MemoryReplayCache,
   verifyCdsClientJwt,
+  type FhirServerTrust,
+  type ReplayCache,
   type TrustedIssuer,
 } from '../../cdshooks/index.js';
 import { operationOutcome } from '../../pas/operation-outcome.js';
 import { policyPage, type HttpDeps } from '../deps.js';
+import { RETRY_AFTER_SECONDS } from '../problem-json.js';
 import { fhirErrorHandler, FHIR_BODY_LIMIT } from './fhir-errors.js';
 
 export interface CdsOptions {
@@ -21,8 +25,12 @@ export interface CdsOptions {
    */
   auth?: 'always' | 'never' | 'non-loopback';
   issuers: readonly TrustedIssuer[];
-  /** The EHR FHIR servers this service may read from (and send their access tokens to). */
-  fhirServers?: readonly string[] | undefined;
+  /**
+   * The EHR FHIR servers this service may read from (and send their access tokens to). Absent:
+   * none, only prefetched data is used. 'any' is accepted only with auth 'never': serve sets it
+   * for loopback development and says so at start.
+   */
+  fhirServers?: FhirServerTrust | undefined;
 }
 
 /** CDS Hooks discovery and the Da Vinci CRD services (src/adapters/cdshooks/README.md). */
@@ -34,14 +42,14 @@ export function cdsHookRoutes(
   // Loaded and checked at start (with the policies, from the package): a broken map fails the
   // start, not the first EHR call.
   const coverageMap = loadCoverageMap();
-  const replayCache = new MemoryReplayCache();
+  // In the audit database, so a used token stays used across restarts and instances.
+  const jtis = new JtiReplayStore(deps.store.db);
   const discovery = discoveryDocument();
-  const allowed = opts.fhirServers
-    ? (url: string) =>
-        opts.fhirServers!.some(
-          (base) => url === base || url.startsWith(`${base.replace(/\/$/, '')}/`),
-        )
-    : undefined;
+  if (opts.fhirServers === 'any' && opts.auth !== 'never')
+    throw new Error(
+      'CDS fhirServers "any" is for loopback development without client JWTs; list the EHR FHIR servers instead',
+    );
+  const fhirServerAllowed = fhirServerMatcher(opts.fhirServers ?? []);
 
   app.register(async (cds) => {
     cds.setErrorHandler(fhirErrorHandler);
@@ -70,8 +78,14 @@ export function cdsHookRoutes(
           const verdict = await verifyCdsClientJwt(request.headers.authorization, {
             audience: `${deps.publicUrl()}/cds-services/${request.params.id}`,
             issuers: opts.issuers,
-            replayCache,
+            replayCache: logged(jtis, request.log),
           });
+          if (!verdict.ok && verdict.status === 503)
+            return reply
+              .code(503)
+              .header('retry-after', String(RETRY_AFTER_SECONDS))
+              .type('application/fhir+json; charset=utf-8')
+              .send(operationOutcome('transient', verdict.message));
           if (!verdict.ok) {
             reply.header('www-authenticate', 'Bearer realm="cds-services"');
             return reply.code(401).send(operationOutcome('login', verdict.message));
@@ -84,10 +98,25 @@ export function cdsHookRoutes(
           policyUrl: (id) => policyPage(deps, id),
           coverageMap,
           record: (assertion) => deps.store.recordCoverageAssertion(assertion),
-          ...(allowed ? { fhirServerAllowed: allowed } : {}),
+          fhirServerAllowed,
+          onFhirReadFailure: (failure) => request.log.warn({ ehrRead: failure }, 'EHR read failed'),
         });
         return reply.code(result.status).send(result.body);
       },
     );
   });
+}
+
+/** The replay store, with its failures logged (the caller only learns to retry). */
+function logged(store: ReplayCache, log: FastifyBaseLogger): ReplayCache {
+  return {
+    seen: async (iss, jti, expiresAtSec) => {
+      try {
+        return await store.seen(iss, jti, expiresAtSec);
+      } catch (e) {
+        log.warn({ err: { message: (e as Error).message } }, 'CDS client jti check failed');
+        throw e;
+      }
+    },
+  };
 }
