@@ -11,6 +11,30 @@ export const PROBLEM_TYPES = {
     issue: 'structure',
     hint: 'send one JSON object',
   },
+  'bad-request': {
+    status: 400,
+    title: 'Bad request',
+    issue: 'structure',
+    hint: 'send a well-formed HTTP/1.1 request',
+  },
+  'too-deep': {
+    status: 400,
+    title: 'Nested too deeply',
+    issue: 'too-costly',
+    hint: 'no request of this service nests JSON more than 100 levels deep',
+  },
+  'request-timeout': {
+    status: 408,
+    title: 'Request timeout',
+    issue: 'timeout',
+    hint: 'send the whole request promptly',
+  },
+  'headers-too-large': {
+    status: 431,
+    title: 'Request header fields too large',
+    issue: 'too-large',
+    hint: 'send a shorter URL and fewer or shorter headers',
+  },
   'invalid-url': {
     status: 400,
     title: 'Malformed URL',

@@ -87,7 +87,7 @@ export async function verifyCdsClientJwt(
   authorizationHeader: string | undefined,
   opts: JwtAuthOptions,
 ): Promise<JwtAuthResult> {
-  const m = /^Bearer\s+([A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)\s*$/.exec(
+  const m = /^Bearer\s+([A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)\s*$/i.exec(
     authorizationHeader ?? '',
   );
   if (!m) return deny('an Authorization: Bearer <JWT> header is required');

@@ -5,6 +5,7 @@
 // SSRF) lives beside the code it tests.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { orderSignCall, pasBundle, medicationRequest } from '../../../test/support/crd-orders.js';
@@ -132,6 +133,17 @@ describe('API keys cannot be bypassed by spelling the path another way', () => {
       }
     }
     assert.ok(tried > 40, `only ${tried} spellings tried`);
+  });
+
+  test('a missing key on a FHIR route is an OperationOutcome', async () => {
+    const res = await app.inject({ method: 'GET', url: `/%66hir/ClaimResponse/${randomUUID()}` });
+    isOutcome(res, 401);
+  });
+
+  test('the Bearer scheme is read in any case (RFC 9110)', async () => {
+    const { key } = await store.createApiKey('lower');
+    const res = await post(app, '/v1/determinations', BODY, { authorization: `bearer ${key}` });
+    assert.equal(res.statusCode, 200);
   });
 
   test('a spelled-out path with a live key decides and is recorded under that key', async () => {
@@ -471,11 +483,82 @@ describe('requests on every route, as clients really send them', () => {
     );
   });
 
+  test('JSON nested deeper than any request needs is refused before anything walks it', async () => {
+    const deep = `${'['.repeat(10_000)}${']'.repeat(10_000)}`;
+    const withKey = await post(app, '/v1/determinations', BODY.replace('["G90.521"]', deep), {
+      'idempotency-key': randomUUID(),
+    });
+    isProblem(withKey, 400, 'too-deep');
+    isOutcome(await post(app, '/fhir/Claim/$submit', pasCall().replace('"AMB"', deep)), 400);
+    isOutcome(
+      await post(app, '/cds-services/medpolicy-order-sign', cdsCall().replace('"pat-1"', deep)),
+      400,
+    );
+    // Brackets inside strings are text, not nesting: the request gets as far as validation.
+    const text = BODY.replace('"ketamine"', `"ketamine${'['.repeat(200)}"`);
+    const drug = isProblem(await post(app, '/v1/determinations', text), 422);
+    assert.equal(drug['path'], '/drug');
+  });
+
   test('/docs is served under the service’s CSP, not swagger-ui’s', async () => {
     const res = await app.inject({ method: 'GET', url: '/docs' });
     assert.equal(res.statusCode, 200);
     const csp = String(res.headers['content-security-policy']);
     assert.match(csp, /frame-ancestors 'none'/);
     assert.doesNotMatch(csp, /https:/);
+  });
+});
+
+describe('requests the HTTP parser refuses are answered in the route’s format', () => {
+  let store: AuditStore;
+  let app: FastifyInstance;
+  let port: number;
+  before(async () => {
+    store = await openStore({ dataDir: 'memory://' });
+    app = await server(store);
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    port = (app.server.address() as { port: number }).port;
+  });
+  after(async () => {
+    await app.close();
+    await store.close();
+  });
+
+  /** Sends raw bytes and returns the whole answer as text. */
+  function raw(request: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1', () => socket.end(request));
+      let out = '';
+      socket.on('data', (d: Buffer) => (out += d.toString('latin1')));
+      socket.on('close', () => resolve(out));
+      socket.on('error', reject);
+    });
+  }
+  const split = (answer: string) => {
+    const at = answer.indexOf('\r\n\r\n');
+    return { head: answer.slice(0, at), body: answer.slice(at + 4) };
+  };
+
+  test('an unknown method: 400 problem+json with a hint', async () => {
+    const { head, body } = split(await raw('FOO /v1/determinations HTTP/1.1\r\nHost: x\r\n\r\n'));
+    assert.match(head, /^HTTP\/1\.1 400 /);
+    assert.match(head, /content-type: application\/problem\+json/i);
+    const p = JSON.parse(body) as Record<string, unknown>;
+    assert.equal(p['code'], 'bad-request');
+    assert.equal(typeof p['hint'], 'string');
+  });
+
+  test('headers over the limit on a FHIR route: 431 OperationOutcome; on HEAD, no body', async () => {
+    const big = `X-Big: ${'a'.repeat(20_000)}\r\n`;
+    const fhir = split(await raw(`GET /fhir/ClaimResponse/1 HTTP/1.1\r\nHost: x\r\n${big}\r\n`));
+    assert.match(fhir.head, /^HTTP\/1\.1 431 /);
+    assert.equal(
+      (JSON.parse(fhir.body) as { resourceType: string }).resourceType,
+      'OperationOutcome',
+    );
+    const head = split(await raw(`HEAD /v1/policies HTTP/1.1\r\nHost: x\r\n${big}\r\n`));
+    assert.match(head.head, /^HTTP\/1\.1 431 /);
+    assert.match(head.head, /content-length: 0/i);
+    assert.equal(head.body, '');
   });
 });

@@ -35,8 +35,9 @@ export function routeNeedsKey(request: FastifyRequest): boolean {
 }
 
 function presentedKey(request: FastifyRequest): string | undefined {
-  const auth = request.headers.authorization;
-  if (auth?.startsWith('Bearer ')) return auth.slice(7).trim();
+  // The scheme name is case-insensitive (RFC 9110 §11.1).
+  const bearer = /^bearer +(.+)$/i.exec(request.headers.authorization ?? '');
+  if (bearer) return bearer[1]!.trim();
   const header = request.headers['x-api-key'];
   return typeof header === 'string' ? header.trim() : undefined;
 }

@@ -3,7 +3,7 @@ import type { Problem } from '../../model/problem.js';
 import { problemsFromError, sendProblems } from './problem-json.js';
 import { sendOperationOutcome } from './routes/fhir-errors.js';
 
-const FHIR_PREFIXES = ['/fhir/', '/cds-services'];
+const FHIR_ROUTES = ['/fhir', '/cds-services'];
 
 /**
  * The path as a router would read it, for choosing an error's format only: %XX escapes of ASCII
@@ -16,10 +16,20 @@ function lenientPath(url: string): string {
   );
 }
 
+/** Whether a path is one of the FHIR or CDS Hooks routes, or under them. */
+function underFhir(path: string): boolean {
+  return FHIR_ROUTES.some((p) => path === p || path.startsWith(`${p}/`));
+}
+
+/** Whether a request target, as sent, aims at the FHIR or CDS Hooks routes. */
+export function aimsAtFhir(target: string): boolean {
+  return underFhir(lenientPath(target));
+}
+
 /** Whether the route (matched, or the one the URL was aiming at) speaks FHIR rather than problem+json. */
 export function speaksFhir(request: FastifyRequest): boolean {
-  const route = request.routeOptions?.url ?? lenientPath(request.url);
-  return FHIR_PREFIXES.some((p) => route.startsWith(p));
+  const route = request.routeOptions?.url;
+  return route !== undefined ? underFhir(route) : aimsAtFhir(request.url);
 }
 
 /** Errors raised outside any route's handler (404s, URLs the router cannot read) in the route's format. */
@@ -31,6 +41,15 @@ export function sendInRouteFormat(
   return speaksFhir(request)
     ? sendOperationOutcome(reply, problems)
     : sendProblems(reply, problems);
+}
+
+/** Every error a route, hook or parser raises, in the format of the route it concerns. */
+export function routeErrorHandler(
+  error: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): FastifyReply {
+  return sendInRouteFormat(request, reply, problemsFromError(error, request));
 }
 
 export function frameworkErrorHandler(

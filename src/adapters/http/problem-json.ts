@@ -142,15 +142,6 @@ export function problemsFromError(error: FastifyError, request: FastifyRequest):
   ];
 }
 
-/** Every error Fastify or a route raises becomes problem+json; nothing leaks a stack. */
-export function errorHandler(
-  error: FastifyError,
-  request: FastifyRequest,
-  reply: FastifyReply,
-): FastifyReply {
-  return sendProblems(reply, problemsFromError(error, request));
-}
-
 /** Fastify's schema errors (query string, path) in our problem shape, naming the field. */
 function validationProblems(error: FastifyError, request: FastifyRequest): Problem[] {
   const where =

@@ -10,8 +10,10 @@ import { parseRequestText } from '../../service/decide-request.js';
 import { unstorableText } from '../../service/storable-text.js';
 import { registerAuth, routeNeedsKey } from './auth.js';
 import type { HttpDeps } from './deps.js';
-import { frameworkErrorHandler, sendInRouteFormat } from './error-format.js';
-import { errorHandler, ProblemError } from './problem-json.js';
+import { clientErrorHandler } from './client-error.js';
+import { frameworkErrorHandler, routeErrorHandler, sendInRouteFormat } from './error-format.js';
+import { ProblemError } from './problem-json.js';
+import { jsonDeeperThan, MAX_JSON_DEPTH } from '../../service/json-depth.js';
 import { cdsHookRoutes, type CdsOptions } from './routes/cds-hooks.js';
 import { codeRoutes } from './routes/codes.js';
 import { fhirPasRoutes } from './routes/fhir-pas.js';
@@ -63,6 +65,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     return503OnClosing: true,
     // A URL the router cannot decode, or a path segment too long, answered in the route's format.
     frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
   });
 
@@ -96,6 +99,16 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
         return;
       }
       const text = String(body);
+      // Deeper JSON is no request of ours, and would exhaust the stack of whatever walks it.
+      if (jsonDeeperThan(text, MAX_JSON_DEPTH)) {
+        done(
+          new ProblemError(
+            problem('too-deep', `the body nests JSON more than ${MAX_JSON_DEPTH} levels deep`, ''),
+          ),
+          undefined,
+        );
+        return;
+      }
       const parsed = parseRequestText(text);
       if (!parsed.ok) return done(new ProblemError(parsed.error.error), undefined);
       const unstorable = unstorableText(text, parsed.value);
@@ -108,7 +121,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     reply.header('x-request-id', request.id);
     reply.header('cache-control', 'no-store');
   });
-  app.setErrorHandler(errorHandler);
+  app.setErrorHandler(routeErrorHandler);
   app.setNotFoundHandler((request, reply) =>
     sendInRouteFormat(request, reply, [
       problem(
