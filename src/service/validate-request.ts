@@ -229,7 +229,7 @@ function schemaProblem(
     }
     case 'enum': {
       const allowed = (e.params as { allowedValues: string[] }).allowedValues;
-      const value = String(valueAt(input, path));
+      const value = textOf(valueAt(input, path));
       const guess = ROUTE_WORDS[value.toLowerCase()] ?? closest(value, allowed);
       return problem(
         'unknown-value',
@@ -242,7 +242,7 @@ function schemaProblem(
       if (field === 'dateOfService')
         return problem(
           'invalid-date',
-          `dateOfService '${String(valueAt(input, path))}' is not a date in YYYY-MM-DD form`,
+          `dateOfService '${textOf(valueAt(input, path))}' is not a date in YYYY-MM-DD form`,
           path,
           'use YYYY-MM-DD, e.g. 2025-09-15',
         );
@@ -271,6 +271,14 @@ function valueAt(input: Record<string, unknown>, pointer: string): unknown {
   for (const seg of pointer.split('/').slice(1))
     cur = (cur as Record<string, unknown> | undefined)?.[seg];
   return cur;
+}
+
+/**
+ * A sent value as text for a message. Never String(v): a parsed object may carry a "toString"
+ * key that is not a function, and converting it would throw.
+ */
+function textOf(v: unknown): string {
+  return typeof v === 'string' ? v : (JSON.stringify(v) ?? typeof v);
 }
 
 function describeType(v: unknown): string {

@@ -229,7 +229,10 @@ export async function judge(
   }
 
   if (res.status >= 400) {
-    if (isFhirFamily(req.target)) {
+    // Headers over the limit may cut the request line itself: the route it aimed at can be
+    // unknowable, so either error format is right, as long as it is one of them.
+    const routeUnknowable = res.status === 431 && !problemShapeErrors(res, json, head);
+    if (isFhirFamily(req.target) && !routeUnknowable) {
       const why = operationOutcomeErrors(res, json, req.target, head);
       const family = isCdsFamily(req.target) ? '/cds-services' : '/fhir';
       if (why) add('not-operation-outcome', `${family} ${res.status} ${errorCode(json)}: ${why}`);

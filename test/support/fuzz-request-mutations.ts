@@ -231,7 +231,11 @@ export const REQUEST_MUTATIONS: Mutation[] = [
       // payer=%62cbsma is payer=bcbsma: percent-encoding an unreserved character changes nothing.
       const i = r.int(d.query.length);
       const [name, value = ''] = d.query[i]!.split('=');
-      const letters = [...value].flatMap((c, k) => (/[a-z0-9]/i.test(c) ? [k] : []));
+      // Never a hex digit of an escape already there: %3A → %3%41 would change the value.
+      const inEscape = (k: number) => value[k - 1] === '%' || value[k - 2] === '%';
+      const letters = [...value].flatMap((c, k) =>
+        /[a-z0-9]/i.test(c) && !inEscape(k) ? [k] : [],
+      );
       if (letters.length === 0) return false;
       d.query[i] = `${name}=${encodeAt(value, r.pick(letters), r)}`;
       return false;

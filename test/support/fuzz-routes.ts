@@ -72,7 +72,12 @@ function tolerantDecode(path: string, keep: RegExp | undefined): string {
       }
       return out;
     } catch {
-      return run;
+      // Not UTF-8 as a whole: its ASCII escapes (%2F, %66) still read as the characters they
+      // name, as a client reading the URL would take them; the rest stays as sent.
+      return run.replace(/%([0-7][0-9a-f])/gi, (esc, hex: string) => {
+        const ch = String.fromCharCode(parseInt(hex, 16));
+        return keep?.test(ch) ? esc : ch;
+      });
     }
   });
 }

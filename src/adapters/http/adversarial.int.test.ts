@@ -476,6 +476,16 @@ describe('requests on every route, as clients really send them', () => {
       'unknown-value',
     );
     assert.ok(String(unknown['hint']).length > 0);
+    // An object whose "toString" is not a function must not crash the message that names it.
+    const odd = isProblem(
+      await post(
+        app,
+        '/v1/determinations',
+        JSON.stringify({ ...CRPS, route: { a: 1, toString: 'NaN' } }),
+      ),
+      422,
+    );
+    assert.equal(odd['path'], '/route');
     isProblem(
       await app.inject({ method: 'GET', url: '/v1/determinations?outcome=zzzz' }),
       422,
