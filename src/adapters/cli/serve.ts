@@ -100,6 +100,11 @@ export async function serve(
   const context = ctx();
   const storeOpts = storeOptionsFromEnv(process.env);
   if (values['data-dir']) storeOpts.dataDir = values['data-dir'];
+  // The embedded database's failures and reopenings: on stderr until the log exists, then logged.
+  let storeEvent = (message: string): void => {
+    process.stderr.write(`medpolicy serve: ${message}\n`);
+  };
+  storeOpts.onEvent = (message) => storeEvent(message);
   const store = await openStoreWhenReady(storeOpts, dbWait * 1000, (message, delay) =>
     process.stderr.write(
       `medpolicy serve: database ${redactUrl(storeOpts.databaseUrl ?? '')} not ready (${message}); retrying in ${delay} ms\n`,
@@ -119,6 +124,7 @@ export async function serve(
     logger: { level },
     version,
   });
+  storeEvent = (message) => app.log.warn({ store: store.db.kind }, message);
   let address: string;
   try {
     address = await app.listen({ port, host });
