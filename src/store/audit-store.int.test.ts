@@ -154,6 +154,12 @@ function storeContract(name: string, open: () => Promise<AuditStore>) {
 
 storeContract('PGlite (in memory)', () => openStore({ dataDir: 'memory://' }));
 
+const workerDir = mkdtempSync(join(tmpdir(), 'medpolicy-contract-'));
+after(() => rmSync(workerDir, { recursive: true, force: true }));
+storeContract('PGlite (a data directory, in its worker)', () =>
+  openStore({ dataDir: join(workerDir, 'data') }),
+);
+
 let pgdb: FreshDatabase;
 describe('PostgreSQL', () => {
   before(async () => {

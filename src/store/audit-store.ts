@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { AuditEventV1, AuditSummaryV1 } from '../model/audit-event.js';
 import type { AuditPort } from '../service/audit-port.js';
 import {
@@ -86,6 +86,8 @@ const INSERT_EVENTS = `
 export class AuditStore implements AuditPort {
   private readonly writer: BatchWriter<AuditEventV1>;
   private readonly assertionWriter: BatchWriter<CoverageAssertionRow>;
+  /** Set when a write failed, cleared when one commits (or the health probe's write works). */
+  private writesFailing = false;
 
   private constructor(
     readonly db: SqlClient,
@@ -112,7 +114,7 @@ export class AuditStore implements AuditPort {
 
   async record(events: AuditEventV1[]): Promise<void> {
     if (events.length === 0) return;
-    await guard(this.writer.write(events));
+    await this.written(this.writer.write(events));
   }
 
   /**
@@ -125,7 +127,7 @@ export class AuditStore implements AuditPort {
     answer: IdempotentAnswer,
     events: AuditEventV1[],
   ): Promise<{ stored: true } | { stored: false; first: IdempotentAnswer }> {
-    return guard(
+    return this.written(
       this.db.transaction(async (tx) => {
         const inserted = await tx.query(
           `INSERT INTO idempotency_keys (requester, key, request_hash, status, response, created_at)
@@ -209,12 +211,15 @@ export class AuditStore implements AuditPort {
     return Number(res.rows[0]?.n ?? 0);
   }
 
-  /** True when the database answers a trivial query within the timeout. */
+  /**
+   * True when the database answers within the timeout, and can write again if writes have been
+   * failing: a database that reads but cannot record (its disk is full) is not ready to decide.
+   */
   async ping(timeoutMs = 1000): Promise<boolean> {
     let timer: NodeJS.Timeout | undefined;
     try {
       await Promise.race([
-        this.db.query('SELECT 1'),
+        this.writesFailing ? this.probeWrite() : this.db.query('SELECT 1'),
         new Promise((_, reject) => {
           timer = setTimeout(() => reject(new Error('ping timed out')), timeoutMs);
         }),
@@ -227,11 +232,45 @@ export class AuditStore implements AuditPort {
     }
   }
 
+  /**
+   * A determination's insert, rolled back: it needs what a real one needs (a heap page, WAL), so
+   * its success says writes work again, even when no client writes while /healthz says 503.
+   */
+  private async probeWrite(): Promise<void> {
+    const rolledBack = new Error('health probe rolled back');
+    try {
+      await this.db.transaction(async (tx) => {
+        await tx.query(
+          `INSERT INTO determinations (id, recorded_at, requester, payer, outcome, prior_auth,
+             revision, request, determination)
+           VALUES ($1, now(), 'medpolicy health probe', '', '', '', '', '{}', '{}')`,
+          [randomUUID()],
+        );
+        throw rolledBack;
+      });
+    } catch (e) {
+      if (e !== rolledBack) throw e;
+    }
+    this.writesFailing = false;
+  }
+
+  /** Notes whether a write committed, for ping. */
+  private async written<T>(p: Promise<T>): Promise<T> {
+    try {
+      const out = await guard(p);
+      this.writesFailing = false;
+      return out;
+    } catch (e) {
+      this.writesFailing = true;
+      throw e;
+    }
+  }
+
   /** Creates an API key; the secret is returned once and only its hash is kept. */
   async createApiKey(name: string): Promise<{ id: string; key: string }> {
     const id = `key_${randomBytes(6).toString('hex')}`;
     const key = `mp_${randomBytes(24).toString('base64url')}`;
-    await guard(
+    await this.written(
       this.db.query(
         'INSERT INTO api_keys (id, name, key_hash, created_at) VALUES ($1, $2, $3, now())',
         [id, name, hashApiKey(key)],
@@ -255,7 +294,7 @@ export class AuditStore implements AuditPort {
   }
 
   async revokeApiKey(id: string): Promise<boolean> {
-    const res = await guard(
+    const res = await this.written(
       this.db.query(
         'UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING 1',
         [id],
@@ -277,7 +316,7 @@ export class AuditStore implements AuditPort {
 
   /** A CRD coverage assertion, committed before the hook answers. */
   async recordCoverageAssertion(a: CoverageAssertionRow): Promise<void> {
-    await guard(this.assertionWriter.write([a]));
+    await this.written(this.assertionWriter.write([a]));
   }
 
   async getCoverageAssertion(id: string): Promise<unknown | undefined> {
@@ -292,7 +331,7 @@ export class AuditStore implements AuditPort {
 
   /** A PAS ClaimResponse with its items' review actions and coverage-assertion ids, in one commit. */
   async saveClaimResponse(r: ClaimResponseRow): Promise<void> {
-    await guard(
+    await this.written(
       this.db.transaction(async (tx) => {
         await tx.query(
           `INSERT INTO claim_responses (id, created_at, payer, record, claim_response)

@@ -1,7 +1,7 @@
-import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { AuditStore } from './audit-store.js';
 import { lockDataDir } from './data-dir-lock.js';
+import { PgliteHost } from './pglite-host.js';
 import { pgliteClient, postgresClient } from './sql-client.js';
 
 export interface StoreOptions {
@@ -9,6 +9,8 @@ export interface StoreOptions {
   databaseUrl?: string | undefined;
   /** Where the embedded database lives; "memory://" keeps it in memory (tests). */
   dataDir?: string | undefined;
+  /** Told when the embedded database fails and when it is reopened (no request data). */
+  onEvent?: ((message: string) => void) | undefined;
 }
 
 export const DEFAULT_DATA_DIR = '.medpolicy/data';
@@ -37,23 +39,26 @@ export async function openStore(opts: StoreOptions): Promise<AuditStore> {
   }
   const dataDir = opts.dataDir ?? DEFAULT_DATA_DIR;
   if (dataDir === 'memory://') {
+    // In this thread: a restart would lose an in-memory database, so a worker buys nothing.
+    const { PGlite } = await import('@electric-sql/pglite');
     const db = new PGlite();
     await db.waitReady;
     return AuditStore.open(pgliteClient(db), 'pglite in memory');
   }
   const unlock = lockDataDir(dataDir);
+  let client: PgliteHost | undefined;
   try {
-    const db = new PGlite(dataDir);
-    await db.waitReady;
-    const client = pgliteClient(db);
-    const close = client.close;
+    client = await PgliteHost.open(dataDir, { onEvent: opts.onEvent });
+    const close = client.close.bind(client);
+    // The lock outlives the worker: it goes only once the worker has exited.
     client.close = async () => {
       await close();
       unlock();
     };
     return await AuditStore.open(client, `pglite ${dataDir}`);
   } catch (e) {
-    unlock();
+    if (client) await client.close();
+    else unlock();
     throw e;
   }
 }

@@ -112,6 +112,11 @@ export async function serve(
   const context = ctx();
   const storeOpts = storeOptionsFromEnv(process.env);
   if (values['data-dir']) storeOpts.dataDir = values['data-dir'];
+  // The embedded database's failures and reopenings: on stderr until the log exists, then logged.
+  let storeEvent = (message: string): void => {
+    process.stderr.write(`medpolicy serve: ${message}\n`);
+  };
+  storeOpts.onEvent = (message) => storeEvent(message);
   const store = await openStoreWhenReady(storeOpts, dbWait * 1000, (message, delay) =>
     process.stderr.write(
       `medpolicy serve: database ${redactUrl(storeOpts.databaseUrl ?? '')} not ready (${message}); retrying in ${delay} ms\n`,
@@ -140,6 +145,7 @@ export async function serve(
     logger: { level },
     version,
   });
+  storeEvent = (message) => app.log.warn({ store: store.db.kind }, message);
   // The embedded store is this process's alone: `medpolicy keys` manages keys through it.
   const keyAdmin =
     storeOpts.databaseUrl || storeOpts.dataDir === 'memory://'
