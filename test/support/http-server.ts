@@ -22,3 +22,18 @@ export function testServer(
     ...extra,
   });
 }
+
+/** POSTs JSON (an object, or text sent exactly as given) through the app, without a socket. */
+export function postJson(
+  app: FastifyInstance,
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+) {
+  return app.inject({
+    method: 'POST',
+    url,
+    payload: typeof body === 'string' ? body : JSON.stringify(body),
+    headers: { 'content-type': 'application/json', ...headers },
+  });
+}

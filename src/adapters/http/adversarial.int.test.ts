@@ -9,7 +9,7 @@ import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { orderSignCall, pasBundle, medicationRequest } from '../../../test/support/crd-orders.js';
-import { testServer } from '../../../test/support/http-server.js';
+import { postJson, testServer } from '../../../test/support/http-server.js';
 import { freshDatabase, type FreshDatabase } from '../../../test/support/postgres.js';
 import type { AuditEventV1 } from '../../model/audit-event.js';
 import { StoreRejectedValueError } from '../../service/audit-port.js';
@@ -35,19 +35,7 @@ const POISON = BODY.replace('"ketamine"', '"ketamine\\ud800"');
 const server = (store: AuditStore, extra: Partial<ServerOptions> = {}) =>
   testServer(ctx, store, extra);
 
-function post(
-  app: FastifyInstance,
-  url: string,
-  payload: string,
-  headers: Record<string, string> = {},
-) {
-  return app.inject({
-    method: 'POST',
-    url,
-    payload,
-    headers: { 'content-type': 'application/json', ...headers },
-  });
-}
+const post = postJson;
 
 function isProblem(res: LightMyRequestResponse, status: number, code?: string) {
   assert.equal(res.statusCode, status, res.body);

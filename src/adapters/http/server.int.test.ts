@@ -5,7 +5,7 @@ import { caseMismatches, loadScenarioCases } from '../../policies/scenario-cases
 import { loadContext } from '../../service/load-context.js';
 import type { AuditStore } from '../../store/audit-store.js';
 import { openStore } from '../../store/open-store.js';
-import { testServer } from '../../../test/support/http-server.js';
+import { postJson, testServer } from '../../../test/support/http-server.js';
 import type { ServerOptions } from './server.js';
 
 const ctx = loadContext({});
@@ -20,19 +20,7 @@ const CRPS = {
 const server = (store: AuditStore, extra: Partial<ServerOptions> = {}) =>
   testServer(ctx, store, extra);
 
-function post(
-  app: FastifyInstance,
-  url: string,
-  body: unknown,
-  headers: Record<string, string> = {},
-) {
-  return app.inject({
-    method: 'POST',
-    url,
-    payload: typeof body === 'string' ? body : JSON.stringify(body),
-    headers: { 'content-type': 'application/json', ...headers },
-  });
-}
+const post = postJson;
 
 function assertProblem(
   res: { statusCode: number; headers: Record<string, unknown>; json(): unknown },
