@@ -199,6 +199,12 @@ function evaluatePolicy(policy: CompiledPolicy, f: Facts): PolicyResult {
     detail: `${policy.id}: version ${version.id} (${version.effectiveFrom} to ${version.effectiveTo ?? 'now'})`,
   });
   if (!version.textAvailable) return textUnavailable(policy, version, f);
+  if (
+    policy.nextReview &&
+    version.effectiveTo === undefined &&
+    f.versionDate > policy.nextReview.by
+  )
+    f.warnings.push(reviewOverdue(policy, policy.nextReview));
 
   // Product.
   let product: CompiledProductRule | undefined;
@@ -375,6 +381,19 @@ function notYetInForce(policy: CompiledPolicy, f: Facts): PolicyResult {
       rule: `version:${first.id}`,
     },
   ]);
+}
+
+/** The text in force is the newest encoded, but the payer meant to review it before this date. */
+function reviewOverdue(
+  policy: CompiledPolicy,
+  review: NonNullable<CompiledPolicy['nextReview']>,
+): WarningV1 {
+  const quote = review.reasons[0]?.citation?.quote ?? review.by;
+  return {
+    code: 'policy-review-overdue',
+    message: `${policy.id} says "${quote}" (by ${review.by}); for a later date of service the payer may have revised the text since the copy encoded here (${policy.asOf})`,
+    subject: policy.id,
+  };
 }
 
 function textUnavailable(policy: CompiledPolicy, version: CompiledVersion, f: Facts): PolicyResult {

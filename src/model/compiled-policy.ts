@@ -115,6 +115,8 @@ export interface CompiledPolicy {
   sourcePath: string;
   publisher: string;
   asOf: string;
+  /** The review date the source announces, with the words that announce it. */
+  nextReview?: { by: string; reasons: readonly ReasonV1[] };
   productDefault: 'applies' | 'out-of-scope';
   relatedPolicies: readonly { number?: string; title: string; reasons: readonly ReasonV1[] }[];
   versions: readonly CompiledVersion[];

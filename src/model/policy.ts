@@ -126,6 +126,17 @@ export const PolicyFileSchema = strict({
     publisher: Type.String({ minLength: 1 }),
     asOf: Type.String({ minLength: 1 }),
     url: Type.Optional(Type.String()),
+    /**
+     * When the payer said it would review the text next: after it, an answer warns that the text
+     * may have been revised since the copy encoded here.
+     */
+    nextReview: Type.Optional(
+      strict({
+        /** The last day of the period the source names (4th Qtr. 2024 → 2024-12-31). */
+        by: Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' }),
+        quote: Quote,
+      }),
+    ),
   }),
   referenceNumbers: Type.Optional(Type.Record(Type.String(), Type.String())),
   versions: listOf(VersionSchema),

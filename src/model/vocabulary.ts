@@ -13,6 +13,15 @@ export const LINES_OF_BUSINESS = [
 ] as const;
 export type LineOfBusiness = (typeof LINES_OF_BUSINESS)[number];
 
+/**
+ * Products whose members always have Medicare primary and the plan secondary: a Medicare
+ * Supplement (Medigap) plan pays only after Medicare. A request for such a member is read as
+ * Medicare-primary whatever its medicarePrimary flag says, so one claim cannot get two answers.
+ */
+export const MEDICARE_PRIMARY_PRODUCTS: ReadonlySet<LineOfBusiness> = new Set([
+  'medicare-supplement',
+]);
+
 export const PLAN_TYPES = ['hmo', 'pos', 'ppo', 'epo', 'indemnity'] as const;
 export type PlanType = (typeof PLAN_TYPES)[number];
 

@@ -10,8 +10,12 @@ const inputs = readPolicyInputs();
 const bcbsma = inputs.policies.find((p) => p.path.endsWith('bcbsma/291.yaml'))!;
 
 function problemsFor(text: string): PolicyProblem[] {
+  return problemsForFile(bcbsma, text);
+}
+
+function problemsForFile(file: { path: string }, text: string): PolicyProblem[] {
   try {
-    compilePolicySet({ ...inputs, policies: [{ path: bcbsma.path, text }] }, terminology);
+    compilePolicySet({ ...inputs, policies: [{ path: file.path, text }] }, terminology);
   } catch (e) {
     assert.ok(e instanceof PolicySetError, String(e));
     return e.problems;
@@ -70,6 +74,53 @@ describe('policy compiler', () => {
     assert.equal(p!.code, 'quote-not-in-source');
     assert.equal(p!.file, 'policies/bcbsma/291.yaml');
     assert.equal(p!.line, lineOf(text, 'is NOT INVESTIGATIONAL.'));
+  });
+
+  it('rejects a quote that YAML cut short at " #", naming file and line', () => {
+    // A plain YAML string ends at " #": the rest of "see policy #087." became a comment, and
+    // what remained was still a substring of the source.
+    const quoted = "      - 'For coverage information see policy #087.'";
+    assert.ok(bcbsma.text.includes(quoted));
+    const text = bcbsma.text.replace(quoted, '      - For coverage information see policy #087.');
+    const [p, ...rest] = problemsFor(text);
+    assert.equal(rest.length, 0, JSON.stringify(rest));
+    assert.equal(p!.code, 'quote-cut-short');
+    assert.equal(p!.line, lineOf(text, '      - For coverage information see policy #087.'));
+    assert.match(p!.message, /put the quote in quotes/);
+  });
+
+  it('lets a quote stop mid-sentence only when it says so with a closing " …"', () => {
+    const marked = "quote: 'Commercial Members: Managed Care (HMO and POS), PPO, and Indemnity …'";
+    assert.ok(bcbsma.text.includes(marked));
+    const unmarked = bcbsma.text.replace(marked, marked.replace(' …', ''));
+    assert.equal(problemsFor(unmarked)[0]?.code, 'quote-cut-short');
+    const cited = set.policies
+      .find((p) => p.id === 'bcbsma-291')!
+      .versions.flatMap((v) => v.productRules.flatMap((r) => r.reasons))
+      .find((r) => r.citation?.quote.endsWith('Indemnity …'));
+    assert.ok(cited, 'the marked quote is cited with its mark, so a reader sees it goes on');
+  });
+
+  it('refuses a prior-auth rule that an earlier, general one always pre-empts for a product', () => {
+    const medica = inputs.policies.find((p) => p.path.endsWith('medica/mb2300.yaml'))!;
+    const general = [
+      '    - id: medicare-primary-plan-secondary',
+      '      when: { medicarePrimary: true }',
+      '      priorAuth: required',
+      '      quote: Prior authorization is required if a member has Medicare primary and the plan secondary coverage.',
+      '',
+    ].join('\n');
+    assert.ok(medica.text.includes(general));
+    // The order before the fix: the general sentence first.
+    const text = medica.text
+      .replace(general, '')
+      .replace('  rules:\n    # The products', `  rules:\n${general}    # The products`);
+    const problems = problemsForFile(medica, text);
+    assert.ok(problems.length > 0, 'the old order compiled');
+    for (const p of problems) {
+      assert.equal(p.code, 'conflict');
+      assert.match(p.message, /never decides for medicare-supplement members/);
+    }
   });
 
   it('rejects an unknown key, so a typo cannot drop a rule', () => {

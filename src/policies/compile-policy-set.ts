@@ -15,13 +15,20 @@ import type {
   FamilyIndex,
   ScopeTable,
 } from '../model/compiled-policy.js';
-import { ROUTES, type Route } from '../model/vocabulary.js';
+import { LINES_OF_BUSINESS, ROUTES, type Route } from '../model/vocabulary.js';
 import type { CitationV1, ReasonV1 } from '../model/determination.js';
 import type { Condition, PolicyFile } from '../model/policy.js';
 import { classifyProcedureCode, normalizeIcd10cm } from '../terminology/code-format.js';
 import { dayBefore } from '../terminology/code-system.js';
 import type { Terminology } from '../terminology/terminology.js';
-import { indexSource, locateQuote, type SourceText } from './quote-locator.js';
+import { productsShadowed } from './rule-shadowing.js';
+import {
+  CONTINUES,
+  endsWhereSourceDoes,
+  indexSource,
+  locateQuote,
+  type SourceText,
+} from './quote-locator.js';
 import { statementCoversDrug } from '../engine/criteria/drug-in-scope.js';
 import { policyFileValidator, schemaIssues, type SchemaIssue } from '../model/file-validators.js';
 import { yamlPackage } from '../lazy-packages.js';
@@ -36,6 +43,7 @@ export interface PolicyProblem {
     | 'schema'
     | 'unknown-reference'
     | 'quote-not-in-source'
+    | 'quote-cut-short'
     | 'missing-source'
     | 'dates'
     | 'duplicate-id'
@@ -198,8 +206,15 @@ function compileOne(
   const citeAll = (quote: string | string[], path: Path): CitationV1[] =>
     (Array.isArray(quote) ? quote : [quote]).map((q, i) => {
       const line = locateQuote(source!, q);
+      const where = Array.isArray(quote) ? [...path, i] : path;
       if (line === undefined) {
-        report('quote-not-in-source', Array.isArray(quote) ? [...path, i] : path, `quote not found in ${policy.source.file}: "${q.length > 90 ? q.slice(0, 90) + '…' : q}"`);
+        report('quote-not-in-source', where, `quote not found in ${policy.source.file}: "${q.length > 90 ? q.slice(0, 90) + '…' : q}"`);
+      } else if (!endsWhereSourceDoes(source!, q)) {
+        report(
+          'quote-cut-short',
+          where,
+          `quote ends mid-sentence in ${policy.source.file}: "…${q.slice(-60)}" (a ' #' in a plain YAML string starts a comment: put the quote in quotes; if it stops there on purpose, end it with " ${CONTINUES}")`,
+        );
       }
       return { source: `${source!.path}#L${line ?? 0}`, quote: q, line: line ?? 0 };
     });
@@ -406,6 +421,26 @@ function compileOne(
       }
     }
   }
+  // Prior-auth rules are tried in file order: a rule that an earlier one always pre-empts, for
+  // some product, is text the engine would never apply ("not required for Medicare Supplement"
+  // after "required if Medicare is primary", which every Supplement member is).
+  for (const v of compiledVersions) {
+    const rules = v.priorAuthRules;
+    for (let a = 0; a < rules.length; a++) {
+      for (let b = a + 1; b < rules.length; b++) {
+        const earlier = rules[a]!;
+        const later = rules[b]!;
+        if (earlier.priorAuth === later.priorAuth) continue;
+        const shadowed = productsShadowed(earlier.when, later.when, LINES_OF_BUSINESS);
+        if (shadowed.length === 0) continue;
+        problems.push({
+          code: 'conflict',
+          file,
+          message: `version ${v.id}: prior-auth rule "${later.id}" never decides for ${shadowed.join(', ')} members: "${earlier.id}", tried first, holds for every such request; put the rule that names the product first`,
+        });
+      }
+    }
+  }
   if (problems.length > before) return undefined;
 
   return {
@@ -416,6 +451,19 @@ function compileOne(
     sourcePath: `policies/${policy.source.file}`,
     publisher: policy.source.publisher,
     asOf: policy.source.asOf,
+    ...(policy.source.nextReview
+      ? {
+          nextReview: {
+            by: policy.source.nextReview.by,
+            reasons: reasonsFor(
+              `The source names its next review: by ${policy.source.nextReview.by}.`,
+              policy.source.nextReview.quote,
+              ['source', 'nextReview', 'quote'],
+              'source:next-review',
+            ),
+          },
+        }
+      : {}),
     productDefault: policy.products.default,
     relatedPolicies: related,
     versions: compiledVersions,

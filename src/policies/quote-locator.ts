@@ -74,10 +74,42 @@ function isSpace(c: number): boolean {
   );
 }
 
+/**
+ * A quote that deliberately stops before its sentence or list item does ends with this mark; any
+ * other quote must end where the source's sentence or item ends (see endsWhereSourceDoes).
+ */
+export const CONTINUES = '…';
+
+/** The quote's own words, without the mark that it continues in the source. */
+export function quotedWords(quote: string): string {
+  return normalizeWhitespace(quote.endsWith(CONTINUES) ? quote.slice(0, -CONTINUES.length) : quote);
+}
+
 /** The line the quote starts on, or undefined when it is not in the source. */
 export function locateQuote(source: SourceText, quote: string): number | undefined {
-  const at = source.normalized.indexOf(normalizeWhitespace(quote));
+  const at = source.normalized.indexOf(quotedWords(quote));
   return at < 0 ? undefined : source.lineOf[at];
+}
+
+/**
+ * Whether a quote found in the source ends where a sentence or list item of the source ends:
+ * with its own closing punctuation, just before the source's, at a line break, or at the end of
+ * the text. A quote cut short (by YAML reading ` #087` as a comment, say) is still a substring
+ * of its source, so only this check notices the words it lost. Marked quotes pass.
+ */
+export function endsWhereSourceDoes(source: SourceText, quote: string): boolean {
+  if (quote.endsWith(CONTINUES)) return true;
+  const q = quotedWords(quote);
+  const at = source.normalized.indexOf(q);
+  if (at < 0 || q.length === 0) return true;
+  const end = at + q.length;
+  const text = source.normalized;
+  if (end >= text.length) return true;
+  if (/[.;:?!)\]"”’]/.test(q[q.length - 1]!)) return true;
+  const next = text[end] === ' ' ? text[end + 1] : text[end];
+  if (next !== undefined && /[.;:?!]/.test(next)) return true;
+  // The whitespace after the quote spans a line break: the list item or table cell ends there.
+  return text[end] === ' ' && source.lineOf[end] !== source.lineOf[end - 1];
 }
 
 /**
@@ -85,7 +117,7 @@ export function locateQuote(source: SourceText, quote: string): number | undefin
  * whose line `locateQuote` reports), or undefined when it is empty or not in the source.
  */
 export function locateRange(source: SourceText, quote: string): [number, number] | undefined {
-  const q = normalizeWhitespace(quote);
+  const q = quotedWords(quote);
   if (!q) return undefined;
   const at = source.normalized.indexOf(q);
   if (at < 0) return undefined;

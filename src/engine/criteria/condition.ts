@@ -1,5 +1,6 @@
 import type { CompiledCondition } from '../../model/compiled-policy.js';
 import type { NormalizedRequest } from '../../model/normalized-request.js';
+import { MEDICARE_PRIMARY_PRODUCTS } from '../../model/vocabulary.js';
 
 /**
  * Three-valued: a condition on something the request does not say (the setting, whether the
@@ -13,7 +14,7 @@ export function evalCondition(c: CompiledCondition, req: NormalizedRequest): Tru
   if (c.payer && !c.payer.has(req.payer)) return false;
   if (c.lineOfBusiness && !c.lineOfBusiness.has(req.lineOfBusiness)) return false;
   if (c.planType && req.planType !== undefined && !c.planType.has(req.planType)) return false;
-  if (c.medicarePrimary !== undefined && c.medicarePrimary !== req.medicarePrimary) return false;
+  if (c.medicarePrimary !== undefined && c.medicarePrimary !== medicarePrimary(req)) return false;
   if (c.groupPolicy !== undefined && c.groupPolicy !== req.groupPolicy) return false;
   if (c.homePlan !== undefined && c.homePlan !== (req.homePlan !== undefined)) return false;
   let unknown = false;
@@ -26,6 +27,11 @@ export function evalCondition(c: CompiledCondition, req: NormalizedRequest): Tru
     else if (c.providerParticipating !== req.providerParticipating) return false;
   }
   return unknown ? 'unknown' : true;
+}
+
+/** Whether Medicare pays first: as the request says, or always for a product that implies it. */
+export function medicarePrimary(req: NormalizedRequest): boolean {
+  return req.medicarePrimary || MEDICARE_PRIMARY_PRODUCTS.has(req.lineOfBusiness);
 }
 
 /** The request fields an 'unknown' condition is waiting for. */
