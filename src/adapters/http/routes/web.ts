@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
-import type { HttpDeps } from '../server.js';
+import type { HttpDeps } from '../deps.js';
 
 /**
  * The web UI (src/web, built by Vite into dist/web) at `/`. Routing is by URL hash, so one page
