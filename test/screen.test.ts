@@ -195,7 +195,7 @@ describe('medpolicy screen: CSV', () => {
     const [header, ...body] = r.stdout.trim().split('\n');
     assert.match(
       header!,
-      /^source_line,claim_id,claim_line,payer,outcome,basis,prior_auth,policy,policy_version,statement/,
+      /^source_line,claim_id,claim_line,payer,outcome,basis,out_of_scope_reason,prior_auth,policy,policy_version,statement/,
     );
     assert.equal(body.length, 2);
     assert.match(body[0]!, /^2,C1,1,bcbsal,needs-info,/);
