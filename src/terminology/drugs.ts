@@ -56,11 +56,25 @@ export function compileDrugs(file: DrugCatalogFile): DrugCatalog {
     d.classes.forEach((c) => classes.add(c));
   }
   // Requests usually spell the name as the catalog does: try it as given before normalizing.
+  // Other spellings repeat across a batch ("Ketamine HCl" on every line of a claim file): each
+  // is normalized once, in a bounded table.
+  const spelled = new Map<string, Drug | null>();
+  const resolve = (name: string): Drug | undefined => {
+    const exact = byName.get(name);
+    if (exact) return exact;
+    let d = spelled.get(name);
+    if (d === undefined) {
+      d = byName.get(normalize(name)) ?? null;
+      if (spelled.size >= 10_000) spelled.clear();
+      spelled.set(name, d);
+    }
+    return d ?? undefined;
+  };
   return {
     drugs,
     classes,
     names,
-    resolve: (name) => byName.get(name) ?? byName.get(normalize(name)),
+    resolve,
     byRxnorm: (code) => byRxnorm.get(code),
   };
 }
