@@ -145,3 +145,47 @@ describe('medpolicy', () => {
     assert.match(r.stderr, /unknown command "frobnicate"/);
   });
 });
+
+describe('medpolicy: drug names and kinds of out-of-scope', () => {
+  it('decides "Ketamine HCl" and "Xylocaine" as ketamine and lidocaine', () => {
+    for (const [name, id] of [
+      ['Ketamine HCl', 'ketamine'],
+      ['Xylocaine', 'lidocaine'],
+    ] as const) {
+      const r = run(['check'], JSON.stringify({ ...crps, drug: name }));
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(JSON.parse(r.stdout).drug, id);
+    }
+  });
+
+  it('refuses "ketamin" with exit 1 and the error object naming /drug, never out of scope', () => {
+    const r = run(['check'], JSON.stringify({ ...crps, drug: 'ketamin' }));
+    assert.equal(r.status, 1);
+    const e = JSON.parse(r.stdout).error;
+    assert.equal(e.status, 422);
+    assert.equal(e.code, 'unknown-drug');
+    assert.equal(e.path, '/drug');
+    assert.match(e.hint, /did you mean 'ketamine'\?/);
+  });
+
+  it('the compare table names each kind of out-of-scope and says what it means', () => {
+    const { payer: _payer, ...request } = { ...crps, diagnosisCodes: ['F33.2'] };
+    const r = run(['compare', '--format', 'table'], JSON.stringify(request));
+    assert.equal(r.status, 0, r.stderr);
+    const row = (p: string) => r.stdout.split('\n').find((l) => l.startsWith(p)) ?? '';
+    assert.match(row('bcbsma'), /out-of-scope: refers elsewhere/);
+    assert.match(row('bcbsri'), /out-of-scope: not addressed/);
+    assert.match(r.stdout, /^refers elsewhere: The policy sends this case to another policy/m);
+    assert.match(r.stdout, /^not addressed: The policy never mentions/m);
+  });
+
+  it('the check table says which kind it is', () => {
+    const r = run(
+      ['check', '--format', 'table'],
+      JSON.stringify({ ...crps, lineOfBusiness: 'fep' }),
+    );
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /out-of-scope: product not governed/);
+    assert.match(r.stdout, /out of scope, product not governed: The member's product/);
+  });
+});

@@ -195,7 +195,7 @@ describe('medpolicy screen: CSV', () => {
     const [header, ...body] = r.stdout.trim().split('\n');
     assert.match(
       header!,
-      /^source_line,claim_id,claim_line,payer,outcome,basis,prior_auth,policy,policy_version,statement/,
+      /^source_line,claim_id,claim_line,payer,outcome,basis,out_of_scope_reason,prior_auth,policy,policy_version,statement/,
     );
     assert.equal(body.length, 2);
     assert.match(body[0]!, /^2,C1,1,bcbsal,needs-info,/);
@@ -547,5 +547,91 @@ describe('medpolicy screen: resume, summary, report', () => {
     // Each outcome's bar carries its count (the legend names every outcome whatever the counts).
     for (const [o, n] of Object.entries(s.byOutcome as Record<string, number>))
       assert.ok(html.includes(`<title>${o}: ${n}</title>`), `no bar '${o}: ${n}'`);
+  });
+});
+
+describe('medpolicy screen: drug names and kinds of out-of-scope', () => {
+  const lines = [
+    { ...crps, drug: 'Ketamine HCl' }, // decided as ketamine
+    { ...crps, payer: 'bcbsma', diagnosisCodes: ['F33.2'] }, // refers elsewhere (#087)
+    { ...crps, payer: 'bcbsma', lineOfBusiness: 'fep' }, // product not governed
+    { ...crps, diagnosisCodes: ['G89.3'] }, // excluded use (cancer pain)
+    { ...crps, drug: 'magnesium sulfate' }, // not addressed
+    { ...crps, payer: 'medica', dateOfService: '2022-01-01' }, // no version in force
+    { ...crps, drug: 'ketamin' }, // refused: unknown drug
+  ].map((l) => JSON.stringify(l));
+
+  it('rows carry outOfScopeReason, the summary counts each kind, the report names them', () => {
+    const report = join(dir, 'kinds.html');
+    const summary = join(dir, 'kinds.json');
+    const r = run(['-', '--summary', summary, '--report', report], lines.join('\n') + '\n');
+    assert.equal(r.status, 1, r.stderr);
+    const out = rows(r.stdout);
+    assert.deepEqual(
+      out.map((o) => o.outOfScopeReason ?? o.outcome ?? (o.error as { code: string }).code),
+      [
+        'not-covered',
+        'refers-elsewhere',
+        'product-not-governed',
+        'excluded-use',
+        'not-addressed',
+        'no-version-in-force',
+        'unknown-drug',
+      ],
+    );
+    assert.equal((out[6]!.error as { path: string }).path, '/drug');
+    assert.match((out[6]!.error as { hint: string }).hint, /did you mean 'ketamine'\?/);
+    const s = JSON.parse(readFileSync(summary, 'utf8'));
+    assert.deepEqual(s.byOutOfScopeReason, {
+      'excluded-use': 1,
+      'no-version-in-force': 1,
+      'not-addressed': 1,
+      'product-not-governed': 1,
+      'refers-elsewhere': 1,
+    });
+    assert.deepEqual(s.errorsByCode, { 'unknown-drug': 1 });
+    const html = readFileSync(report, 'utf8');
+    assert.match(html, /<h2>Out of scope, by kind<\/h2>/);
+    for (const words of [
+      'refers elsewhere',
+      'product not governed',
+      'excluded use',
+      'not addressed',
+      'no version in force',
+    ])
+      assert.ok(html.includes(`<title>${words}: 1</title>`), `no bar for ${words}`);
+    assert.match(html, /sends this case to another policy/);
+  });
+
+  it('the fast paths and the general path give the same rows (one and two workers)', () => {
+    const many = Array.from({ length: 400 }, (_, i) => lines[i % lines.length]).join('\n') + '\n';
+    const input = file('kinds.ndjson', many);
+    const one = run([input]);
+    const two = run([input, '--workers', '2']);
+    assert.equal(two.stdout, one.stdout);
+    const refused = Array.from({ length: 400 }, (_, i) => i % lines.length === 6).filter(Boolean);
+    assert.equal(rows(one.stdout).filter((o) => o.error).length, refused.length);
+  });
+
+  it('CSV: a drug column the catalog does not know is an error row naming the column', () => {
+    const csv =
+      'payer,date_of_service,drug,route,diagnosis_codes\n' +
+      'bcbsal,2025-09-15,Lidocaine HCl,intravenous,M79.7\n' +
+      'bcbsal,2025-09-15,ketamin,intravenous,G90.521\n' +
+      'bcbsma,2025-09-15,ketamine,intravenous,F33.2\n';
+    const r = run([file('drugs.csv', csv), '--output', 'csv']);
+    assert.equal(r.status, 1, r.stderr);
+    const [head, ...body] = r.stdout.trim().split('\n');
+    const cols = head!.split(',');
+    const at = (line: string, col: string) => line.split(',')[cols.indexOf(col)];
+    assert.ok(cols.includes('out_of_scope_reason'));
+    assert.equal(at(body[0]!, 'outcome'), 'not-covered');
+    assert.equal(at(body[1]!, 'error_code'), 'unknown-drug');
+    assert.equal(at(body[1]!, 'error_path'), '/drug');
+    assert.equal(at(body[2]!, 'out_of_scope_reason'), 'refers-elsewhere');
+    assert.equal(
+      body.every((l) => l.split(',').length >= cols.length),
+      true,
+    );
   });
 });

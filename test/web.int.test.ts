@@ -185,7 +185,7 @@ describe('web UI in chromium', () => {
       return readFileSync(join(ARTIFACTS, file));
     };
     const csv = (await saved('Export CSV', 'compare.csv')).toString('utf8');
-    assert.match(csv, /^group,indication,label,payer,outcome,basis,priorAuth/);
+    assert.match(csv, /^group,indication,label,payer,outcome,basis,outOfScopeReason,priorAuth/);
     assert.match(
       csv,
       /\npain,crps,Complex regional pain syndrome,bcbsma,not-covered,investigational,/,
@@ -195,6 +195,51 @@ describe('web UI in chromium', () => {
     assert.match(svgText, /✕ Not covered<\/text>\n<text [^>]*>investigational<\/text>/);
     const png = await saved('Export PNG', 'compare.png');
     assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    assert.deepEqual(pageErrors(page), []);
+    await page.close();
+  });
+
+  test('compare: an out-of-scope cell names its kind in words, and the legend says what each means', async () => {
+    const page = await newPage();
+    await page.goto(`${base}/#/compare`);
+    await page.getByLabel('Date of service').fill(DOS);
+    await page.getByRole('button', { name: 'Compare', exact: true }).click();
+    await page.getByText(`date of service ${DOS}.`).waitFor();
+    // BCBSMA sends depression to policy 087: a referral, not "not restricted".
+    const referred = page.getByRole('button', { name: /^Treatment-resistant depression, bcbsma:/ });
+    assert.match(await referred.innerText(), /Out of scope · refers elsewhere/);
+    assert.match((await referred.getAttribute('aria-label')) ?? '', /\(refers elsewhere\)/);
+    const excluded = page.getByRole('button', {
+      name: /^Cancer \(neoplasm-related\) pain, bcbsal:/,
+    });
+    assert.match(await excluded.innerText(), /Out of scope · excluded use/);
+    const notAddressed = page.getByRole('button', {
+      name: /^Obsessive-compulsive disorder, bcbsri:/,
+    });
+    assert.match(await notAddressed.innerText(), /Out of scope · not addressed/);
+    // The legend explains every kind in a sentence.
+    const legend = page.getByLabel('Out of scope, by kind');
+    const words = await legend.innerText();
+    for (const [kind, meaning] of [
+      ['refers elsewhere', /sends this case to another policy/],
+      ['excluded use', /says this use is outside it/],
+      ['not addressed', /never mentions this drug, route or indication/],
+      ['product not governed', /not one this policy governs/],
+      ['no version in force', /No version of the policy was in force/],
+    ] as const) {
+      assert.ok(words.includes(kind), `legend lacks ${kind}`);
+      assert.match(words, meaning);
+    }
+    // The cell's reasons say it too.
+    await referred.click();
+    const detail = page.getByRole('dialog', { name: /Treatment-resistant depression × bcbsma/ });
+    await detail.waitFor();
+    assert.match(await detail.innerText(), /Out of scope: refers elsewhere\./);
+    await shot(page, 'compare-out-of-scope-dialog', false);
+    await page.getByRole('button', { name: 'Close' }).click();
+    await detail.waitFor({ state: 'hidden' });
+    await legend.scrollIntoViewIfNeeded();
+    await shot(page, 'compare-out-of-scope-legend', false);
     assert.deepEqual(pageErrors(page), []);
     await page.close();
   });
@@ -290,6 +335,32 @@ describe('web UI in chromium', () => {
     await target.waitFor();
     await shot(page, 'policies-quote', false);
     assert.match(await target.first().innerText(), /Intravenous infusion of anesthetics/);
+    assert.deepEqual(pageErrors(page), []);
+    await page.close();
+  });
+
+  test('check: an out-of-scope determination says which kind, in words', async () => {
+    const page = await newPage();
+    await page.goto(`${base}/#/check`);
+    await page.getByLabel('Payer').selectOption('bcbsma');
+    await page.getByLabel('Date of service').fill(DOS);
+    const dx = page.getByRole('combobox', { name: 'Diagnoses (ICD-10-CM)' });
+    await dx.fill('F33.2');
+    await page
+      .getByRole('option', { name: /F33\.2/ })
+      .first()
+      .click();
+    await page.getByRole('button', { name: 'Remove F33.2' }).waitFor();
+    await page.getByRole('button', { name: 'Decide' }).click();
+    const result = page.getByRole('article', { name: 'Determination for bcbsma' });
+    await result.waitFor();
+    const text = await result.innerText();
+    assert.match(text, /Out of scope · refers elsewhere/);
+    assert.match(
+      text,
+      /Out of scope: refers elsewhere\. The policy sends this case to another policy/,
+    );
+    await shot(page, 'check-out-of-scope');
     assert.deepEqual(pageErrors(page), []);
     await page.close();
   });

@@ -14,6 +14,7 @@ import type {
   WarningV1,
 } from '../model/determination.js';
 import type { NormalizedRequest } from '../model/normalized-request.js';
+import type { OutOfScopeReason } from '../model/out-of-scope-reason.js';
 import type { Basis, Outcome, PriorAuth, Route } from '../model/vocabulary.js';
 import { displayIcd10cm } from '../terminology/code-format.js';
 import type { Drug } from '../terminology/drugs.js';
@@ -77,6 +78,7 @@ interface Facts {
 interface PolicyResult {
   outcome: Outcome;
   basis: Basis | undefined;
+  outOfScopeReason: OutOfScopeReason | undefined;
   priorAuth: PriorAuth;
   version: CompiledVersion | undefined;
   indication: string | undefined;
@@ -135,12 +137,17 @@ export function decide(
       break;
     }
   }
-  chosen ??= outOfScope(undefined, [{ text: `No policy of ${req.payer} is encoded.` }]);
+  chosen ??= outOfScope(
+    undefined,
+    [{ text: `No policy of ${req.payer} is encoded.` }],
+    'no-version-in-force',
+  );
 
   // One literal, in the contract's field order.
   return {
     outcome: chosen.outcome,
     basis: chosen.basis,
+    outOfScopeReason: chosen.outOfScopeReason,
     priorAuth: chosen.priorAuth,
     payer: req.payer,
     policy: chosen.version?.ref,
@@ -160,6 +167,7 @@ export function decide(
 function result(
   outcome: Outcome,
   basis: Basis | undefined,
+  outOfScopeReason: OutOfScopeReason | undefined,
   priorAuth: PriorAuth,
   version: CompiledVersion | undefined,
   indication: string | undefined,
@@ -168,18 +176,31 @@ function result(
   missing: readonly string[],
   notices: readonly NoticeV1[],
 ): PolicyResult {
-  return { outcome, basis, priorAuth, version, indication, referTo, reasons, missing, notices };
+  return {
+    outcome,
+    basis,
+    outOfScopeReason,
+    priorAuth,
+    version,
+    indication,
+    referTo,
+    reasons,
+    missing,
+    notices,
+  };
 }
 
 function outOfScope(
   version: CompiledVersion | undefined,
   reasons: readonly ReasonV1[],
+  kind: OutOfScopeReason,
   indication?: string,
   referTo: readonly string[] = NO_STRINGS,
 ): PolicyResult {
   return result(
     'out-of-scope',
     undefined,
+    kind,
     'not-applicable',
     version,
     indication,
@@ -220,9 +241,11 @@ function evaluatePolicy(policy: CompiledPolicy, f: Facts): PolicyResult {
       ? `rule ${product.id}: ${product.effect}${product.basis ? ` (${product.basis})` : ''}`
       : `no rule names the product; default ${policy.productDefault}`,
   });
-  if (product?.effect === 'not-applicable') return outOfScope(version, product.reasons);
+  if (product?.effect === 'not-applicable') {
+    return outOfScope(version, product.reasons, 'product-not-governed');
+  }
   if (!product && policy.productDefault === 'out-of-scope') {
-    return outOfScope(version, productNotNamed(req));
+    return outOfScope(version, productNotNamed(req), 'product-not-governed');
   }
 
   // Scope: drug, route. A known drug with one route selects a precomputed family table.
@@ -241,9 +264,12 @@ function evaluatePolicy(policy: CompiledPolicy, f: Facts): PolicyResult {
       inScope = inScope.filter((s) => statementCoversDrug(s, drug.id, drug.classes));
       if (inScope.length === 0) return drugOutOfScope(version, f);
     } else if (req.drug !== undefined) {
-      return outOfScope(version, [
-        { text: `The policy does not speak to "${req.drug}".`, rule: 'scope:drug' },
-      ]);
+      // Validation refuses names the catalog does not know; this guards direct engine callers.
+      return outOfScope(
+        version,
+        [{ text: `The policy does not speak to "${req.drug}".`, rule: 'scope:drug' }],
+        'not-addressed',
+      );
     } else {
       (missing ??= []).push('drug');
       (missingReasons ??= []).push({ text: noDrugText(f) });
@@ -284,7 +310,7 @@ function evaluatePolicy(policy: CompiledPolicy, f: Facts): PolicyResult {
   } else if (excluded && decided) {
     trace?.push({ step: 'indication', detail: `${describe(decided)} is excluded from the policy` });
     otherDiagnosisWarnings(version, decided, undefined, familyTable, inScope, f);
-    return outOfScope(version, excluded.exclusionReasons, decided.family);
+    return outOfScope(version, excluded.exclusionReasons, 'excluded-use', decided.family);
   } else if (!decided) {
     return indicationOutOfScope(version, f);
   }
@@ -294,6 +320,7 @@ function evaluatePolicy(policy: CompiledPolicy, f: Facts): PolicyResult {
     const reasons = [...(missingReasons ?? []), ...pa.reasons];
     return result(
       'needs-info',
+      undefined,
       undefined,
       pa.priorAuth,
       version,
@@ -312,6 +339,7 @@ function evaluatePolicy(policy: CompiledPolicy, f: Facts): PolicyResult {
     return result(
       'needs-info',
       undefined,
+      undefined,
       'not-applicable',
       version,
       undefined,
@@ -328,7 +356,13 @@ function evaluatePolicy(policy: CompiledPolicy, f: Facts): PolicyResult {
   otherDiagnosisWarnings(version, decided, statement, familyTable, inScope, f);
 
   if (statement.verdict === 'refer') {
-    return outOfScope(version, referReasons(statements), decided.family, statement.referTo);
+    return outOfScope(
+      version,
+      referReasons(statements),
+      'refers-elsewhere',
+      decided.family,
+      statement.referTo,
+    );
   }
   let outcome: Outcome;
   let basis: Basis | undefined;
@@ -346,6 +380,7 @@ function evaluatePolicy(policy: CompiledPolicy, f: Facts): PolicyResult {
   return result(
     outcome,
     basis,
+    undefined,
     pa.priorAuth,
     version,
     decided.family,
@@ -374,13 +409,17 @@ function notYetInForce(policy: CompiledPolicy, f: Facts): PolicyResult {
     detail: `${policy.id}: no version in force on ${f.versionDate} (first: ${first.id}, ${first.effectiveFrom})`,
   });
   const citation = first.changeReasons[0]?.citation;
-  return outOfScope(undefined, [
-    {
-      text: `${policy.title} was not in force before ${first.effectiveFrom}.`,
-      ...(citation ? { citation } : {}),
-      rule: `version:${first.id}`,
-    },
-  ]);
+  return outOfScope(
+    undefined,
+    [
+      {
+        text: `${policy.title} was not in force before ${first.effectiveFrom}.`,
+        ...(citation ? { citation } : {}),
+        rule: `version:${first.id}`,
+      },
+    ],
+    'no-version-in-force',
+  );
 }
 
 /** The text in force is the newest encoded, but the payer meant to review it before this date. */
@@ -402,32 +441,42 @@ function textUnavailable(policy: CompiledPolicy, version: CompiledVersion, f: Fa
     message: `${policy.id} version ${version.id} (${version.effectiveFrom} to ${version.effectiveTo ?? 'now'}) is recorded in the source, but its text is not; no verdict is given for ${f.versionDate}`,
     subject: `${policy.id}@${version.id}`,
   });
-  return outOfScope(version, version.changeReasons);
+  return outOfScope(version, version.changeReasons, 'version-text-unavailable');
 }
 
 function drugOutOfScope(version: CompiledVersion, f: Facts): PolicyResult {
-  return outOfScope(version, [
-    { text: `The policy does not speak to ${f.drug!.label.toLowerCase()}.`, rule: 'scope:drug' },
-  ]);
+  return outOfScope(
+    version,
+    [{ text: `The policy does not speak to ${f.drug!.label.toLowerCase()}.`, rule: 'scope:drug' }],
+    'not-addressed',
+  );
 }
 
 function routeOutOfScope(version: CompiledVersion, f: Facts): PolicyResult {
-  return outOfScope(version, [
-    {
-      text: `The policy does not speak to ${f.routes.join(' or ')} administration${f.drug ? ` of ${f.drug.label.toLowerCase()}` : ''}.`,
-      rule: 'scope:route',
-    },
-  ]);
+  return outOfScope(
+    version,
+    [
+      {
+        text: `The policy does not speak to ${f.routes.join(' or ')} administration${f.drug ? ` of ${f.drug.label.toLowerCase()}` : ''}.`,
+        rule: 'scope:route',
+      },
+    ],
+    'not-addressed',
+  );
 }
 
 function indicationOutOfScope(version: CompiledVersion, f: Facts): PolicyResult {
   const asked = [...f.candidates.map(describe), ...f.unclassified.map(displayIcd10cm)].join(', ');
-  return outOfScope(version, [
-    {
-      text: `The policy does not speak to ${asked}${f.drug ? ` for ${f.drug.label.toLowerCase()}` : ''}.`,
-      rule: 'scope:indication',
-    },
-  ]);
+  return outOfScope(
+    version,
+    [
+      {
+        text: `The policy does not speak to ${asked}${f.drug ? ` for ${f.drug.label.toLowerCase()}` : ''}.`,
+        rule: 'scope:indication',
+      },
+    ],
+    'not-addressed',
+  );
 }
 
 function noDrugText(f: Facts): string {

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { StringEnum } from './string-enum.js';
+import { OUT_OF_SCOPE_REASONS } from './out-of-scope-reason.js';
 import { BASES, OUTCOMES, PRIOR_AUTH } from './vocabulary.js';
 
 // The wire shape of DeterminationV1 for OpenAPI; a test holds every decided case against it.
@@ -19,6 +20,12 @@ export const DeterminationSchema = Type.Object(
   {
     outcome: StringEnum(OUTCOMES),
     basis: Type.Optional(StringEnum(BASES)),
+    outOfScopeReason: Type.Optional(
+      StringEnum(OUT_OF_SCOPE_REASONS, {
+        description:
+          "Only with outcome out-of-scope: which kind of non-answer. refers-elsewhere (referTo decides), product-not-governed (the member's product is not one the policy governs), excluded-use (the policy excludes this use), not-addressed (the policy never mentions this drug, route or indication), no-version-in-force (none on the date of service), version-text-unavailable (a version was in force but its text is not in the source), code-set-does-not-cover-date (the ICD-10-CM release does not cover the date of service)",
+      }),
+    ),
     priorAuth: StringEnum(PRIOR_AUTH),
     payer: Type.String(),
     policy: Type.Optional(

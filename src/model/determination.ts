@@ -1,3 +1,4 @@
+import type { OutOfScopeReason } from './out-of-scope-reason.js';
 import type { Basis, Outcome, PriorAuth } from './vocabulary.js';
 
 export interface CitationV1 {
@@ -40,6 +41,8 @@ export interface NoticeV1 {
 export interface DeterminationV1 {
   outcome: Outcome;
   basis?: Basis | undefined;
+  /** For `out-of-scope` only: which kind of non-answer it is. */
+  outOfScopeReason?: OutOfScopeReason | undefined;
   priorAuth: PriorAuth;
   payer: string;
   policy?: PolicyRefV1 | undefined;

@@ -190,12 +190,20 @@ export type IndicationValueSetFile = Static<typeof IndicationValueSetFileSchema>
 
 export const DrugCatalogFileSchema = strict({
   description: Type.String(),
+  /** Abbreviations of salt names as claims write them ("hcl": "hydrochloride"), lower case. */
+  saltAbbreviations: Type.Optional(Type.Record(Type.String(), Type.String())),
+  /** Dosage-form words a name may end with ("injection", "nasal spray"), ignored when matching. */
+  formWords: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
   drugs: listOf(
     strict({
       id: Type.String({ pattern: '^[a-z][a-z0-9-]*$' }),
       label: Type.String(),
       classes: Type.Array(Type.String()),
       synonyms: Type.Optional(Type.Array(Type.String())),
+      /** Salt forms: "ketamine hydrochloride" (and "ketamine hcl") name ketamine. */
+      salts: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+      /** Brand names that name this drug and nothing else. */
+      brands: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
       rxnorm: Type.Optional(Type.String()),
       rationale: Type.String(),
     }),

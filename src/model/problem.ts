@@ -83,6 +83,12 @@ export const PROBLEM_TYPES = {
     issue: 'not-found',
     hint: 'GET /v1/policies lists the payers',
   },
+  'unknown-drug': {
+    status: 422,
+    title: 'Unknown drug',
+    issue: 'code-invalid',
+    hint: 'name the drug by its generic name, salt form or brand (policies/valuesets/drugs.yaml)',
+  },
   'invalid-date': {
     status: 422,
     title: 'Invalid date',

@@ -1,12 +1,21 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { packageRoot } from '../package-root.js';
 import { decideRequest } from '../service/decide-request.js';
 import { loadContext } from '../service/load-context.js';
-import { caseMismatches as mismatches, loadScenarioCases } from './scenario-cases.js';
+import {
+  caseMismatches as mismatches,
+  loadRejectedScenarioCases,
+  loadScenarioCases,
+  rejectionMismatches,
+} from './scenario-cases.js';
 import { indexSource, locateQuote } from './quote-locator.js';
 
 const ctx = loadContext({});
 const cases = loadScenarioCases();
+const rejected = loadRejectedScenarioCases();
 
 describe('scenario corpus', () => {
   it('has at least 150 cases across all six payers', () => {
@@ -29,6 +38,22 @@ describe('scenario corpus', () => {
       assert.ok(r.ok, `request rejected: ${JSON.stringify(!r.ok && r.error)}`);
       const problems = mismatches(c, r.determination);
       assert.deepEqual(problems, [], `${problems.join('; ')}\nreasons: ${r.determination.reasons.map((x) => x.text).join(' | ')}`);
+    });
+  }
+});
+
+describe('scenario corpus: requests refused, not decided', () => {
+  const sources = new Map(ctx.policySet.policies.map((p) => [p.id, p.sourcePath]));
+  it('has cases', () => assert.ok(rejected.length > 0));
+  for (const c of rejected) {
+    it(`${c.policy}: ${c.name} (${c.file}:${c.line})`, () => {
+      const sourcePath = sources.get(c.policy);
+      assert.ok(sourcePath, `unknown policy ${c.policy}`);
+      const source = indexSource(sourcePath, readFileSync(join(packageRoot(), sourcePath), 'utf8'));
+      assert.ok(locateQuote(source, c.cite) !== undefined, `cite not found in ${sourcePath}: "${c.cite}"`);
+      const r = decideRequest(c.request, ctx);
+      assert.ok(!r.ok, `request decided: ${r.ok && JSON.stringify(r.determination)}`);
+      assert.deepEqual(rejectionMismatches(c, r.error.error), []);
     });
   }
 });

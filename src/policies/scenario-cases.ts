@@ -10,6 +10,8 @@ import { packageRoot } from '../package-root.js';
 export interface ScenarioExpect {
   outcome: string;
   basis?: string | null;
+  /** For out-of-scope: which kind of non-answer (null: absent). */
+  outOfScopeReason?: string | null;
   priorAuth?: string;
   version?: string | null;
   indication?: string | null;
@@ -32,11 +34,36 @@ export interface ScenarioCase {
   expect: ScenarioExpect;
 }
 
-const EXPECT_KEYS = new Set(['outcome', 'basis', 'priorAuth', 'version', 'indication', 'drug', 'referTo', 'missing', 'warnings', 'notices']);
+/** What a request the validators must refuse is refused with. */
+export interface ScenarioError {
+  status: number;
+  code: string;
+  path: string;
+  /** Text the problem's hint must contain, e.g. "did you mean 'ketamine'?". */
+  hint?: string;
+}
 
+/** A case whose request is refused, not decided: `expect: { error: {...} }`. */
+export interface RejectedScenarioCase extends Omit<ScenarioCase, 'expect'> {
+  expect: { error: ScenarioError };
+}
+
+const EXPECT_KEYS = new Set(['outcome', 'basis', 'outOfScopeReason', 'priorAuth', 'version', 'indication', 'drug', 'referTo', 'missing', 'warnings', 'notices']);
+const ERROR_KEYS = new Set(['status', 'code', 'path', 'hint']);
+
+/** The decided cases: every runner (engine, CLI, HTTP, fuzz seeds, benchmarks) decides these. */
 export function loadScenarioCases(root = packageRoot()): ScenarioCase[] {
+  return loadAllCases(root).filter((c): c is ScenarioCase => !('error' in c.expect));
+}
+
+/** The cases whose request must be refused (an unknown drug name), with what it is refused with. */
+export function loadRejectedScenarioCases(root = packageRoot()): RejectedScenarioCase[] {
+  return loadAllCases(root).filter((c): c is RejectedScenarioCase => 'error' in c.expect);
+}
+
+function loadAllCases(root: string): (ScenarioCase | RejectedScenarioCase)[] {
   const dir = join(root, 'policies');
-  const out: ScenarioCase[] = [];
+  const out: (ScenarioCase | RejectedScenarioCase)[] = [];
   for (const sub of readdirSync(dir).sort()) {
     const subdir = join(dir, sub);
     if (!statSync(subdir).isDirectory()) continue;
@@ -47,7 +74,7 @@ export function loadScenarioCases(root = packageRoot()): ScenarioCase[] {
   return out;
 }
 
-export function parseCases(file: string, text: string): ScenarioCase[] {
+export function parseCases(file: string, text: string): (ScenarioCase | RejectedScenarioCase)[] {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter });
   if (doc.errors.length > 0) throw new Error(`${file}: ${doc.errors[0]!.message}`);
@@ -60,12 +87,19 @@ export function parseCases(file: string, text: string): ScenarioCase[] {
     const where = `${file}:${line}`;
     if (typeof c.name !== 'string') throw new Error(`${where}: a case needs a name`);
     if (typeof c.cite !== 'string' || c.cite.length < 5) throw new Error(`${where}: "${c.name}" needs a cite: the source sentence that justifies it`);
-    if (!c.expect || typeof c.expect.outcome !== 'string') throw new Error(`${where}: "${c.name}" needs expect.outcome`);
-    for (const k of Object.keys(c.expect)) if (!EXPECT_KEYS.has(k)) throw new Error(`${where}: unknown expect key "${k}"`);
+    const error = (c.expect as { error?: Partial<ScenarioError> } | undefined)?.error;
+    if (error !== undefined) {
+      if (Object.keys(c.expect!).length !== 1) throw new Error(`${where}: "${c.name}" expects an error and nothing else`);
+      for (const k of Object.keys(error)) if (!ERROR_KEYS.has(k)) throw new Error(`${where}: unknown expect.error key "${k}"`);
+      if (typeof error.status !== 'number' || typeof error.code !== 'string' || typeof error.path !== 'string') throw new Error(`${where}: "${c.name}" needs expect.error status, code and path`);
+    } else {
+      if (!c.expect || typeof c.expect.outcome !== 'string') throw new Error(`${where}: "${c.name}" needs expect.outcome`);
+      for (const k of Object.keys(c.expect)) if (!EXPECT_KEYS.has(k)) throw new Error(`${where}: unknown expect key "${k}"`);
+    }
     // Defaults are merged in; a null in the case removes a default field.
     const merged: Record<string, unknown> = { ...(data.defaults?.request ?? {}), ...(c.request ?? {}) };
     for (const [k, v] of Object.entries(merged)) if (v === null) delete merged[k];
-    return { file, line, policy: data.policy!, name: c.name, cite: c.cite, request: merged, expect: c.expect };
+    return { file, line, policy: data.policy!, name: c.name, cite: c.cite, request: merged, expect: c.expect! } as ScenarioCase | RejectedScenarioCase;
   });
 }
 
@@ -79,6 +113,7 @@ export function caseMismatches(c: ScenarioCase, d: DeterminationV1): string[] {
   };
   eq('outcome', e.outcome, d.outcome);
   eq('basis', e.basis, d.basis);
+  eq('outOfScopeReason', e.outOfScopeReason, d.outOfScopeReason);
   eq('priorAuth', e.priorAuth, d.priorAuth);
   eq('version', e.version, d.policy?.version);
   eq('indication', e.indication, d.indication);
@@ -90,3 +125,14 @@ export function caseMismatches(c: ScenarioCase, d: DeterminationV1): string[] {
   return problems;
 }
 
+
+/** Where a refused request's error differs from the case's expectation. */
+export function rejectionMismatches(c: RejectedScenarioCase, error: { status: number; code: string; path: string; hint?: string | undefined }): string[] {
+  const e = c.expect.error;
+  const problems: string[] = [];
+  if (error.status !== e.status) problems.push(`status: expected ${e.status}, got ${error.status}`);
+  if (error.code !== e.code) problems.push(`code: expected ${e.code}, got ${error.code}`);
+  if (error.path !== e.path) problems.push(`path: expected ${e.path}, got ${error.path}`);
+  if (e.hint !== undefined && !(error.hint ?? '').includes(e.hint)) problems.push(`hint: expected it to contain ${JSON.stringify(e.hint)}, got ${JSON.stringify(error.hint)}`);
+  return problems;
+}

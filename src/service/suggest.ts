@@ -34,6 +34,18 @@ function closestUncached(value: string, candidates: readonly string[]): string |
     : undefined;
 }
 
+/** Up to `n` candidates near a mistyped value, nearest first (the same threshold as closest). */
+export function nearest(value: string, candidates: readonly string[], n = 3): string[] {
+  const v = value.toLowerCase();
+  const limit = Math.max(2, Math.floor(value.length / 3));
+  return candidates
+    .map((c) => ({ c, d: editDistance(v, c.toLowerCase()) }))
+    .filter((x) => x.d <= limit)
+    .sort((a, b) => a.d - b.d)
+    .slice(0, n)
+    .map((x) => x.c);
+}
+
 function editDistance(a: string, b: string): number {
   const row = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {

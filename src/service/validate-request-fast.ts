@@ -2,6 +2,7 @@ import { CoverageRequestSchema, isCalendarDate } from '../model/coverage-request
 import type { NormalizedRequest, ProcedureCode } from '../model/normalized-request.js';
 import { LINES_OF_BUSINESS, PLAN_TYPES, ROUTES, SETTINGS } from '../model/vocabulary.js';
 import { classifyProcedureCode, normalizeIcd10cm } from '../terminology/code-format.js';
+import { drugNameProblem } from './drug-name.js';
 import type { DecisionContext } from './load-context.js';
 import { validateCoverageRequest, type Validated } from './validate-request.js';
 
@@ -57,12 +58,15 @@ export interface FastChecks {
   icdKey(c: string): string | null;
   /** The classified procedure code (frozen), or null for one that is not well formed. */
   procCode(c: string): ProcedureCode | null;
+  /** The drug name, trimmed, if the catalog knows it (as the full validator decides); else null. */
+  drugName(d: string): string | null;
 }
 
 export function fastChecks(ctx: DecisionContext): FastChecks {
   const dates = new Map<string, boolean>();
   const icd = new Map<string, string | null>();
   const proc = new Map<string, ProcedureCode | null>();
+  const drugNames = new Map<string, string | null>();
   return {
     payers: new Set(ctx.policySet.payers),
     families: ctx.terminology.indications.families,
@@ -90,6 +94,14 @@ export function fastChecks(ctx: DecisionContext): FastChecks {
         if (proc.size < MEMO_LIMIT) proc.set(c, p);
       }
       return p;
+    },
+    drugName(d) {
+      let n = drugNames.get(d);
+      if (n === undefined) {
+        n = drugString(d) && !drugNameProblem(d, ctx.terminology.drugs) ? d.trim() : null;
+        if (drugNames.size < MEMO_LIMIT) drugNames.set(d, n);
+      }
+      return n;
     },
   };
 }
@@ -134,7 +146,7 @@ export function normalizedRequest(f: FastFields): NormalizedRequest {
 }
 
 export function fastValidator(ctx: DecisionContext, checks = fastChecks(ctx)): FastValidator {
-  const { payers, families, calendarDate, icdKey, procCode } = checks;
+  const { payers, families, calendarDate, icdKey, procCode, drugName } = checks;
 
   let fullValidations = 0;
   function full(input: unknown, skipKeys: ReadonlySet<string> | undefined) {
@@ -206,10 +218,12 @@ export function fastValidator(ctx: DecisionContext, checks = fastChecks(ctx)): F
           if (typeof v !== 'string' || !SETTING.has(v)) return full(input, skipKeys);
           setting = v;
           break;
-        case 'drug':
-          if (!drugString(v)) return full(input, skipKeys);
-          drug = v.trim();
+        case 'drug': {
+          const name = typeof v === 'string' ? drugName(v) : null;
+          if (name === null) return full(input, skipKeys);
+          drug = name;
           break;
+        }
         case 'route':
           if (typeof v !== 'string' || !ROUTE.has(v)) return full(input, skipKeys);
           route = v;

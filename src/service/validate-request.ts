@@ -11,6 +11,7 @@ import type { NormalizedRequest, ProcedureCode } from '../model/normalized-reque
 import { problem, type Problem } from '../model/problem.js';
 import { classifyProcedureCode, normalizeIcd10cm } from '../terminology/code-format.js';
 import type { DecisionContext } from './load-context.js';
+import { drugNameProblem } from './drug-name.js';
 import { closest } from './suggest.js';
 
 // Compiled on first use: batch screening sends only the requests its fast path declines here.
@@ -115,6 +116,10 @@ function validate(
           : 'families are listed in policies/valuesets/indications.yaml',
       ),
     );
+  }
+  if (typeof req.drug === 'string' && !problems.some((p) => p.path === '/drug')) {
+    const p = drugNameProblem(req.drug, ctx.terminology.drugs);
+    if (p) problems.push(p);
   }
   const diagnosisCodes: string[] = [];
   if (Array.isArray(req.diagnosisCodes)) {

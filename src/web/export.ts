@@ -1,7 +1,14 @@
 // Exports of the compare matrix: CSV, and an SVG drawn from the data (not a screen grab), which
 // a canvas turns into PNG.
 import type { Recorded } from './api.js';
-import { basisLabel, OUTCOME_LABEL, outcomeLabel, outcomeSign, priorAuthLabel } from './labels.js';
+import {
+  basisLabel,
+  OUTCOME_LABEL,
+  outcomeLabel,
+  outcomeSign,
+  outOfScopeLabel,
+  priorAuthLabel,
+} from './labels.js';
 
 export interface MatrixRow {
   id: string;
@@ -32,6 +39,7 @@ export function matrixCsv(m: Matrix): string {
     'payer',
     'outcome',
     'basis',
+    'outOfScopeReason',
     'priorAuth',
     'policy',
     'version',
@@ -52,6 +60,7 @@ export function matrixCsv(m: Matrix): string {
           p,
           d?.outcome ?? '',
           d?.basis ?? '',
+          d?.outOfScopeReason ?? '',
           d?.priorAuth ?? '',
           d?.policy?.id ?? '',
           d?.policy?.version ?? '',
@@ -108,7 +117,7 @@ export function matrixSvg(m: Matrix): string {
         body.push(
           `<rect x="${x + 2}" y="${y + 3}" width="${cellW - 4}" height="${rowH - 6}" rx="4" fill="${FILL[d.outcome] ?? '#fff'}"/>`,
           `<text x="${x + 8}" y="${y + 17}" font-weight="bold">${esc(`${outcomeSign(d.outcome)} ${outcomeLabel(d.outcome)}`)}</text>`,
-          `<text x="${x + 8}" y="${y + 30}">${esc(basisLabel(d.basis))}</text>`,
+          `<text x="${x + 8}" y="${y + 30}">${esc(basisLabel(d.basis) || outOfScopeLabel(d.outOfScopeReason))}</text>`,
           `<text x="${x + 8}" y="${y + 43}" fill="#444">${esc(priorAuthLabel(d.priorAuth))}</text>`,
         );
       });

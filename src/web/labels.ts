@@ -1,5 +1,8 @@
 // Words and signs for the contract's values: every colour in the UI also has its text and symbol.
+import { outOfScopeLabel } from '../model/out-of-scope-reason.js';
 import type { Basis, Outcome, PriorAuth } from '../model/vocabulary.js';
+
+export { OUT_OF_SCOPE_WORDS, outOfScopeLabel } from '../model/out-of-scope-reason.js';
 
 export const OUTCOME_LABEL: Record<Outcome, string> = {
   covered: 'Covered',
@@ -49,8 +52,15 @@ export function outcomeSign(o: string): string {
   return OUTCOME_SIGN[o as Outcome] ?? '';
 }
 
-/** "Not covered · investigational": outcome and basis as one phrase. */
-export function outcomePhrase(d: { outcome: string; basis?: string | undefined }): string {
-  const b = basisLabel(d.basis);
+/**
+ * "Not covered · investigational", "Out of scope · refers elsewhere": the outcome and its basis,
+ * or which kind of non-answer, as one phrase.
+ */
+export function outcomePhrase(d: {
+  outcome: string;
+  basis?: string | undefined;
+  outOfScopeReason?: string | undefined;
+}): string {
+  const b = basisLabel(d.basis) || outOfScopeLabel(d.outOfScopeReason);
   return b ? `${outcomeLabel(d.outcome)} · ${b}` : outcomeLabel(d.outcome);
 }

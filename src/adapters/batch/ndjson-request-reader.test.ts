@@ -63,6 +63,13 @@ const EDITS: ((s: string, r: () => number) => string)[] = [
     s.replace(/"procedureCodes":\[[^\]]*\]/, `"procedureCodes":[${'"96365",'.repeat(50)}"96365"]`),
   (s) => s.replace(/}$/, ',"drug":"  Ketamine "}'),
   (s) => s.replace(/}$/, ',"drug":""}'),
+  // Drug names as claims write them, and ones the catalog does not know.
+  (s) => s.replace(/}$/, ',"drug":"Ketamine HCl"}'),
+  (s) => s.replace(/}$/, ',"drug":"lidocaine hcl"}'),
+  (s) => s.replace(/}$/, ',"drug":"Ketalar"}'),
+  (s) => s.replace(/}$/, ',"drug":"magnesium sulfate"}'),
+  (s) => s.replace(/}$/, ',"drug":"ketamin"}'),
+  (s) => s.replace(/}$/, ',"drug":"infliximab"}'),
   (s) => s.replace(/}$/, ',"homePlan":"bcbsma"}'),
   (s) => s.replace(/}$/, ',"medicarePrimary":true}'),
   (s) => s.replace(/}$/, ',"groupPolicy":null}'),
@@ -141,5 +148,19 @@ describe('the NDJSON byte reader', () => {
       else declined++;
     }
     assert.ok(taken > 2_000 && declined > 2_000, `taken ${taken}, declined ${declined}`);
+  });
+
+  it('takes the drug names the catalog knows and declines the others, as the validator does', () => {
+    const line = (drug: string) =>
+      JSON.stringify({ payer: 'bcbsal', dateOfService: '2025-09-15', drug, route: 'intravenous' });
+    for (const drug of ['Ketamine HCl', 'ketamine hydrochloride', 'Ketalar', 'Xylocaine']) {
+      assert.ok(agree(line(drug), drug), `${drug} declined`);
+    }
+    for (const drug of ['ketamin', 'infliximab', ' ']) {
+      const b = Buffer.from(line(drug));
+      assert.equal(reader.read(b, 0, b.length), undefined, `${drug} read`);
+      const v = general.validate(JSON.parse(line(drug)), ENVELOPE);
+      assert.ok(!v.ok && v.problems[0]!.code === 'unknown-drug' && v.problems[0]!.path === '/drug');
+    }
   });
 });

@@ -1,7 +1,6 @@
 import type { NormalizedRequest, ProcedureCode } from '../../model/normalized-request.js';
 import { LINES_OF_BUSINESS, PLAN_TYPES, ROUTES, SETTINGS } from '../../model/vocabulary.js';
 import {
-  drugString,
   homePlanString,
   MAX_DIAGNOSIS_CODE_LENGTH,
   MAX_DIAGNOSIS_CODES,
@@ -169,7 +168,7 @@ export function ndjsonRequestReader(checks: FastChecks): NdjsonRequestReader {
   vocabularies[Key.indication] = words(checks.families.keys());
   const procedureCodes = new ByteInterner(checks.procCode);
   const diagnosisCodes = new ByteInterner(checks.icdKey);
-  const drugs = new ByteInterner((t) => (drugString(t) ? t.trim() : null));
+  const drugs = new ByteInterner(checks.drugName);
   // Dates by their digits as one number: the string is made and checked once per day.
   const dates = new Map<number, string | null>();
   const MAX_DATES = 100_000;

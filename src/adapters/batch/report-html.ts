@@ -1,3 +1,4 @@
+import { outOfScopeLabel, outOfScopeMeaning } from '../../model/out-of-scope-reason.js';
 import type { ScreenSummaryV1 } from './summary.js';
 
 // A self-contained HTML report of a screening run: the summary's numbers as tables and inline
@@ -79,6 +80,10 @@ export function renderReport(s: ScreenSummaryV1 & { run?: unknown }): string {
       .join(', '),
     v.lines,
   ]);
+  // Out of scope is several different non-answers; the report names each in words.
+  const kinds = Object.entries(s.byOutOfScopeReason ?? {}).sort((a, b) => b[1] - a[1]);
+  const byKind = Object.fromEntries(kinds.map(([k, n]) => [outOfScopeLabel(k), n]));
+  const kindTable = kinds.map(([k, n]) => [outOfScopeLabel(k), outOfScopeMeaning(k), n]);
   const reasons = s.topReasons.map((r) => [r.policy ?? '', r.rule ?? '', r.text ?? '', r.count]);
   const changes = s.changes
     ? `<h2>Changes between versions</h2><p>${s.changes.changed.toLocaleString('en-US')} lines change, ${s.changes.unchanged.toLocaleString('en-US')} do not.</p>${barChart('Transitions', s.changes.byTransition)}${barChart('Changed lines by payer', s.changes.byPayer)}`
@@ -99,6 +104,7 @@ ${changes}
 ${barChart('Lines by outcome', outcomes)}
 ${stackedPayers(s)}
 ${barChart('Not covered / conditional: by basis', s.byBasis)}
+${kinds.length > 0 ? `<h2>Out of scope, by kind</h2>${barChart('Out of scope: by kind', byKind)}${table(['kind', 'what it means', 'lines'], kindTable)}` : ''}
 ${barChart('Prior authorization', s.byPriorAuth)}
 <h2>Policies and versions</h2>
 ${table(['policy', 'versions (lines)', 'lines'], policies)}

@@ -17,7 +17,7 @@ export interface LineRef {
 }
 
 export const CSV_HEADER =
-  'source_line,claim_id,claim_line,payer,outcome,basis,prior_auth,policy,policy_version,statement,indication,missing,warnings,error_code,error_path,error_detail';
+  'source_line,claim_id,claim_line,payer,outcome,basis,out_of_scope_reason,prior_auth,policy,policy_version,statement,indication,missing,warnings,error_code,error_path,error_detail';
 
 export const DIFF_CSV_HEADER =
   'source_line,claim_id,claim_line,payer,from_outcome,from_basis,from_prior_auth,from_policy_version,from_statement,to_outcome,to_basis,to_prior_auth,to_policy_version,to_statement';
@@ -81,9 +81,10 @@ export function decidedTail(
 ): string {
   const policy = d.policy;
   if (format === 'csv')
-    return `,${csvField(d.payer)},${d.outcome},${d.basis ?? ''},${d.priorAuth},${csvField(policy?.id)},${csvField(policy?.version)},${csvField(rule)},${csvField(d.indication)},`;
+    return `,${csvField(d.payer)},${d.outcome},${d.basis ?? ''},${d.outOfScopeReason ?? ''},${d.priorAuth},${csvField(policy?.id)},${csvField(policy?.version)},${csvField(rule)},${csvField(d.indication)},`;
   let s = `,"payer":${json(d.payer)},"outcome":"${d.outcome}"`;
   if (d.basis !== undefined) s += `,"basis":"${d.basis}"`;
+  if (d.outOfScopeReason !== undefined) s += `,"outOfScopeReason":"${d.outOfScopeReason}"`;
   s += `,"priorAuth":"${d.priorAuth}"`;
   if (policy !== undefined)
     s += `,"policy":${json(policy.id)},"policyVersion":${json(policy.version)}`;
@@ -147,7 +148,7 @@ export function writeNdjsonRow(
 
 export function errorRow(format: OutputFormat, ref: LineRef, p: Problem, count = 1): string {
   if (format === 'csv') {
-    return `${ref.sourceLine},${csvField(ref.claimId)},${csvField(ref.claimLine)},,error,,,,,,,,,${p.code},${csvField(p.path)},${csvField(p.detail)}\n`;
+    return `${ref.sourceLine},${csvField(ref.claimId)},${csvField(ref.claimLine)},,error,,,,,,,,,,${p.code},${csvField(p.path)},${csvField(p.detail)}\n`;
   }
   const e: Record<string, unknown> = {
     code: p.code,

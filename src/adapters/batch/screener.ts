@@ -140,7 +140,9 @@ export class Screener {
       step(step(step(step(step(this.root, d.policy), rule), d.payer), d.indication), d.outcome),
       d.priorAuth,
     );
-    let e = t.get(d.basis) as RowEntry | undefined;
+    // Basis (not-covered, conditional) and out-of-scope reason never come together: one slot.
+    const why = d.basis ?? d.outOfScopeReason;
+    let e = t.get(why) as RowEntry | undefined;
     if (e) return e;
     const tail = decidedTail(this.settings.output, d, rule);
     e = {
@@ -151,6 +153,7 @@ export class Screener {
       payer: d.payer,
       outcome: d.outcome,
       basis: d.basis,
+      outOfScopeReason: d.outOfScopeReason,
       priorAuth: d.priorAuth,
       rule,
       // Only a cited reason's text goes into the summary: uncited texts name the request
@@ -158,7 +161,7 @@ export class Screener {
       text: d.reasons[0]?.citation ? d.reasons[0].text : undefined,
     };
     if (this.entries.length < MAX_ENTRIES) {
-      t.set(d.basis, e);
+      t.set(why, e);
       this.entries.push(e);
     } else {
       // Past the bound (only with unbounded distinct decisions): count straight into the tally.

@@ -22,7 +22,16 @@ describe('screening summary', () => {
       version: string,
       rule: string,
       text: string,
-    ) => ({ payer, outcome, basis, priorAuth, ref: { id, version }, rule, text });
+    ) => ({
+      payer,
+      outcome,
+      basis,
+      outOfScopeReason: undefined,
+      priorAuth,
+      ref: { id, version },
+      rule,
+      text,
+    });
     const x = (payer: string, policy: string, text: string) =>
       key(
         payer,
@@ -93,5 +102,36 @@ describe('screening summary', () => {
       byPayer: { bcbsal: 2 },
     });
     assert.equal(s.lines, 3);
+  });
+
+  it('counts out-of-scope lines by kind, so "out of scope" is not one undivided number', () => {
+    const oos = (payer: string, kind: string, rule: string, n: number) =>
+      countDecided(
+        t,
+        {
+          payer,
+          outcome: 'out-of-scope',
+          basis: undefined,
+          outOfScopeReason: kind,
+          priorAuth: 'not-applicable',
+          ref: { id: 'p', version: 'v1' },
+          rule,
+          text: undefined,
+        },
+        n,
+      );
+    const t = newTally();
+    oos('bcbsma', 'refers-elsewhere', 'statement:mdd-refer', 4);
+    oos('bcbsma', 'not-addressed', 'scope:indication', 2);
+    oos('medica', 'not-addressed', 'scope:drug', 1);
+    oos('bcbsri', 'excluded-use', 'exclusion:cancer', 3);
+    const s = summarize(t);
+    assert.deepEqual(s.byOutcome, { 'out-of-scope': 10 });
+    assert.deepEqual(s.byOutOfScopeReason, {
+      'excluded-use': 3,
+      'not-addressed': 3,
+      'refers-elsewhere': 4,
+    });
+    assert.deepEqual(s.byBasis, {});
   });
 });

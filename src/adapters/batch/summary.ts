@@ -23,6 +23,8 @@ export interface DecidedKey {
   payer: string;
   outcome: string;
   basis: string | undefined;
+  /** For out-of-scope: which kind of non-answer. */
+  outOfScopeReason: string | undefined;
   priorAuth: string;
   /** The deciding policy version. */
   ref: { id: string; version: string } | undefined;
@@ -35,7 +37,7 @@ export interface DecidedKey {
 export function countDecided(t: Tally, d: DecidedKey, count = 1): void {
   const policy = d.ref?.id ?? '';
   const rule = d.rule ?? '';
-  const key = `d${SEP}${d.payer}${SEP}${d.outcome}${SEP}${d.basis ?? ''}${SEP}${d.priorAuth}${SEP}${policy}${SEP}${d.ref?.version ?? ''}${SEP}${rule}`;
+  const key = `d${SEP}${d.payer}${SEP}${d.outcome}${SEP}${d.basis ?? ''}${SEP}${d.priorAuth}${SEP}${policy}${SEP}${d.ref?.version ?? ''}${SEP}${rule}${SEP}${d.outOfScopeReason ?? ''}`;
   const n = t.counts.get(key);
   if (n === undefined) {
     t.counts.set(key, count);
@@ -90,6 +92,8 @@ export interface ScreenSummaryV1 {
   errors: number;
   byOutcome: Record<string, number>;
   byBasis: Record<string, number>;
+  /** Out-of-scope lines by which kind of non-answer they are. */
+  byOutOfScopeReason: Record<string, number>;
   byPriorAuth: Record<string, number>;
   byPayer: Record<string, { lines: number; outcomes: Record<string, number> }>;
   byPolicy: Record<string, { lines: number; versions: Record<string, number> }>;
@@ -116,6 +120,7 @@ export function summarize(t: Tally, topN = 10): ScreenSummaryV1 {
     errors: 0,
     byOutcome: {},
     byBasis: {},
+    byOutOfScopeReason: {},
     byPriorAuth: {},
     byPayer: {},
     byPolicy: {},
@@ -130,20 +135,13 @@ export function summarize(t: Tally, topN = 10): ScreenSummaryV1 {
     const parts = key.split(SEP);
     switch (parts[0]) {
       case 'd': {
-        const [, payer, outcome, basis, priorAuth, policy, version, rule] = parts as [
-          string,
-          string,
-          string,
-          string,
-          string,
-          string,
-          string,
-          string,
-        ];
+        const [, payer, outcome, basis, priorAuth, policy, version, rule, outOfScopeReason] =
+          parts as [string, string, string, string, string, string, string, string, string];
         s.lines += n;
         s.decided += n;
         bump(s.byOutcome, outcome, n);
         if (basis) bump(s.byBasis, basis, n);
+        if (outOfScopeReason) bump(s.byOutOfScopeReason, outOfScopeReason, n);
         bump(s.byPriorAuth, priorAuth, n);
         const p = (s.byPayer[payer] ??= { lines: 0, outcomes: {} });
         p.lines += n;

@@ -1,6 +1,7 @@
 // CRD cards: an Instructions card quoting the policy sentence that decided an order, and an
 // External Reference card linking to the policy. Coverage itself travels in the systemAction.
 import type { DeterminationV1 } from '../../model/determination.js';
+import { outOfScopeLabel, outOfScopeMeaning } from '../../model/out-of-scope-reason.js';
 import { CRD_TEMP_SYSTEM, type CrdVersion } from './coverage-information.js';
 import type { Json } from './fhir.js';
 
@@ -59,7 +60,12 @@ export function instructionsCard(i: CardInputs): Json | undefined {
   const d = i.determination;
   const reason = d.reasons.find((r) => r.citation) ?? d.reasons[0];
   if (!d.policy || !reason) return undefined;
-  const basis = d.basis ? ` (${d.basis.replace(/-/g, ' ')})` : '';
+  // Why not covered, or which kind of out-of-scope: "not decided … (refers elsewhere)".
+  const basis = d.basis
+    ? ` (${d.basis.replace(/-/g, ' ')})`
+    : d.outOfScopeReason
+      ? ` (${outOfScopeLabel(d.outOfScopeReason)})`
+      : '';
   const pa =
     d.priorAuth === 'required'
       ? ' Prior authorization is required.'
@@ -72,6 +78,7 @@ export function instructionsCard(i: CardInputs): Json | undefined {
     '',
     `> ${quote.replace(/\n+/g, ' ')}`,
   ];
+  if (d.outOfScopeReason) lines.splice(1, 0, '', outOfScopeMeaning(d.outOfScopeReason));
   if (d.referTo.length > 0)
     lines.push('', `See policy ${d.referTo.map((r) => `#${r}`).join(', ')}.`);
   return {

@@ -4,7 +4,13 @@ import type { DecisionContext } from '../../service/load-context.js';
 import { parseFormat } from './check.js';
 import { EXIT, UsageError } from './exit-codes.js';
 import { readRequestText, splitRequests } from './read-input.js';
-import { policyLabel, renderDetermination, table } from './render-table.js';
+import {
+  outcomeCell,
+  outOfScopeLegend,
+  policyLabel,
+  renderDetermination,
+  table,
+} from './render-table.js';
 
 export const COMPARE_USAGE = `Usage: medpolicy compare [--request FILE] [--format json|table] [--explain]
 
@@ -60,19 +66,20 @@ export async function compare(
   } else if (values.explain) {
     out(result.determinations.map(renderDetermination).join('\n\n'));
   } else {
+    const legend = outOfScopeLegend(result.determinations);
     out(
       table(
         ['payer', 'outcome', 'basis', 'prior auth', 'policy', 'indication', 'refer to'],
         result.determinations.map((d) => [
           d.payer,
-          d.outcome,
+          outcomeCell(d),
           d.basis ?? '-',
           d.priorAuth,
           policyLabel(d),
           d.indication ?? '-',
           d.referTo.join(', ') || '-',
         ]),
-      ),
+      ) + (legend.length > 0 ? `\n\n${legend.join('\n')}` : ''),
     );
   }
   return EXIT.decided;

@@ -1,4 +1,5 @@
 import type { DeterminationV1 } from '../../model/determination.js';
+import { outOfScopeLabel, outOfScopeMeaning } from '../../model/out-of-scope-reason.js';
 
 /** Left-aligned columns, for people reading a terminal. */
 export function table(header: string[], rows: string[][]): string {
@@ -15,14 +16,26 @@ export function policyLabel(d: DeterminationV1): string {
   return d.policy ? `${d.policy.number ?? d.policy.id}@${d.policy.version}` : '-';
 }
 
+/** The outcome, and for out-of-scope which kind: "out-of-scope: refers elsewhere". */
+export function outcomeCell(d: DeterminationV1): string {
+  return d.outOfScopeReason ? `${d.outcome}: ${outOfScopeLabel(d.outOfScopeReason)}` : d.outcome;
+}
+
+/** What each kind of out-of-scope in these determinations means, one line each. */
+export function outOfScopeLegend(ds: readonly DeterminationV1[]): string[] {
+  const kinds = [...new Set(ds.map((d) => d.outOfScopeReason).filter((k) => k !== undefined))];
+  return kinds.map((k) => `${outOfScopeLabel(k)}: ${outOfScopeMeaning(k)}`);
+}
+
 /** One determination, with its reasons and warnings, as a person would read it. */
 export function renderDetermination(d: DeterminationV1): string {
   const out = [
     table(
       ['payer', 'outcome', 'basis', 'prior auth', 'policy', 'indication'],
-      [[d.payer, d.outcome, d.basis ?? '-', d.priorAuth, policyLabel(d), d.indication ?? '-']],
+      [[d.payer, outcomeCell(d), d.basis ?? '-', d.priorAuth, policyLabel(d), d.indication ?? '-']],
     ),
   ];
+  for (const line of outOfScopeLegend([d])) out.push(`out of scope, ${line}`);
   if (d.referTo.length > 0) out.push(`refer to: ${d.referTo.join(', ')}`);
   if (d.missing.length > 0) out.push(`missing: ${d.missing.join(', ')}`);
   if (d.reasons.length > 0) {

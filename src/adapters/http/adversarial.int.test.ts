@@ -355,13 +355,14 @@ describe('requests on every route, as clients really send them', () => {
       await post(app, '/fhir/Claim/$submit', pasCall().replace('"AMB"', '"AMB\\ud83d"')),
       422,
     );
-    // A pair is a character: an emoji in a free-text field is fine.
+    // A pair is a character: an emoji in a free-text field is fine. (Not the drug: a drug name
+    // the catalog does not know is refused as unknown-drug.)
     assert.equal(
       (
         await post(
           app,
           '/v1/determinations',
-          BODY.replace('"ketamine"', '"ketamine \\ud83d\\ude00"'),
+          BODY.replace('"ketamine"', '"ketamine","homePlan":"home \\ud83d\\ude00"'),
         )
       ).statusCode,
       200,

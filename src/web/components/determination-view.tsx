@@ -1,9 +1,15 @@
 import type { DeterminationV1, ReasonV1 } from '../api.js';
-import { outcomePhrase, outcomeSign, priorAuthLabel } from '../labels.js';
+import {
+  OUT_OF_SCOPE_WORDS,
+  outcomePhrase,
+  outcomeSign,
+  outOfScopeLabel,
+  priorAuthLabel,
+} from '../labels.js';
 import { quoteHref } from '../router.js';
 
 export function OutcomeBadge(props: {
-  d: Pick<DeterminationV1, 'outcome' | 'basis' | 'priorAuth'>;
+  d: Pick<DeterminationV1, 'outcome' | 'basis' | 'outOfScopeReason' | 'priorAuth'>;
 }) {
   const { d } = props;
   return (
@@ -82,6 +88,7 @@ export function DeterminationView(props: { d: DeterminationV1 & { id?: string } 
             .join(' · ')}
         </p>
       </header>
+      {d.outOfScopeReason && <NonAnswer kind={d.outOfScopeReason} />}
       {d.reasons.length > 0 && (
         <section>
           <h4>Reasons</h4>
@@ -132,6 +139,16 @@ export function DeterminationView(props: { d: DeterminationV1 & { id?: string } 
         </details>
       )}
     </article>
+  );
+}
+
+/** Which kind of out-of-scope this is, in words: only some of them mean "not restricted". */
+function NonAnswer(props: { kind: keyof typeof OUT_OF_SCOPE_WORDS }) {
+  const label = outOfScopeLabel(props.kind);
+  return (
+    <p class="non-answer" data-kind={props.kind}>
+      <strong>Out of scope: {label}.</strong> {OUT_OF_SCOPE_WORDS[props.kind].meaning}
+    </p>
   );
 }
 

@@ -12,7 +12,13 @@ import {
   type Matrix,
   type MatrixRow,
 } from '../export.js';
-import { outcomeLabel, OUTCOME_LABEL, outcomeSign } from '../labels.js';
+import {
+  outcomeLabel,
+  OUTCOME_LABEL,
+  outcomeSign,
+  outOfScopeLabel,
+  OUT_OF_SCOPE_WORDS,
+} from '../labels.js';
 
 const GROUPS: { id: string; label: string; root?: string }[] = [
   { id: 'pain', label: 'Chronic pain', root: 'chronic-pain' },
@@ -330,17 +336,31 @@ function moveInGrid(e: KeyboardEvent) {
 }
 
 function cellText(d: Recorded): string {
-  return `${outcomeLabel(d.outcome)}${d.basis ? ` (${d.basis})` : ''}, prior authorization ${d.priorAuth}`;
+  const why = d.basis ?? outOfScopeLabel(d.outOfScopeReason);
+  return `${outcomeLabel(d.outcome)}${why ? ` (${why})` : ''}, prior authorization ${d.priorAuth}`;
 }
 
+/** The outcomes' signs, and what each kind of out-of-scope means: the cells name the kind. */
 function Legend() {
   return (
-    <ul class="legend" aria-label="Legend">
-      {Object.entries(OUTCOME_LABEL).map(([k, v]) => (
-        <li key={k} class={`outcome-${k}`}>
-          <span aria-hidden="true">{outcomeSign(k)}</span> {v}
-        </li>
-      ))}
-    </ul>
+    <div class="legend-wrap">
+      <ul class="legend" aria-label="Legend">
+        {Object.entries(OUTCOME_LABEL).map(([k, v]) => (
+          <li key={k} class={`outcome-${k}`}>
+            <span aria-hidden="true">{outcomeSign(k)}</span> {v}
+          </li>
+        ))}
+      </ul>
+      <dl class="legend-kinds" aria-label="Out of scope, by kind">
+        {Object.entries(OUT_OF_SCOPE_WORDS).map(([k, w]) => (
+          <div key={k} data-kind={k}>
+            <dt>
+              <span aria-hidden="true">{outcomeSign('out-of-scope')}</span> {w.label}
+            </dt>
+            <dd>{w.meaning}</dd>
+          </div>
+        ))}
+      </dl>
+    </div>
   );
 }
