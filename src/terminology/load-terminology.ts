@@ -157,11 +157,16 @@ export function loadIcd10cm(root: string, opts: TerminologyOptions = {}): CodeSy
   });
 }
 
+/** The indication value sets as written (checked), to compile against another code set. */
+export function readIndicationValueSets(root: string = packageRoot()): IndicationValueSetFile {
+  return readYaml(root, TERMINOLOGY_YAML.indications) as IndicationValueSetFile;
+}
+
 /** Reads the shipped code sets and value sets, or the operator's CMS files. Fails loudly. */
 export function loadTerminology(opts: TerminologyOptions = {}): Terminology {
   const root = opts.root ?? packageRoot();
   const icd10cm = loadIcd10cm(root, opts);
-  const indicationsFile = readYaml(root, TERMINOLOGY_YAML.indications) as IndicationValueSetFile;
+  const indicationsFile = readIndicationValueSets(root);
   const drugsFile = readYaml(root, TERMINOLOGY_YAML.drugs) as DrugCatalogFile;
   return {
     icd10cm,
