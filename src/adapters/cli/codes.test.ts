@@ -26,7 +26,11 @@ const common: [string, 0 | 1, string][] = [
   ['F43', 0, 'Reaction to severe stress, and adjustment disorders'],
   ['M797', 1, 'Fibromyalgia'],
 ];
-const fy2026 = orderFile(dir, 'icd10cm_order_2026.txt', [...common, ['F438', 1, 'Other reactions to severe stress'], ['G905', 1, 'Complex regional pain syndrome I (CRPS I)']]);
+const fy2026 = orderFile(dir, 'icd10cm_order_2026.txt', [
+  ...common,
+  ['F438', 1, 'Other reactions to severe stress'],
+  ['G905', 1, 'Complex regional pain syndrome I (CRPS I)'],
+]);
 const fy2027 = orderFile(dir, 'icd10cm_order_2027.txt', [
   ...common,
   ['F438', 0, 'Other reactions to severe stress'],
@@ -40,10 +44,42 @@ const requests = join(dir, 'requests.ndjson');
 writeFileSync(
   requests,
   [
-    { claimId: 'A', claimLine: 1, payer: 'bcbsri', dateOfService: '2026-11-02', drug: 'ketamine', route: 'intravenous', diagnosisCodes: ['G43.F0'] },
-    { claimId: 'B', claimLine: 1, payer: 'bcbsal', dateOfService: '2026-11-02', drug: 'ketamine', route: 'intravenous', diagnosisCodes: ['F43.8'] },
-    { claimId: 'C', claimLine: 1, payer: 'bcbsma', dateOfService: '2026-11-02', drug: 'ketamine', route: 'intravenous', diagnosisCodes: ['G90.5'] },
-    { claimId: 'D', claimLine: 1, payer: 'bcbsma', dateOfService: '2026-11-02', drug: 'ketamine', route: 'intravenous', diagnosisCodes: ['M79.7'] },
+    {
+      claimId: 'A',
+      claimLine: 1,
+      payer: 'bcbsri',
+      dateOfService: '2026-11-02',
+      drug: 'ketamine',
+      route: 'intravenous',
+      diagnosisCodes: ['G43.F0'],
+    },
+    {
+      claimId: 'B',
+      claimLine: 1,
+      payer: 'bcbsal',
+      dateOfService: '2026-11-02',
+      drug: 'ketamine',
+      route: 'intravenous',
+      diagnosisCodes: ['F43.8'],
+    },
+    {
+      claimId: 'C',
+      claimLine: 1,
+      payer: 'bcbsma',
+      dateOfService: '2026-11-02',
+      drug: 'ketamine',
+      route: 'intravenous',
+      diagnosisCodes: ['G90.5'],
+    },
+    {
+      claimId: 'D',
+      claimLine: 1,
+      payer: 'bcbsma',
+      dateOfService: '2026-11-02',
+      drug: 'ketamine',
+      route: 'intravenous',
+      diagnosisCodes: ['M79.7'],
+    },
   ]
     .map((r) => JSON.stringify(r))
     .join('\n'),
@@ -51,43 +87,90 @@ writeFileSync(
 
 async function run(...args: string[]): Promise<{ status: number; text: string }> {
   const lines: string[] = [];
-  const status = await main(['codes', ...args], (s) => lines.push(s), (s) => lines.push(s));
+  const status = await main(
+    ['codes', ...args],
+    (s) => lines.push(s),
+    (s) => lines.push(s),
+  );
   return { status, text: lines.join('\n') };
 }
 
 describe('medpolicy codes diff', () => {
   it('reports what a new release changes for each value set and policy', async () => {
-    const { status, text } = await run('diff', '--from', fy2026, '--to', fy2027, '--format', 'json');
+    const { status, text } = await run(
+      'diff',
+      '--from',
+      fy2026,
+      '--to',
+      fy2027,
+      '--format',
+      'json',
+    );
     assert.equal(status, 0, text);
     const d = JSON.parse(text) as {
       counts: Record<string, number>;
-      families: { family: string; entering: { code: string }[]; leaving: { code: string; kind: string }[]; statusChanged: { code: string; kind: string }[] }[];
+      families: {
+        family: string;
+        entering: { code: string }[];
+        leaving: { code: string; kind: string }[];
+        statusChanged: { code: string; kind: string }[];
+      }[];
       ambiguous: { code: string; placement: { entry: string; broaderFamily: string } }[];
       staleEntries: { entry: string }[];
       policies: { policy: string }[];
     };
     assert.deepEqual(d.counts, { added: 5, deleted: 1, 'became-header': 1, 'became-billable': 0 });
     const fam = (id: string) => d.families.find((f) => f.family === id);
-    assert.deepEqual(fam('chronic-daily-headache')?.entering.map((c) => c.code), ['G43E2', 'G43E21'], 'a branch under G43.E belongs to chronic migraine');
-    assert.deepEqual(fam('psychiatric')?.entering.map((c) => c.code), ['F4381']);
-    assert.deepEqual(fam('psychiatric')?.statusChanged.map((c) => `${c.code}:${c.kind}`), ['F438:became-header']);
-    assert.deepEqual(fam('crps')?.leaving.map((c) => `${c.code}:${c.kind}`), ['G905:deleted']);
+    assert.deepEqual(
+      fam('chronic-daily-headache')?.entering.map((c) => c.code),
+      ['G43E2', 'G43E21'],
+      'a branch under G43.E belongs to chronic migraine',
+    );
+    assert.deepEqual(
+      fam('psychiatric')?.entering.map((c) => c.code),
+      ['F4381'],
+    );
+    assert.deepEqual(
+      fam('psychiatric')?.statusChanged.map((c) => `${c.code}:${c.kind}`),
+      ['F438:became-header'],
+    );
+    assert.deepEqual(
+      fam('crps')?.leaving.map((c) => `${c.code}:${c.kind}`),
+      ['G905:deleted'],
+    );
     assert.equal(fam('migraine'), undefined, 'G43.F is not guessed to be migraine');
-    assert.deepEqual(d.ambiguous.map((a) => [a.code, a.placement.entry, a.placement.broaderFamily]), [
-      ['G43F', 'G43', 'migraine'],
-      ['G43F0', 'G43', 'migraine'],
-    ]);
-    assert.ok(d.staleEntries.some((e) => e.entry === 'G90.5'), 'G90.5 is no longer a code');
+    assert.deepEqual(
+      d.ambiguous.map((a) => [a.code, a.placement.entry, a.placement.broaderFamily]),
+      [
+        ['G43F', 'G43', 'migraine'],
+        ['G43F0', 'G43', 'migraine'],
+      ],
+    );
+    assert.ok(
+      d.staleEntries.some((e) => e.entry === 'G90.5'),
+      'G90.5 is no longer a code',
+    );
     assert.ok(d.policies.some((p) => p.policy === 'bcbsri-iv-anesthetics-chronic-pain'));
   });
 
   it('re-decides recorded requests under both releases and names those that change', async () => {
-    const { status, text } = await run('diff', '--from', fy2026, '--to', fy2027, '--requests', requests);
+    const { status, text } = await run(
+      'diff',
+      '--from',
+      fy2026,
+      '--to',
+      fy2027,
+      '--requests',
+      requests,
+    );
     assert.equal(status, 0, text);
     assert.match(text, /re-decided under FY2026 and under FY2027: 4 of 4/);
     assert.match(text, /Answer changes \(0\)/);
     // Unknown before, valid after, and in neither case guessed to be migraine.
-    assert.match(text, /A\/1 bcbsri 2026-11-02 G43\.F0: out-of-scope → out-of-scope; warnings gone unknown-code:G43\.F0\n/);
+    assert.match(
+      text,
+      /A\/1 bcbsri 2026-11-02 G43\.F0: out-of-scope → out-of-scope; warnings gone unknown-code:G43\.F0\n/,
+    );
     assert.match(text, /B\/1 bcbsal 2026-11-02 F43\.8: .*new warnings header-code:F43\.8/);
     assert.match(text, /C\/1 bcbsma 2026-11-02 G90\.5: .*new warnings unknown-code:G90\.5/);
     assert.doesNotMatch(text, /D\/1/, 'fibromyalgia is decided alike');

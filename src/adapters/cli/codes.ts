@@ -59,7 +59,11 @@ interface Answer {
   warnings: string[];
 }
 
-export async function codes(argv: string[], ctx: () => DecisionContext, out: (s: string) => void): Promise<number> {
+export async function codes(
+  argv: string[],
+  ctx: () => DecisionContext,
+  out: (s: string) => void,
+): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     options: {
@@ -78,9 +82,11 @@ export async function codes(argv: string[], ctx: () => DecisionContext, out: (s:
     out(CODES_USAGE);
     return EXIT.decided;
   }
-  if (positionals[0] !== 'diff' || positionals.length > 1) throw new UsageError('the only subcommand is "diff"');
+  if (positionals[0] !== 'diff' || positionals.length > 1)
+    throw new UsageError('the only subcommand is "diff"');
   if (!values.to) throw new UsageError('--to RELEASE is required');
-  if (values.format !== 'text' && values.format !== 'json') throw new UsageError(`--format must be text or json, not "${values.format}"`);
+  if (values.format !== 'text' && values.format !== 'json')
+    throw new UsageError(`--format must be text or json, not "${values.format}"`);
 
   const context = ctx();
   const loaded = context.terminology.icd10cm;
@@ -89,7 +95,13 @@ export async function codes(argv: string[], ctx: () => DecisionContext, out: (s:
   const valueSets = readIndicationValueSets();
   const before = terminologyOf(context.terminology, [from], valueSets);
   const after = terminologyOf(context.terminology, [from, to], valueSets);
-  const diff = diffCodeSets(snapshotOfRelease(from), snapshotOfRelease(to), before.indications, after.indications, context.policySet);
+  const diff = diffCodeSets(
+    snapshotOfRelease(from),
+    snapshotOfRelease(to),
+    before.indications,
+    after.indications,
+    context.policySet,
+  );
 
   const changed: Redecided[] = [];
   let redecided = 0;
@@ -105,12 +117,31 @@ export async function codes(argv: string[], ctx: () => DecisionContext, out: (s:
     const y = answer(b.determination);
     if (JSON.stringify(x) !== JSON.stringify(y)) {
       const r = request as { payer: string; dateOfService: string; diagnosisCodes?: string[] };
-      changed.push({ id, payer: r.payer, dateOfService: r.dateOfService, diagnosisCodes: r.diagnosisCodes ?? [], before: x, after: y });
+      changed.push({
+        id,
+        payer: r.payer,
+        dateOfService: r.dateOfService,
+        diagnosisCodes: r.diagnosisCodes ?? [],
+        before: x,
+        after: y,
+      });
     }
   }
 
   if (values.format === 'json') {
-    out(JSON.stringify({ ...diff, redecided: requests.length > 0 ? { requests: requests.length, decided: redecided, changed } : undefined }, null, 2));
+    out(
+      JSON.stringify(
+        {
+          ...diff,
+          redecided:
+            requests.length > 0
+              ? { requests: requests.length, decided: redecided, changed }
+              : undefined,
+        },
+        null,
+        2,
+      ),
+    );
     return EXIT.decided;
   }
   out(renderCodeSetDiff(diff));
@@ -120,14 +151,21 @@ export async function codes(argv: string[], ctx: () => DecisionContext, out: (s:
 
 /** An order file, or a release of the loaded history by name. */
 function releaseArg(arg: string, loaded: CodeSystem): IcdRelease {
-  const named = loaded.releases?.find((r) => releaseTag(r) === arg.toUpperCase() || r.label === arg);
+  const named = loaded.releases?.find(
+    (r) => releaseTag(r) === arg.toUpperCase() || r.label === arg,
+  );
   if (named) return releaseOf(loaded, named);
-  if (/^FY\d{4}(-04)?$/i.test(arg)) throw new UsageError(`${arg} is not a loaded release (loaded: ${(loaded.releases ?? []).map(releaseTag).join(', ')}); give its order file`);
+  if (/^FY\d{4}(-04)?$/i.test(arg))
+    throw new UsageError(
+      `${arg} is not a loaded release (loaded: ${(loaded.releases ?? []).map(releaseTag).join(', ')}); give its order file`,
+    );
   return readOrderFile(arg);
 }
 
 function releaseBefore(to: IcdRelease, loaded: CodeSystem): IcdRelease {
-  const prior = [...(loaded.releases ?? [])].reverse().find((r) => r.effectiveFrom < to.effectiveFrom);
+  const prior = [...(loaded.releases ?? [])]
+    .reverse()
+    .find((r) => r.effectiveFrom < to.effectiveFrom);
   if (!prior) throw new UsageError(`no loaded release precedes ${to.label}; give --from`);
   return releaseOf(loaded, prior);
 }
@@ -147,7 +185,11 @@ function releaseOf(cs: CodeSystem, info: NonNullable<CodeSystem['releases']>[num
  * all of them, so a branch the last release adds is known as new (and, under an entry divided
  * between families, flagged).
  */
-function terminologyOf(base: Terminology, releases: IcdRelease[], valueSets: ReturnType<typeof readIndicationValueSets>): Terminology {
+function terminologyOf(
+  base: Terminology,
+  releases: IcdRelease[],
+  valueSets: ReturnType<typeof readIndicationValueSets>,
+): Terminology {
   const release = releases[releases.length - 1]!;
   const icd10cm = historyCodeSystem(releasesSource([release]), {
     version: `ICD-10-CM ${release.label}`,
@@ -170,7 +212,9 @@ function answer(d: DeterminationV1): Answer {
     outcome: d.outcome,
     basis: d.basis,
     indication: d.indication,
-    warnings: [...new Set(d.warnings.map((w) => (w.subject ? `${w.code}:${w.subject}` : w.code)))].filter((w) => !IGNORED_WARNINGS.has(w.split(':')[0]!)).sort(),
+    warnings: [...new Set(d.warnings.map((w) => (w.subject ? `${w.code}:${w.subject}` : w.code)))]
+      .filter((w) => !IGNORED_WARNINGS.has(w.split(':')[0]!))
+      .sort(),
   };
 }
 
@@ -183,13 +227,18 @@ function readNdjsonRequests(path: string): { id: string; request: unknown }[] {
       const parsed = parseRequestText(line);
       if (!parsed.ok || typeof parsed.value !== 'object' || parsed.value === null) return;
       const { claimId, claimLine, ...request } = parsed.value as Record<string, unknown>;
-      const id = claimId !== undefined ? `${String(claimId)}${claimLine !== undefined ? `/${String(claimLine)}` : ''}` : `${path}:${i + 1}`;
+      const id =
+        claimId !== undefined
+          ? `${String(claimId)}${claimLine !== undefined ? `/${String(claimLine)}` : ''}`
+          : `${path}:${i + 1}`;
       out.push({ id, request });
     });
   return out;
 }
 
-async function readAuditRequests(dataDir: string | undefined): Promise<{ id: string; request: unknown }[]> {
+async function readAuditRequests(
+  dataDir: string | undefined,
+): Promise<{ id: string; request: unknown }[]> {
   const { openStore, storeOptionsFromEnv } = await import('../../store/open-store.js');
   const opts = storeOptionsFromEnv(process.env);
   const store = await openStore(dataDir ? { ...opts, dataDir } : opts);
@@ -210,14 +259,25 @@ async function readAuditRequests(dataDir: string | undefined): Promise<{ id: str
   }
 }
 
-function renderRedecided(total: number, decided: number, changed: Redecided[], diff: CodeSetDiff): string {
-  const outcomes = changed.filter((c) => c.before.outcome !== c.after.outcome || c.before.basis !== c.after.basis || c.before.indication !== c.after.indication);
+function renderRedecided(
+  total: number,
+  decided: number,
+  changed: Redecided[],
+  diff: CodeSetDiff,
+): string {
+  const outcomes = changed.filter(
+    (c) =>
+      c.before.outcome !== c.after.outcome ||
+      c.before.basis !== c.after.basis ||
+      c.before.indication !== c.after.indication,
+  );
   const warningsOnly = changed.filter((c) => !outcomes.includes(c));
   const lines = [
     `Recorded requests re-decided under ${diff.from.label} and under ${diff.to.label}: ${decided} of ${total} (the rest fail validation).`,
     `  Answer changes (${outcomes.length}):`,
   ];
-  const show = (a: Answer) => `${a.outcome}${a.basis ? ` (${a.basis})` : ''}${a.indication ? ` [${a.indication}]` : ''}`;
+  const show = (a: Answer) =>
+    `${a.outcome}${a.basis ? ` (${a.basis})` : ''}${a.indication ? ` [${a.indication}]` : ''}`;
   const describe = (c: Redecided) => {
     const added = c.after.warnings.filter((w) => !c.before.warnings.includes(w));
     const gone = c.before.warnings.filter((w) => !c.after.warnings.includes(w));
@@ -228,7 +288,10 @@ function renderRedecided(total: number, decided: number, changed: Redecided[], d
     );
   };
   if (outcomes.length === 0) lines.push('    none');
-  lines.push(...outcomes.map(describe), `  Same answer, different warnings (${warningsOnly.length}):`);
+  lines.push(
+    ...outcomes.map(describe),
+    `  Same answer, different warnings (${warningsOnly.length}):`,
+  );
   if (warningsOnly.length === 0) lines.push('    none');
   lines.push(...warningsOnly.map(describe));
   return lines.join('\n');

@@ -41,7 +41,11 @@ function coverageWarning(cs: CodeSystem, date: string, out: WarningV1[]): void {
 export function ambiguousPlacementWarning(code: string, t: Terminology, out: WarningV1[]): void {
   const a = t.indications.ambiguity(code);
   if (a) {
-    out.push({ code: 'ambiguous-indication', message: describeAmbiguity(a), subject: displayIcd10cm(code) });
+    out.push({
+      code: 'ambiguous-indication',
+      message: describeAmbiguity(a),
+      subject: displayIcd10cm(code),
+    });
   }
 }
 
