@@ -129,13 +129,13 @@ describe('medpolicy', () => {
     assert.equal(r.status, 0);
     assert.match(r.stdout, /bcbsma-291\s+291\s+bcbsma/);
     assert.match(r.stdout, /revision [0-9a-f]{16}/);
-    assert.match(r.stdout, /icd10cm: ICD-10-CM shipped subset/);
+    assert.match(r.stdout, /icd10cm: ICD-10-CM FY2021 to FY2026 \(8 CMS releases, shipped\)/);
     const json = JSON.parse(run(['policies', '--format', 'json']).stdout);
     assert.equal(json.policies.length, 5);
   });
 
   it('has --help everywhere and exits 2 on an unknown command', () => {
-    for (const cmd of [[], ['check'], ['compare'], ['policies']]) {
+    for (const cmd of [[], ['check'], ['compare'], ['policies'], ['codes']]) {
       const r = run([...cmd, '--help']);
       assert.equal(r.status, 0);
       assert.match(r.stdout, /Usage: medpolicy/);

@@ -19,7 +19,7 @@ import type { Basis, Outcome, PriorAuth, Route } from '../model/vocabulary.js';
 import { displayIcd10cm } from '../terminology/code-format.js';
 import type { Drug } from '../terminology/drugs.js';
 import type { Terminology } from '../terminology/terminology.js';
-import { codeWarnings } from './criteria/code-warnings.js';
+import { ambiguousPlacementWarning, codeWarnings } from './criteria/code-warnings.js';
 import { evalCondition } from './criteria/condition.js';
 import { statementCoversDrug } from './criteria/drug-in-scope.js';
 import { inferDrug, inferRoutes } from './criteria/infer-drug-and-route.js';
@@ -113,7 +113,10 @@ export function decide(
   for (const code of req.diagnosisCodes) {
     const m = terminology.indications.classify(code);
     if (m) candidates.push({ family: m.family, code, entry: m.entry });
-    else unclassified.push(code);
+    else {
+      unclassified.push(code);
+      ambiguousPlacementWarning(code, terminology, warnings);
+    }
   }
   if (trace) traceFacts(trace, req, drug, routes, candidates, unclassified);
   const facts: Facts = {

@@ -184,6 +184,11 @@ export const IndicationFamilySchema = strict({
 export const IndicationValueSetFileSchema = strict({
   system: Type.Literal('icd10cm'),
   description: Type.String(),
+  /**
+   * The ICD-10-CM release the families were last reviewed against ("FY2026"): a code in a
+   * branch added after it, under an entry divided between families, is flagged, not guessed.
+   */
+  reviewedAgainst: Type.Optional(Type.String({ pattern: '^FY[0-9]{4}(-04)?$' })),
   families: listOf(IndicationFamilySchema),
 });
 export type IndicationValueSetFile = Static<typeof IndicationValueSetFileSchema>;

@@ -32,7 +32,7 @@ export function parseOrderFile(text: string, fileName = 'order file'): OrderFile
     if (line.trim() === '') continue;
     const code = line.slice(6, 13).trim();
     const flag = line.charAt(14);
-    if (!/^\d{5} $/.test(line.slice(0, 6)) || !/^[A-Z][0-9][0-9A-Z][0-9A-Z]{0,4}$/.test(code) || (flag !== '0' && flag !== '1')) {
+    if (!/^\d{5} $/.test(line.slice(0, 6)) || !/^[A-Z](?:[0-9][0-9A-Z]|[A-Z][0-9])[0-9A-Z]{0,4}$/.test(code) || (flag !== '0' && flag !== '1')) {
       throw new Error(`${fileName}:${i + 1}: not a CMS ICD-10-CM order-file line (expected "NNNNN CODE    F description")`);
     }
     entries.push({ code, billable: flag === '1', short: line.slice(16, 76).trim() });
@@ -64,9 +64,11 @@ export function releaseForFiscalYear(fiscalYear: number, aprilUpdate = false): O
   };
 }
 
-export function readOrderFile(path: string, fiscalYear?: number): IcdRelease {
+export function readOrderFile(path: string, fiscalYear?: number, aprilUpdate?: boolean): IcdRelease {
   const raw = readFileSync(path);
   const text = (path.endsWith('.gz') ? gunzipSync(raw) : raw).toString('latin1');
-  const release = fiscalYear ? releaseForFiscalYear(fiscalYear, /apr/i.test(path)) : releaseFromFileName(path);
+  const release = fiscalYear
+    ? releaseForFiscalYear(fiscalYear, aprilUpdate ?? /apr/i.test(basename(path)))
+    : releaseFromFileName(path);
   return { ...release, entries: parseOrderFile(text, basename(path)) };
 }

@@ -1,7 +1,10 @@
 // Code formats. A string that is not shaped like a code is an error (the request is rejected);
 // a well-shaped code the loaded code set does not know is only a warning.
 
-const ICD10CM = /^[A-Z][0-9][0-9A-Z](?:\.?[0-9A-Z]{1,4})?$/;
+// The second character was always a digit until FY2026 brought QA0- (neurodevelopmental
+// disorders related to pathogenic gene variants): it may be a letter when the third is a digit,
+// which still keeps words such as "CRPS" from passing for codes.
+const ICD10CM = /^[A-Z](?:[0-9][0-9A-Z]|[A-Z][0-9])(?:\.?[0-9A-Z]{1,4})?$/;
 const CPT = /^[0-9]{4}[0-9FTU]$/;
 const HCPCS = /^[A-V][0-9]{4}$/;
 

@@ -1,4 +1,5 @@
 import type { Route } from '../model/vocabulary.js';
+import type { ReleaseInfo } from './icd10cm-history.js';
 
 /** A span of dates of service (inclusive, ISO strings) in which a code had one status. */
 export interface CodeWindow {
@@ -26,6 +27,8 @@ export interface CodeSystem {
   readonly provenance: string;
   /** Dates of service the loaded releases speak for; outside them validity is a guess. */
   readonly covers: { from: string; to?: string };
+  /** ICD-10-CM: the releases loaded, oldest first, each with the dates it was in force. */
+  readonly releases?: readonly ReleaseInfo[];
   /** For a shipped subset: the code prefixes it holds. A code outside them is "not shipped", not "unknown". */
   readonly subsetPrefixes?: readonly string[];
   get(code: string): CodeRecord | undefined;

@@ -7,7 +7,14 @@ import { readOrderFile } from './cms-order-file.js';
 import { mapCodeSystem, type CodeRecord, type CodeSystem } from './code-system.js';
 import { readHcpcsFile } from './cms-hcpcs-file.js';
 import { compileDrugs } from './drugs.js';
-import { releasesIcd10cm, shippedIcd10cm, type CuratedChange } from './icd10cm.js';
+import {
+  extendHistory,
+  historyCodeSystem,
+  ICD10CM_START,
+  releasesSource,
+  type CuratedChange,
+} from './icd10cm.js';
+import { DESCRIPTIONS_FILE, HISTORY_FILE, readHistoryFiles } from './icd10cm-history-file.js';
 import { compileIndications } from './indications.js';
 import type { Terminology } from './terminology.js';
 import { validateDrugCatalog, validateIndicationValueSets } from '../model/file-validators.js';
@@ -15,8 +22,13 @@ import type { DrugCatalogFile, IndicationValueSetFile } from '../model/policy.js
 import type { Route } from '../model/vocabulary.js';
 
 export interface TerminologyOptions {
-  /** CMS ICD-10-CM order files to load instead of the shipped subset (MEDPOLICY_ICD10CM). */
+  /**
+   * CMS ICD-10-CM order files to load (MEDPOLICY_ICD10CM): they extend the shipped history (a
+   * newer release) or replace the shipped release that takes effect the same day.
+   */
   icd10cmFiles?: string[];
+  /** Use only those files, not the shipped history (MEDPOLICY_ICD10CM_ONLY=1). */
+  icd10cmOnlyLoaded?: boolean;
   /** Fiscal year, when a single file's name does not carry it (MEDPOLICY_ICD10CM_FY). */
   icd10cmFiscalYear?: number;
   /** A CMS HCPCS contractor file (HCPC<YYYY>_<MON>_ANWEB.txt) to load (MEDPOLICY_HCPCS). */
@@ -28,6 +40,7 @@ export function terminologyOptionsFromEnv(env: NodeJS.ProcessEnv): TerminologyOp
   const opts: TerminologyOptions = {};
   const files = env.MEDPOLICY_ICD10CM?.split(',').map((s) => s.trim()).filter(Boolean);
   if (files?.length) opts.icd10cmFiles = files;
+  if (env.MEDPOLICY_ICD10CM_ONLY === '1' || env.MEDPOLICY_ICD10CM_ONLY === 'true') opts.icd10cmOnlyLoaded = true;
   if (env.MEDPOLICY_HCPCS?.trim()) opts.hcpcsFile = env.MEDPOLICY_HCPCS.trim();
   if (env.MEDPOLICY_ICD10CM_FY) {
     const fy = Number(env.MEDPOLICY_ICD10CM_FY);
@@ -37,30 +50,6 @@ export function terminologyOptionsFromEnv(env: NodeJS.ProcessEnv): TerminologyOp
     opts.icd10cmFiscalYear = fy;
   }
   return opts;
-}
-
-interface ShippedSubsetFile {
-  label: string;
-  effectiveFrom: string;
-  prefixes: string[];
-  entries: { code: string; billable: boolean; short: string }[];
-}
-
-function readShippedSubset(path: string): ShippedSubsetFile {
-  const lines = readFileSync(path, 'utf8').split('\n');
-  const source = lines.find((l) => l.startsWith('# source:')) ?? '';
-  const label = /ICD-10-CM (FY\d{4})/.exec(source)?.[1] ?? 'unknown release';
-  const effectiveFrom = /effective (\d{4}-\d{2}-\d{2})/.exec(source)?.[1] ?? '2015-10-01';
-  const scope = lines.find((l) => l.startsWith('# chapters:')) ?? '';
-  const chapters = /chapters: ([A-Z ]+);/.exec(scope)?.[1]?.trim().split(/\s+/) ?? [];
-  const categories = /categories: ([A-Z0-9 ]+)$/.exec(scope)?.[1]?.trim().split(/\s+/) ?? [];
-  const entries = lines
-    .filter((l) => l && !l.startsWith('#'))
-    .map((l) => {
-      const [code, flag, short] = l.split('\t');
-      return { code: code!, billable: flag === '1', short: short ?? '' };
-    });
-  return { label, effectiveFrom, prefixes: [...chapters, ...categories], entries };
 }
 
 interface ProcedureCodeFile {
@@ -139,17 +128,45 @@ function loadedHcpcs(path: string, shipped: CodeSystem): CodeSystem {
   return mapCodeSystem('hcpcs', `${label} (loaded from CMS file)`, `CMS HCPCS Level II file ${path}`, { from: '1900-01-01' }, records);
 }
 
+/** The shipped ICD-10-CM history, extended by the operator's CMS files if any. */
+export function loadIcd10cm(root: string, opts: TerminologyOptions = {}): CodeSystem {
+  const files = opts.icd10cmFiles ?? [];
+  const loaded = files.map((f) => readOrderFile(f, files.length === 1 ? opts.icd10cmFiscalYear : undefined));
+  if (opts.icd10cmOnlyLoaded) {
+    const source = releasesSource(loaded);
+    return historyCodeSystem(source, {
+      version: `ICD-10-CM ${source.releases.map((r) => r.label).join(', ')} (loaded from CMS files)`,
+      provenance: 'CMS / CDC NCHS ICD-10-CM order files (public domain), loaded by the operator',
+    });
+  }
+  const shipped = readHistoryFiles(join(root, HISTORY_FILE), join(root, DESCRIPTIONS_FILE));
+  const source = loaded.length > 0 ? extendHistory(shipped, loaded) : shipped;
+  const first = source.releases[0]!;
+  const last = source.releases[source.releases.length - 1]!;
+  const shippedLast = shipped.releases[shipped.releases.length - 1]!;
+  const version =
+    loaded.length > 0
+      ? `ICD-10-CM ${first.label} to ${last.label} (shipped through ${shippedLast.label}; ${loaded.map((r) => r.label).join(', ')} loaded from CMS files)`
+      : `ICD-10-CM ${first.label} to ${last.label} (${source.releases.length} CMS releases, shipped)`;
+  const curated = (readYaml(root, TERMINOLOGY_YAML.icd10cmChanges) as { changes: CuratedChange[] }).changes;
+  return historyCodeSystem(source, {
+    version,
+    provenance: `CMS / CDC NCHS ICD-10-CM order files (public domain); ${HISTORY_FILE}${loaded.length > 0 ? ' and the operator\'s files' : ''}`,
+    readBackTo: ICD10CM_START,
+    curated,
+  });
+}
+
+/** The indication value sets as written (checked), to compile against another code set. */
+export function readIndicationValueSets(root: string = packageRoot()): IndicationValueSetFile {
+  return readYaml(root, TERMINOLOGY_YAML.indications) as IndicationValueSetFile;
+}
+
 /** Reads the shipped code sets and value sets, or the operator's CMS files. Fails loudly. */
 export function loadTerminology(opts: TerminologyOptions = {}): Terminology {
   const root = opts.root ?? packageRoot();
-  const icd10cm = opts.icd10cmFiles
-    ? releasesIcd10cm(opts.icd10cmFiles.map((f) => readOrderFile(f, opts.icd10cmFiles!.length === 1 ? opts.icd10cmFiscalYear : undefined)))
-    : (() => {
-        const subset = readShippedSubset(join(root, 'terminology/icd10cm/icd10cm-subset.tsv'));
-        const changes = (readYaml(root, TERMINOLOGY_YAML.icd10cmChanges) as { changes: CuratedChange[] }).changes;
-        return shippedIcd10cm(subset, changes, subset.prefixes);
-      })();
-  const indicationsFile = readYaml(root, TERMINOLOGY_YAML.indications) as IndicationValueSetFile;
+  const icd10cm = loadIcd10cm(root, opts);
+  const indicationsFile = readIndicationValueSets(root);
   const drugsFile = readYaml(root, TERMINOLOGY_YAML.drugs) as DrugCatalogFile;
   return {
     icd10cm,
@@ -157,7 +174,7 @@ export function loadTerminology(opts: TerminologyOptions = {}): Terminology {
       ? loadedHcpcs(opts.hcpcsFile, procedureCodeSystem(root, TERMINOLOGY_YAML.hcpcs))
       : procedureCodeSystem(root, TERMINOLOGY_YAML.hcpcs),
     cpt: procedureCodeSystem(root, TERMINOLOGY_YAML.cpt),
-    indications: compileIndications(indicationsFile),
+    indications: compileIndications(indicationsFile, icd10cm),
     drugs: compileDrugs(drugsFile),
   };
 }

@@ -10,12 +10,15 @@ Commands:
   screen     screen claim lines (CSV, NDJSON, X12 837P) in bulk: rows, summary, report
   serve      run the HTTP service with its audit store (REST API, OpenAPI, web UI, docs)
   keys       create, list and revoke the service's API keys
+  codes      codes diff: what a new ICD-10-CM release changes for the value sets, the policies
+             and recorded requests, before it goes live
 
 Run "medpolicy <command> --help" for a command's options.
 
 Environment:
-  MEDPOLICY_ICD10CM     comma-separated CMS ICD-10-CM order files (.txt or .txt.gz) to load
-                        instead of the shipped subset (e.g. icd10cm_order_2026.txt)
+  MEDPOLICY_ICD10CM     comma-separated CMS ICD-10-CM order files (.txt or .txt.gz) that extend
+                        the shipped history FY2021-FY2026 (e.g. icd10cm_order_2027.txt)
+  MEDPOLICY_ICD10CM_ONLY  1: use only those files, not the shipped history
   MEDPOLICY_ICD10CM_FY  fiscal year of a single such file when its name does not say it
   MEDPOLICY_HCPCS       a CMS HCPCS Level II contractor file (HCPC<YYYY>_<MON>_ANWEB.txt) to load
                         instead of the shipped HCPCS codes
@@ -41,6 +44,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   screen: () => import('./screen.js').then((m) => ({ usage: m.SCREEN_USAGE, run: m.screen })),
   serve: () => import('./serve.js').then((m) => ({ usage: m.SERVE_USAGE, run: m.serve })),
   keys: () => import('./keys.js').then((m) => ({ usage: m.KEYS_USAGE, run: m.keys })),
+  codes: () => import('./codes.js').then((m) => ({ usage: m.CODES_USAGE, run: m.codes })),
 };
 
 /** Runs one command; returns the exit status. Never prints request contents to stderr. */

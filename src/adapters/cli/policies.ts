@@ -8,7 +8,7 @@ import { table } from './render-table.js';
 export const POLICIES_USAGE = `Usage: medpolicy policies [--format table|json]
 
 Lists the loaded policies with their payers and versions, the policy-set revision and the code
-sets in use. Set MEDPOLICY_ICD10CM to CMS ICD-10-CM order files to load the complete code set.
+sets in use. Set MEDPOLICY_ICD10CM to newer CMS ICD-10-CM order files to extend the shipped history.
 
 Options:
   --format FORMAT  table (default) or json

@@ -2,6 +2,7 @@ import type { WarningV1 } from '../../model/determination.js';
 import type { NormalizedRequest } from '../../model/normalized-request.js';
 import { displayIcd10cm } from '../../terminology/code-format.js';
 import { windowOn, type CodeSystem } from '../../terminology/code-system.js';
+import { describeAmbiguity } from '../../terminology/indications.js';
 import type { Terminology } from '../../terminology/terminology.js';
 
 const SYSTEM_LABEL = { icd10cm: 'ICD-10-CM', hcpcs: 'HCPCS', cpt: 'CPT' } as const;
@@ -18,11 +19,32 @@ export function codeWarnings(req: NormalizedRequest, t: Terminology, out: Warnin
 
 function coverageWarning(cs: CodeSystem, date: string, out: WarningV1[]): void {
   const { from, to } = cs.covers;
-  if (date < from || (to !== undefined && date > to)) {
+  const newest = cs.releases?.[cs.releases.length - 1];
+  if (newest && to !== undefined && date > to) {
+    // Codes are still checked against the newest release: most survive a year, and a code
+    // the next release adds or deletes is exactly what the reader needs to hear about.
+    out.push({
+      code: 'code-set-date',
+      message: `date of service ${date} is after the newest ${SYSTEM_LABEL[cs.system]} release loaded (${newest.label}, effective ${newest.effectiveFrom} to ${newest.effectiveTo}); codes were checked against it. Load the release in force (MEDPOLICY_ICD10CM)`,
+      subject: cs.system,
+    });
+  } else if (date < from || (to !== undefined && date > to)) {
     out.push({
       code: 'code-set-date',
       message: `${cs.version} speaks for dates of service ${from} to ${to ?? 'today'}; ${date} is outside it, so code validity is checked against the nearest release`,
       subject: cs.system,
+    });
+  }
+}
+
+/** A diagnosis whose indication family the value sets leave open is named, never guessed. */
+export function ambiguousPlacementWarning(code: string, t: Terminology, out: WarningV1[]): void {
+  const a = t.indications.ambiguity(code);
+  if (a) {
+    out.push({
+      code: 'ambiguous-indication',
+      message: describeAmbiguity(a),
+      subject: displayIcd10cm(code),
     });
   }
 }
