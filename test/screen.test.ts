@@ -384,7 +384,7 @@ describe('medpolicy screen: X12 837P', () => {
       'PI*Xy94265~',
     );
     const mapped = rows(
-      run([file('case.837', text), '--payer-map', file('p2.csv', 'XY94265,medica\n')]).stdout,
+      run([file('case.837', text), '--payer-map', file('p2.csv', 'xy94265,medica\n')]).stdout,
     );
     assert.ok(mapped.every((o) => o.payer === 'medica'));
     const unmapped = rows(run([file('case2.837', text)]).stdout);
