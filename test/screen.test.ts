@@ -367,6 +367,30 @@ describe('medpolicy screen: X12 837P', () => {
     assert.equal((out[2]!.error as { path: string }).path, '/DTP*472');
   });
 
+  it('matches --payer-map case-insensitively and screens a real-style 837P with > components', () => {
+    const r = run([
+      join(fixtures, 'real-style-caret-component.837'),
+      '--payer-map',
+      file('payers-case.csv', 'id,payer\nbcbsal,bcbsal\n'),
+      '--ndc-map',
+      file('ndc-caret.csv', '42023-0113-10,ketamine\n'),
+    ]);
+    assert.equal(r.status, 0, r.stdout);
+    const out = rows(r.stdout);
+    assert.equal(out.length, 4);
+    assert.ok(out.every((o) => o.payer === 'bcbsal' && !o.error));
+    const text = readFileSync(join(fixtures, 'real-style-caret-component.837'), 'utf8').replace(
+      'PI*BCBSAL~',
+      'PI*Xy94265~',
+    );
+    const mapped = rows(
+      run([file('case.837', text), '--payer-map', file('p2.csv', 'xy94265,medica\n')]).stdout,
+    );
+    assert.ok(mapped.every((o) => o.payer === 'medica'));
+    const unmapped = rows(run([file('case2.837', text)]).stdout);
+    assert.match((unmapped[0]!.error as { detail: string }).detail, /'Xy94265'/);
+  });
+
   it('names --payer-map for an unmapped payer id, and the segment a bad place of service is in', () => {
     const text = readFileSync(join(fixtures, 'sample.837'), 'utf8')
       .replace('PI*bcbsal~', 'PI*94265~')

@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { X12Parser, type X12Segment } from 'node-x12';
 import { problem, type Problem } from '../../model/problem.js';
 import { isoDate, normalizeNdc } from './csv-reader.js';
+import { payerMapKey } from './payer-map.js';
 import { settingForPos } from '../../terminology/place-of-service.js';
 import type { ProgressSink } from './progress.js';
 import type { LineRef } from './rows.js';
@@ -79,15 +80,39 @@ function x12Path(p: Problem): Problem {
   return at === undefined ? p : { ...p, path: at, detail: `${p.detail} (${p.path} from ${at})` };
 }
 
-/** x12Path, and an unknown payer id that --payer-map did not map gets a hint naming it. */
-function unmappedPayerPath(p: Problem): Problem {
-  const q = x12Path(p);
-  if (p.code !== 'unknown-payer') return q;
-  const hint = `map the 837 payer id (NM109) to a medpolicy payer with --payer-map FILE (CSV "id,payer")`;
-  return { ...q, hint: q.hint ? `${q.hint}; or ${hint}` : hint };
+/**
+ * x12Path, and an unknown payer id that --payer-map did not map is named as the 837 gives it
+ * (the lower-cased form tried as a medpolicy payer id is not what the user can look up), with a
+ * hint naming --payer-map.
+ */
+function unmappedPayerPath(given: string): (p: Problem) => Problem {
+  return (p) => {
+    const q = x12Path(p);
+    if (p.code !== 'unknown-payer') return q;
+    const known = /is not one of: (.*)$/.exec(p.detail)?.[1];
+    const hint = `map the 837 payer id (NM109) to a medpolicy payer with --payer-map FILE (CSV "id,payer")`;
+    return {
+      ...q,
+      detail: `837 payer id '${given}' (NM1*PR NM109) is not in --payer-map and is not a medpolicy payer${known ? ` (one of: ${known})` : ''}`,
+      hint: q.hint ? `${q.hint}; or ${hint}` : hint,
+    };
+  };
 }
 
 const el = (s: X12Segment, i: number): string => s.elements[i - 1]?.value?.trim() ?? '';
+
+/**
+ * The component separator an interchange declares: ISA16, the one character after the 15th
+ * element separator (X12 5010: ISA is fixed-length; the element separator is its 4th character
+ * and the segment terminator follows ISA16, both found by node-x12). ':' is only a common
+ * choice: '>' is as usual, and splitting on a hard-coded ':' read no composite of such a file.
+ * The repetition separator (ISA11, e.g. '^') separates repeats of an element; none of the
+ * elements read here repeats, so it needs no handling beyond not being taken for a component one.
+ */
+function componentSeparator(isa: X12Segment): string {
+  const c = isa.elements[15]?.value ?? '';
+  return c.length === 1 && !/[\s\w]/.test(c) ? c : ':';
+}
 
 function dtpDate(s: X12Segment): string | undefined {
   const fmt = el(s, 2);
@@ -175,6 +200,7 @@ export async function screenX12(
   let openTransaction = false;
   let transactionSeg = 0;
   let sawInterchangeEnd = false;
+  let comp = ':';
 
   const emit = async () => {
     if (s.pendingBytes > 1 << 16) await write(s.takeRows());
@@ -209,7 +235,7 @@ export async function screenX12(
         continue;
       }
       const req: Record<string, unknown> = {};
-      const mappedPayer = payerId === undefined ? undefined : payerMap?.get(payerId);
+      const mappedPayer = payerId === undefined ? undefined : payerMap?.get(payerMapKey(payerId));
       if (payerId !== undefined) req.payer = mappedPayer ?? payerId.toLowerCase();
       const f = FILING[filing];
       if (f?.lineOfBusiness) req.lineOfBusiness = f.lineOfBusiness;
@@ -250,7 +276,7 @@ export async function screenX12(
       if (l.pointers) {
         dx = [];
         let bad: string | undefined;
-        for (const p of l.pointers.split(':')) {
+        for (const p of l.pointers.split(comp)) {
           const code = c.dx[Number(p) - 1];
           if (code === undefined) bad = p;
           else dx.push(code);
@@ -274,7 +300,7 @@ export async function screenX12(
         req,
         ref,
         undefined,
-        payerId !== undefined && mappedPayer === undefined ? unmappedPayerPath : x12Path,
+        payerId !== undefined && mappedPayer === undefined ? unmappedPayerPath(payerId) : x12Path,
       );
     }
   };
@@ -303,6 +329,9 @@ export async function screenX12(
   for await (const seg of segments) {
     segNo++;
     switch (seg.tag) {
+      case 'ISA':
+        comp = componentSeparator(seg);
+        break;
       case 'ST':
         openTransaction = true;
         transactionSeg = segNo;
@@ -339,7 +368,7 @@ export async function screenX12(
         claim = {
           id: el(seg, 1),
           segNo,
-          pos: el(seg, 5).split(':')[0] || undefined,
+          pos: el(seg, 5).split(comp)[0] || undefined,
           dx: [],
           dos: undefined,
           lines: [],
@@ -349,7 +378,7 @@ export async function screenX12(
       case 'HI':
         if (claim)
           for (const e of seg.elements) {
-            const [q, code] = e.value.split(':');
+            const [q, code] = e.value.split(comp);
             if ((q === 'ABK' || q === 'ABF' || q === 'BK' || q === 'BF') && code)
               claim.dx.push(code);
           }
@@ -379,7 +408,7 @@ export async function screenX12(
       case 'SV1':
         if (line) {
           line.segNo = segNo;
-          const [q, code] = el(seg, 1).split(':');
+          const [q, code] = el(seg, 1).split(comp);
           if (q !== 'HC' || !code)
             line.problem = problem(
               'missing-field',

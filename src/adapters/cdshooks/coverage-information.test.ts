@@ -113,12 +113,8 @@ describe('coverage-information extension', () => {
     ]);
   });
 
-  it('the policy link is a url in 2.2 (with a category) and a string in 2.0.1', () => {
+  it('the policy link is a 2.2 detail (url, category cat-other); 2.0.1 has no detail code for it', () => {
     const d22 = sub(buildCoverageInformation(ASSERTIONS[0]![1], '2.2'), 'detail')[0] as Record<
-      string,
-      unknown
-    >;
-    const d20 = sub(buildCoverageInformation(ASSERTIONS[0]![1], '2.0'), 'detail')[0] as Record<
       string,
       unknown
     >;
@@ -127,10 +123,44 @@ describe('coverage-information extension', () => {
     assert.ok(
       (d22['extension'] as { url: string }[]).some((e) => e.url === 'value' && 'valueUrl' in e),
     );
-    assert.deepEqual(sub(d20, 'category'), []);
-    assert.ok(
-      (d20['extension'] as { url: string }[]).some((e) => e.url === 'value' && 'valueString' in e),
-    );
+    // CRD 2.0.1's temp code system (content = #complete) has no policy-link: it came in 2.1.0
+    // (HL7/davinci-crd@2.0.1 input/fsh/codesystems/CRDTempCodes.fsh).
+    assert.deepEqual(sub(buildCoverageInformation(ASSERTIONS[0]![1], '2.0'), 'detail'), []);
+  });
+
+  it('the checker refuses a temp detail code the version does not define', () => {
+    const withLink = (version: '2.0' | '2.2') => ({
+      url: COVERAGE_INFORMATION_URL,
+      extension: [
+        { url: 'coverage', valueReference: { reference: 'Coverage/c' } },
+        { url: 'covered', valueCode: 'covered' },
+        { url: 'pa-needed', valueCode: 'no-auth' },
+        {
+          url: 'detail',
+          extension: [
+            ...(version === '2.2' ? [{ url: 'category', valueCode: 'cat-other' }] : []),
+            {
+              url: 'code',
+              valueCodeableConcept: {
+                coding: [
+                  {
+                    system: 'http://hl7.org/fhir/us/davinci-crd/CodeSystem/temp',
+                    code: 'policy-link',
+                  },
+                ],
+              },
+            },
+            { url: 'value', valueString: 'https://x' },
+          ],
+        },
+        { url: 'date', valueDate: '2025-09-10' },
+        { url: 'coverage-assertion-id', valueString: 'a' },
+      ],
+    });
+    assert.deepEqual(checkCoverageInformation(withLink('2.2'), '2.2'), []);
+    assert.deepEqual(checkCoverageInformation(withLink('2.0'), '2.0'), [
+      "detail.code 'policy-link' is not in the 2.0 temp code system",
+    ]);
   });
 
   describe('the checker catches each invariant', () => {

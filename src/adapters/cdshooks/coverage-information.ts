@@ -52,6 +52,32 @@ const VALUE_SETS: Record<CrdVersion, { covered: string[]; pa: string[]; info: st
     info: ['performer', 'location', 'timeframe', 'contract-window', 'detail-code', 'OTH'],
   },
 };
+/**
+ * Detail codes of the temp code system per version (its `content = #complete`, so any other code
+ * is invalid): 2.0.1 coverageDetail; 2.2.1's deprecated coverageDetail, still an additional
+ * extensible binding ("ci-detailold"). HL7/davinci-crd input/fsh/valuesets/CRDCoverageDetailCodes.fsh.
+ */
+const DETAIL_TEMP_CODES: Record<CrdVersion, Set<string>> = {
+  '2.0': new Set([
+    'allowed-quantity',
+    'allowed-period',
+    'in-network-copay',
+    'out-network-copay',
+    'auth-out-network-only',
+    'concurrent-review',
+    'appropriate-use-needed',
+  ]),
+  '2.2': new Set([
+    'allowed-quantity',
+    'allowed-period',
+    'in-network-copay',
+    'out-network-copay',
+    'concurrent-review',
+    'appropriate-use-needed',
+    'policy-link',
+    'instructions',
+  ]),
+};
 const REASON_VS_22 = new Set([
   'gold-card',
   'no-member-found',
@@ -228,21 +254,23 @@ export function buildCoverageInformation(a: CoverageAssertion, version: CrdVersi
     if (version === '2.2' && r.code) cc['coding'] = [{ system: CRD_TEMP_SYSTEM, code: r.code }];
     ext.push({ url: 'reason', valueCodeableConcept: cc });
   }
-  if (a.policyLink) {
-    const detail: Json[] = [];
-    if (version === '2.2') detail.push({ url: 'category', valueCode: 'cat-other' });
-    detail.push({
-      url: 'code',
-      valueCodeableConcept: { coding: [{ system: CRD_TEMP_SYSTEM, code: 'policy-link' }] },
+  // The policy link is a 2.2 detail only: `policy-link` entered the temp code system in CRD
+  // 2.1.0, and 2.0.1's temp code system is `content = #complete` without it, so no 2.0.1
+  // detail code can carry it (HL7/davinci-crd@2.0.1 input/fsh/codesystems/CRDTempCodes.fsh).
+  // 2.0.1 clients get the link in the External Reference card instead.
+  if (a.policyLink && version === '2.2')
+    ext.push({
+      url: 'detail',
+      extension: [
+        { url: 'category', valueCode: 'cat-other' },
+        {
+          url: 'code',
+          valueCodeableConcept: { coding: [{ system: CRD_TEMP_SYSTEM, code: 'policy-link' }] },
+        },
+        { url: 'value', valueUrl: a.policyLink.url },
+        { url: 'qualification', valueString: a.policyLink.qualification },
+      ],
     });
-    detail.push(
-      version === '2.2'
-        ? { url: 'value', valueUrl: a.policyLink.url }
-        : { url: 'value', valueString: a.policyLink.url },
-    );
-    detail.push({ url: 'qualification', valueString: a.policyLink.qualification });
-    ext.push({ url: 'detail', extension: detail });
-  }
   ext.push({ url: 'date', valueDate: a.date });
   ext.push({ url: 'coverage-assertion-id', valueString: a.assertionId });
   const out = { url: COVERAGE_INFORMATION_URL, extension: ext };
@@ -343,6 +371,17 @@ export function checkCoverageInformation(ext: unknown, version: CrdVersion): str
     for (const d of values(ext, 'detail'))
       if (isObject(d) && values(d, 'category').length > 0)
         p.push('detail.category does not exist in 2.0.1');
+  }
+  for (const d of values(ext, 'detail')) {
+    const code = isObject(d) ? values(d, 'code')[0] : undefined;
+    const coded = isObject(code) && Array.isArray(code['coding']) ? code['coding'] : [];
+    for (const c of coded)
+      if (
+        isObject(c) &&
+        c['system'] === CRD_TEMP_SYSTEM &&
+        !DETAIL_TEMP_CODES[version].has(String(c['code']))
+      )
+        p.push(`detail.code '${String(c['code'])}' is not in the ${version} temp code system`);
   }
   return p;
 }

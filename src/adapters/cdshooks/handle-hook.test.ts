@@ -735,6 +735,57 @@ describe('encounter hooks', () => {
   });
 });
 
+describe('a failed EHR read: systemAction and cards agree (issue 16, finding 7)', () => {
+  const instructions = (body: J) =>
+    (body['cards'] as J[]).filter((c) => !c['links'] && /policy/.test(String(c['summary'])));
+
+  it('order-select without the Encounter: a failed Encounter read does not make a decided order indeterminate', async () => {
+    // BCBSMA #291 does not speak to depression (the member's benefit plan governs): that answer
+    // needs no setting, so the unreadable Encounter changes nothing.
+    for (const requestedVersion of ['2.0', '2.2']) {
+      const call = orderSignCall({
+        payerName: 'BCBSMA',
+        diagnosis: 'F33.2',
+        requestedVersion,
+      }) as J;
+      call['hook'] = 'order-select';
+      call['context']['selections'] = ['MedicationRequest/mr-1'];
+      delete call['prefetch']['encounter'];
+      const body = (
+        await handleHook(
+          'medpolicy-order-select',
+          call,
+          deps({ fhirServerAllowed: () => true }), // the read is tried, and fails
+        )
+      ).body as J;
+      const info = covInfo(body['systemActions'][0].resource);
+      assert.deepEqual(info['covered'], ['conditional'], requestedVersion);
+      assert.doesNotMatch(JSON.stringify(info['reason']), /Encounter/);
+      assert.doesNotMatch(body['systemActions'][0].description, /indeterminate/);
+      // The card says the same thing: not decided by the policy.
+      assert.equal(instructions(body).length, 1);
+      assert.match(instructions(body)[0]!['summary'], /not decided by a medical policy/);
+    }
+  });
+
+  it('an unreadable reason Condition makes the order indeterminate, and no card decides it', async () => {
+    const order = medicationRequest({ payerName: 'BCBSMA' });
+    delete order['reasonCode'];
+    order['reasonReference'] = [{ reference: 'Condition/c-1' }];
+    const call = orderSignCall({ payerName: 'BCBSMA', requestedVersion: '2.2' }, order);
+    const body = (
+      await handleHook('medpolicy-order-sign', call, deps({ fhirServerAllowed: () => true }))
+    ).body as J;
+    const info = covInfo(body['systemActions'][0].resource);
+    assert.deepEqual(info['covered'], ['indeterminate']);
+    assert.match(JSON.stringify(info['reason']), /Condition could not be read from the EHR/);
+    assert.deepEqual(instructions(body), []);
+    assert.equal(body['cards'].length, 1);
+    assert.match(body['cards'][0].summary, /could not be assessed/);
+    assert.match(body['cards'][0].detail, /Condition could not be read from the EHR/);
+  });
+});
+
 describe('limits', () => {
   it('with no fhirServer allowlist given, no fhirServer is read (nor sent the token)', async () => {
     let reads = 0;

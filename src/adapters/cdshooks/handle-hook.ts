@@ -29,6 +29,7 @@ import { checkHookRequest, type HookRequest } from './hook-request.js';
 import {
   gatherData,
   httpFhirFetch,
+  orderDependencies,
   type FhirFetch,
   type FhirReadFailure,
   type GatheredData,
@@ -157,7 +158,20 @@ async function answer(serviceId: string, req: HookRequest, deps: HookDeps): Prom
       description: summary(`Coverage information for ${orderRef}: ${made.assertion.covered}`),
       resource: withCoverageInformation(target, ext, made.assertion.coverageReference),
     });
-    if (made.determination && selection.coverage.label) {
+    if (made.unassessed)
+      cards.push({
+        uuid: deps.newId(),
+        summary: summary(`Coverage for ${made.label} could not be assessed`),
+        detail: `Coverage requirements for **${made.label}** could not be assessed: ${made.unassessed}.`,
+        indicator: 'info',
+        source: {
+          label: selection.coverage.label ?? 'Medical policy coverage',
+          topic: cardTopic(req.version),
+        },
+        extension: { 'davinci-crd.associated-resource': [{ reference: orderRef }] },
+      });
+    // Cards quote the determination only when the systemAction carries it, so the two agree.
+    else if (made.determination && made.decided && selection.coverage.label) {
       const inputs = {
         determination: made.determination,
         payerLabel: selection.coverage.label,
@@ -254,6 +268,10 @@ interface Made {
   label: string;
   phrase?: string;
   determination?: DeterminationV1;
+  /** The assertion states the determination (not overridden by a technical problem). */
+  decided?: boolean;
+  /** Why the order could not be assessed (a resource it depends on was unreadable). */
+  unassessed?: string;
   request?: unknown;
 }
 
@@ -286,11 +304,22 @@ function decideTarget(
     coverage,
     today,
   });
-  const technical = data.problems.length > 0 ? data.problems.join('; ') : undefined;
+  // Only a failed read of something this order's decision reads makes it technical: a failed
+  // Encounter read used to turn every undecided order indeterminate while its card, built from
+  // the same determination, still decided it (issue 16, finding 7).
+  const failed = [
+    ...new Set(
+      orderDependencies(target, data.resources)
+        .map((k) => data.unread.get(k))
+        .filter((t): t is string => t !== undefined),
+    ),
+  ];
+  const technical = failed.length > 0 ? failed.join('; ') : undefined;
   if (!mapped.inScope) {
     if (technical)
       return {
         label: mapped.label,
+        unassessed: technical,
         assertion: indeterminateAssertion(base, {
           code: 'technical',
           text: `Could not assess: ${technical}.`,
@@ -325,6 +354,7 @@ function decideTarget(
       label: mapped.label,
       request: mapped.request,
       determination: d,
+      unassessed: technical,
       assertion: indeterminateAssertion(base, {
         code: 'technical',
         text: `Could not assess: ${technical}.`,
@@ -342,6 +372,7 @@ function decideTarget(
     phrase: mapped.phrase,
     request: mapped.request,
     determination: d,
+    decided: true,
     assertion,
   };
 }

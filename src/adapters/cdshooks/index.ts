@@ -18,6 +18,7 @@ export {
   type FhirServerTrust,
 } from './fhir-server-allowlist.js';
 export { SERVICES, findService, type ServiceDefinition } from './services.js';
+export { cdsMediaType, CDS_JSON, FHIR_JSON } from './media-type.js';
 export { loadCoverageMap, selectCoverage, type CoverageMap } from './coverage-map.js';
 export {
   verifyCdsClientJwt,

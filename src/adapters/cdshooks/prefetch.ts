@@ -72,6 +72,12 @@ export interface FhirReadFailure {
 export interface GatheredData {
   /** Every resource by "Type/id". */
   resources: Map<string, Json>;
+  /**
+   * "Type/id" of each resource that was needed but could be neither prefetched nor read, with
+   * the problem as phrased for a reason text: an order's answer is technical only when a
+   * resource it depends on is here (orderDependencies).
+   */
+  unread: Map<string, string>;
   /** The resources the hook decides, in context order. */
   targets: Json[];
   coverages: Json[];
@@ -89,6 +95,8 @@ const MAX_PAGES = 3;
 class Reader {
   reads = 0;
   problems: string[] = [];
+  /** The problem of the last failed or impossible read, for the keys it was meant to fetch. */
+  lastProblem = '';
   constructor(
     private req: HookRequest,
     private fetchFhir: FhirFetch | undefined,
@@ -96,8 +104,13 @@ class Reader {
     private onFailure: ((failure: FhirReadFailure) => void) | undefined,
   ) {}
 
+  private problem(text: string) {
+    this.problems.push(text);
+    this.lastProblem = text;
+  }
+
   private failed(fhirServer: string, resourceType: string, reason: string) {
-    this.problems.push(`${resourceType} could not be read from the EHR`);
+    this.problem(`${resourceType} could not be read from the EHR`);
     this.onFailure?.({ fhirServer, resourceType, reason });
   }
 
@@ -106,11 +119,11 @@ class Reader {
     const type = path.split(/[/?]/)[0]!;
     const fhirServer = this.req.fhirServer;
     if (!fhirServer || !this.fetchFhir) {
-      this.problems.push(`${type} was not prefetched and no FHIR server was given to read it from`);
+      this.problem(`${type} was not prefetched and no FHIR server was given to read it from`);
       return undefined;
     }
     if (!this.allowed(fhirServer)) {
-      this.problems.push(
+      this.problem(
         `${type} was not prefetched and the fhirServer given is not one this service reads from`,
       );
       return undefined;
@@ -163,8 +176,16 @@ function idSearch(type: string, keys: string[]): string {
   return `${type}?_id=${keys.map((k) => encodeURIComponent(k.split('/')[1]!)).join(',')}`;
 }
 
-/** Fetches the missing resources among `keys`, grouped by type, in parallel. */
-async function readMissing(reader: Reader, resources: Map<string, Json>, keys: string[]) {
+/**
+ * Fetches the missing resources among `keys`, grouped by type, in parallel; the keys a failed
+ * read was for go to `unread` with its problem.
+ */
+async function readMissing(
+  reader: Reader,
+  resources: Map<string, Json>,
+  unread: Map<string, string>,
+  keys: string[],
+) {
   const missing = [...new Set(keys)].filter((k) => !resources.has(k));
   const byType = new Map<string, string[]>();
   for (const k of missing)
@@ -174,8 +195,47 @@ async function readMissing(reader: Reader, resources: Map<string, Json>, keys: s
       const got =
         ks.length === 1 ? await reader.read(ks[0]!) : await reader.read(idSearch(type, ks));
       if (got) index(resources, got);
+      else for (const k of ks) unread.set(k, reader.lastProblem);
     }),
   );
+}
+
+/** The orders an order (an Appointment) is based on: what it is decided on. */
+function basedOnOrders(order: Json): string[] {
+  return asArray(order['basedOn'])
+    .map(refKey)
+    .filter((k): k is string => k !== undefined && /^(MedicationRequest|ServiceRequest)\//.test(k));
+}
+
+/** What the mapping reads of an order itself: its Medication and its reason Conditions. */
+function orderReferences(order: Json): string[] {
+  const out: string[] = [];
+  const med = refKey(order['medicationReference']);
+  if (med) out.push(med);
+  for (const ref of asArray(order['reasonReference'])) {
+    const k = refKey(ref);
+    if (k?.startsWith('Condition/')) out.push(k);
+  }
+  return out;
+}
+
+/**
+ * Every resource the decision on `order` reads besides the order, the Coverage and the
+ * Encounter: the orders it is based on, Medications and reason Conditions. A failed read of one
+ * of these can change the decision; a failed Encounter read cannot (it gives only the setting,
+ * which decides nothing but prior authorization, and a missing setting already makes that
+ * conditional with info-needed location).
+ */
+export function orderDependencies(order: Json, resources: ReadonlyMap<string, Json>): string[] {
+  const based = basedOnOrders(order);
+  return [
+    ...based,
+    ...orderReferences(order),
+    ...based.flatMap((k) => {
+      const r = resources.get(k);
+      return r ? orderReferences(r) : [];
+    }),
+  ];
 }
 
 export async function gatherData(
@@ -188,6 +248,7 @@ export async function gatherData(
 ): Promise<GatheredData> {
   const reader = new Reader(req, fetchFhir, fhirServerAllowed, onReadFailure);
   const resources = new Map<string, Json>();
+  const unread = new Map<string, string>();
   index(resources, targets.inline);
   for (const t of asArray(req.context['fulfillmentTasks'])) index(resources, [t]);
   for (const key of Object.keys(req.prefetch)) index(resources, prefetched(req, key).resources);
@@ -212,8 +273,8 @@ export async function gatherData(
         index(resources, coverages);
       }
     })(),
-    encounterKey ? readMissing(reader, resources, [encounterKey]) : Promise.resolve(),
-    readMissing(reader, resources, targets.refs),
+    encounterKey ? readMissing(reader, resources, unread, [encounterKey]) : Promise.resolve(),
+    readMissing(reader, resources, unread, targets.refs),
   ]);
   const targetList = [
     ...targets.inline,
@@ -225,26 +286,13 @@ export async function gatherData(
 
   // Phase 2: what the orders and coverages point to — the orders appointments are based on,
   // Medications, reason Conditions, payor Organizations without a name.
-  const second: string[] = [];
-  for (const t of targetList)
-    for (const ref of asArray(t['basedOn'])) {
-      const k = refKey(ref);
-      if (k && /^(MedicationRequest|ServiceRequest)\//.test(k)) second.push(k);
-    }
-  await readMissing(reader, resources, second);
-  const third: string[] = [];
+  const second = targetList.flatMap(basedOnOrders);
+  await readMissing(reader, resources, unread, second);
   const orders = [
     ...targetList,
     ...second.map((k) => resources.get(k)).filter((r): r is Json => r !== undefined),
   ];
-  for (const o of orders) {
-    const med = refKey(o['medicationReference']);
-    if (med) third.push(med);
-    for (const ref of asArray(o['reasonReference'])) {
-      const k = refKey(ref);
-      if (k?.startsWith('Condition/')) third.push(k);
-    }
-  }
+  const third = orders.flatMap(orderReferences);
   for (const c of coverages)
     for (const p of asArray(c['payor'])) {
       const k = refKey(p);
@@ -256,10 +304,11 @@ export async function gatherData(
       )
         third.push(k);
     }
-  await readMissing(reader, resources, third);
+  await readMissing(reader, resources, unread, third);
 
   const out: GatheredData = {
     resources,
+    unread,
     targets: targetList,
     coverages,
     coverageUnavailable,

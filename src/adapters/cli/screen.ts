@@ -4,6 +4,7 @@ import { setFlagsFromString } from 'node:v8';
 import { isCalendarDate } from '../../model/coverage-request.js';
 import type { DecisionContext } from '../../service/load-context.js';
 import { normalizeNdc, parseRecord } from '../batch/csv-reader.js';
+import { payerMapKey } from '../batch/payer-map.js';
 import { runScreen, type InputFormat } from '../batch/pipeline.js';
 import { renderReport } from '../batch/report-html.js';
 import { summarize, type ScreenSummaryV1 } from '../batch/summary.js';
@@ -116,7 +117,9 @@ export async function screen(
     workers,
     resume: values.resume,
     ndcMap: values['ndc-map'] ? readMap(values['ndc-map'], '--ndc-map', normalizeNdc) : undefined,
-    payerMap: values['payer-map'] ? readMap(values['payer-map'], '--payer-map') : undefined,
+    payerMap: values['payer-map']
+      ? readMap(values['payer-map'], '--payer-map', payerMapKey)
+      : undefined,
     progress: !values['no-progress'] && process.stderr.isTTY === true,
     ctx,
   });

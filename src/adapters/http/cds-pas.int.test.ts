@@ -153,6 +153,36 @@ describe('CDS Hooks and PAS over HTTP, recorded in the store', () => {
     assert.equal((notBundle.json() as J)['resourceType'], 'OperationOutcome');
   });
 
+  test('every OperationOutcome on the CDS Hooks routes is FHIR JSON; answers are plain JSON (CDS Hooks 2.0 "Use of JSON", CRD 2.2.1 hook-10)', async () => {
+    const FHIR = /^application\/fhir\+json; charset=utf-8$/;
+    const good = await call(app, 'medpolicy-order-sign', orderSignCall({ payerName: 'Medica' }));
+    assert.equal(good.statusCode, 200);
+    assert.match(String(good.headers['content-type']), /^application\/json; charset=utf-8$/);
+    const malformed = await call(app, 'medpolicy-order-sign', { hook: 'order-sign' });
+    assert.equal(malformed.statusCode, 400);
+    assert.match(String(malformed.headers['content-type']), FHIR);
+    const unknown = await call(app, 'no-such-service', orderSignCall({ payerName: 'Medica' }));
+    assert.equal(unknown.statusCode, 404);
+    assert.equal((unknown.json() as J)['resourceType'], 'OperationOutcome');
+    assert.match(String(unknown.headers['content-type']), FHIR);
+    const notJson = await call(app, 'medpolicy-order-sign', '{');
+    assert.equal(notJson.statusCode, 400);
+    assert.match(String(notJson.headers['content-type']), FHIR);
+    const secured = await server(store, { requireApiKey: true });
+    try {
+      const refused = await call(
+        secured,
+        'medpolicy-order-sign',
+        orderSignCall({ payerName: 'Medica' }),
+      );
+      assert.equal(refused.statusCode, 401);
+      assert.equal((refused.json() as J)['resourceType'], 'OperationOutcome');
+      assert.match(String(refused.headers['content-type']), FHIR);
+    } finally {
+      await secured.close();
+    }
+  });
+
   test('a CDS JWT is required exactly when the service requires API keys, whatever the caller address', async () => {
     const body = orderSignCall({ payerName: 'Medica' });
     const secured = await server(store, { requireApiKey: true });

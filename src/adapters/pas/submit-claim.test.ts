@@ -3,6 +3,8 @@ import { describe, it } from 'node:test';
 import { loadContext } from '../../service/load-context.js';
 import { decideRequest } from '../../service/decide-request.js';
 import {
+  ADMINISTRATION_REFERENCE_URL,
+  ITEM_TRACE_NUMBER_URL,
   readClaimResponse,
   REVIEW_ACTION_URL,
   submitPasBundle,
@@ -81,6 +83,11 @@ function pasBundle(o: ClaimOpts = {}): J {
       {
         url: 'http://hl7.org/fhir/us/davinci-pas/StructureDefinition/extension-requestedService',
         valueReference: { reference: 'MedicationRequest/mr-1' },
+      },
+      // As the PAS IG's ReferralAuthorizationExample carries it (2000F TRN).
+      {
+        url: ITEM_TRACE_NUMBER_URL,
+        valueIdentifier: { system: 'http://example.org/ITEM_TRACE_NUMBER', value: `11223${i + 4}` },
       },
     ],
     productOrService: {
@@ -223,7 +230,50 @@ describe('PAS Claim/$submit', () => {
     const body = res.body as J;
     assert.deepEqual(reviewCodes(body), ['A4']);
     assert.match(body.entry[0].resource.processNote[0].text, /primary Medicare/);
-    assert.equal(body.entry[0].resource.outcome, 'partial');
+  });
+
+  it('a pended answer has what the IG’s pended example has: outcome complete, an administration reference number, A4 "Pending"', async () => {
+    // PAS 2.2.1 input/fsh/Examples.fsh, PractitionerRequestorPendingResponseExample:
+    //   outcome = #complete; item.extension[administrationReferenceNumber].valueString = "PEND0001";
+    //   reviewAction code = https://codesystem.x12.org/005010/306#A4 "Pending"
+    const d = deps();
+    const body = (
+      await submitPasBundle(pasBundle({ payer: 'Blue Care Network of Michigan', plan: 'BCN65' }), d)
+    ).body as J;
+    const cr = body.entry[0].resource;
+    assert.equal(cr.outcome, 'complete');
+    const item = cr.item[0];
+    const ref = item.extension.filter((e: J) => e.url === ADMINISTRATION_REFERENCE_URL);
+    assert.equal(ref.length, 1);
+    assert.match(ref[0].valueString, /\S/);
+    const code = item.adjudication[0].extension[0].extension.find((e: J) => e.url === 'code');
+    assert.deepEqual(code.valueCodeableConcept.coding, [
+      { system: 'https://codesystem.x12.org/005010/306', code: 'A4', display: 'Pending' },
+    ]);
+    assert.deepEqual(item.adjudication[0].category.coding[0], {
+      system: 'http://terminology.hl7.org/CodeSystem/adjudication',
+      code: 'submitted',
+    });
+  });
+
+  it('each item echoes its trace numbers, and the ClaimResponse identifier uses the PAS urn:trnorg scheme', async () => {
+    // PAS 2.2.1 ClaimResponse.fsh: item.extension[itemTraceNumber] 0..* MS ("Uniquely identifies
+    // this claim item. (2000F-TRN)"); identifier.system "Should use a scheme of 'urn:trnorg:<TRN03>'".
+    const sent = pasBundle({ items: 2 });
+    const body = (await submitPasBundle(sent, deps())).body as J;
+    const cr = body.entry[0].resource;
+    const traces = (it: J) => it.extension.filter((e: J) => e.url === ITEM_TRACE_NUMBER_URL);
+    for (const [i, item] of (cr.item as J[]).entries())
+      assert.deepEqual(traces(item), traces(sent.entry[0].resource.item[i]));
+    assert.deepEqual(
+      cr.item.map((it: J) => traces(it)[0].valueIdentifier.value),
+      ['112234', '112235'],
+    );
+    assert.equal(cr.identifier[0].system, 'urn:trnorg:9MEDPOLICY');
+    assert.equal(cr.identifier[0].value, cr.id);
+    const own = (await submitPasBundle(pasBundle(), deps({ traceOriginator: '1234567890' })))
+      .body as J;
+    assert.equal(own.entry[0].resource.identifier[0].system, 'urn:trnorg:1234567890');
   });
 
   it('a covered determination is certified (A1) with an authorization number (no shipped policy covers these drugs, so the decision is stubbed)', async () => {

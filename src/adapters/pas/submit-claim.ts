@@ -32,11 +32,26 @@ export const REVIEW_ACTION_URL =
 export const REQUESTED_SERVICE_URL =
   'http://hl7.org/fhir/us/davinci-pas/StructureDefinition/extension-requestedService';
 export const X12_306 = 'https://codesystem.x12.org/005010/306';
+/** 2000F TRN: the submitter's trace number of an item, echoed on the answer's item (MS). */
+export const ITEM_TRACE_NUMBER_URL =
+  'http://hl7.org/fhir/us/davinci-pas/StructureDefinition/extension-itemTraceNumber';
+/** The UMO's reference for a disallowed (here: pended) outcome of an item. */
+export const ADMINISTRATION_REFERENCE_URL =
+  'http://hl7.org/fhir/us/davinci-pas/StructureDefinition/extension-administrationReferenceNumber';
+/**
+ * X12 TRN03 of this service: "9" (a user-assigned originating company identifier) and nine
+ * characters, ten in all. ClaimResponse.identifier.system "Should use a scheme of
+ * 'urn:trnorg:<TRN03>'" (PAS 2.2.1 input/fsh/ClaimResponse.fsh); an operator with its own TRN03
+ * (e.g. "1" + its EIN) passes it as PasDeps.traceOriginator.
+ */
+export const DEFAULT_TRACE_ORIGINATOR = '9MEDPOLICY';
 
+// Displays as the PAS IG's examples spell them (PAS 2.2.1 input/fsh/Examples.fsh: A1 "Certified
+// in total"; A4 "Pending" in PractitionerRequestorPendingResponseExample).
 export const REVIEW_ACTIONS = {
   certified: { code: 'A1', display: 'Certified in total' },
   notCertified: { code: 'A3', display: 'Not Certified' },
-  pended: { code: 'A4', display: 'Pended' },
+  pended: { code: 'A4', display: 'Pending' },
 } as const;
 export type ReviewAction = keyof typeof REVIEW_ACTIONS;
 
@@ -73,6 +88,8 @@ export interface PasDeps {
   coverageMap?: CoverageMap;
   /** The decision path; defaults to the service's decideRequest. */
   decide?: typeof decideRequest;
+  /** X12 TRN03 naming this service in ClaimResponse.identifier; DEFAULT_TRACE_ORIGINATOR. */
+  traceOriginator?: string;
 }
 
 export interface PasResult {
@@ -180,6 +197,8 @@ export async function submitPasBundle(bundle: unknown, deps: PasDeps): Promise<P
 
 interface ItemDecision {
   sequence: number;
+  /** The Claim item's itemTraceNumber extensions, echoed as sent. */
+  traces: Json[];
   action: ReviewAction;
   note: string;
   reason?: string;
@@ -219,7 +238,10 @@ async function decideClaim(
       .find((e) => e['url'] === REQUESTED_SERVICE_URL);
     const service = requested ? index.resolve(requested['valueReference']) : undefined;
     const assertionId = (service && carriedAssertionId(service)) ?? deps.newId();
-    const base = { sequence, coverageAssertionId: assertionId };
+    const traces = asArray(raw['extension']).filter(
+      (e): e is Json => isObject(e) && e['url'] === ITEM_TRACE_NUMBER_URL,
+    );
+    const base = { sequence, traces, coverageAssertionId: assertionId };
     if (selection.kind !== 'ours') {
       decisions.push({
         ...base,
@@ -304,7 +326,7 @@ async function decideClaim(
   }
 
   const id = deps.newId();
-  const claimResponse = buildClaimResponse(id, claim, index, decisions, now);
+  const claimResponse = buildClaimResponse(id, claim, index, decisions, now, deps);
   const record: PasClaimResponseRecordV1 = {
     id,
     createdAt: now.toISOString(),
@@ -405,6 +427,7 @@ function buildClaimResponse(
   index: BundleIndex,
   decisions: ItemDecision[],
   now: Date,
+  deps: PasDeps,
 ): Json {
   const notes: Json[] = [];
   const items = decisions.map((d) => {
@@ -425,14 +448,26 @@ function buildClaimResponse(
       extension: [{ url: REVIEW_ACTION_URL, extension: reviewAction }],
     };
     if (d.reason) adjudication['reason'] = { text: d.reason };
-    return { itemSequence: d.sequence, noteNumber: [notes.length], adjudication: [adjudication] };
+    // The trace numbers come back as sent (PAS ClaimResponse item.extension[itemTraceNumber],
+    // must-support); a pended item carries the reference to quote when asking after it, as the
+    // IG's pended example does (administrationReferenceNumber "PEND0001").
+    const extension: Json[] = [...d.traces];
+    if (d.action === 'pended')
+      extension.push({ url: ADMINISTRATION_REFERENCE_URL, valueString: deps.newId() });
+    const item: Json = {
+      itemSequence: d.sequence,
+      noteNumber: [notes.length],
+      adjudication: [adjudication],
+    };
+    return extension.length > 0 ? { extension, ...item } : item;
   });
   const claimUrl = index.urlOf(claim);
-  const pended = decisions.some((d) => d.action === 'pended');
   const out: Json = {
     resourceType: 'ClaimResponse',
     id,
-    identifier: [{ system: 'urn:medpolicy:claimresponse', value: id }],
+    identifier: [
+      { system: `urn:trnorg:${deps.traceOriginator ?? DEFAULT_TRACE_ORIGINATOR}`, value: id },
+    ],
     status: 'active',
     type: claim['type'] ?? {
       coding: [
@@ -450,7 +485,10 @@ function buildClaimResponse(
         : resourceKey(claim)
           ? { reference: resourceKey(claim) }
           : { identifier: asArray(claim['identifier'])[0] },
-    outcome: pended ? 'partial' : 'complete',
+    // Processing is complete even when items are pended: the pend is the item's review action
+    // (PAS 2.2.1 PractitionerRequestorPendingResponseExample: outcome complete, A4). 'partial'
+    // would claim some items failed processing.
+    outcome: 'complete',
     item: items,
     processNote: notes,
   };

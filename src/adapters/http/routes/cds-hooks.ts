@@ -2,8 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { JtiReplayStore } from '../../../store/jti-replay-store.js';
 import {
+  cdsMediaType,
   clientAuthRequired,
   discoveryDocument,
+  FHIR_JSON,
   fhirServerMatcher,
   handleHook,
   loadCoverageMap,
@@ -84,11 +86,11 @@ export function cdsHookRoutes(
             return reply
               .code(503)
               .header('retry-after', String(RETRY_AFTER_SECONDS))
-              .type('application/fhir+json; charset=utf-8')
+              .type(FHIR_JSON)
               .send(operationOutcome('transient', verdict.message));
           if (!verdict.ok) {
             reply.header('www-authenticate', 'Bearer realm="cds-services"');
-            return reply.code(401).send(operationOutcome('login', verdict.message));
+            return reply.code(401).type(FHIR_JSON).send(operationOutcome('login', verdict.message));
           }
         }
         const result = await handleHook(request.params.id, request.body, {
@@ -101,7 +103,7 @@ export function cdsHookRoutes(
           fhirServerAllowed,
           onFhirReadFailure: (failure) => request.log.warn({ ehrRead: failure }, 'EHR read failed'),
         });
-        return reply.code(result.status).send(result.body);
+        return reply.code(result.status).type(cdsMediaType(result.body)).send(result.body);
       },
     );
   });
