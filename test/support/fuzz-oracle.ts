@@ -229,9 +229,12 @@ export async function judge(
   }
 
   if (res.status >= 400) {
-    // Headers over the limit may cut the request line itself: the route it aimed at can be
-    // unknowable, so either error format is right, as long as it is one of them.
-    const routeUnknowable = res.status === 431 && !problemShapeErrors(res, json, head);
+    // Errors of the HTTP parser itself (headers over the limit, bytes that are not HTTP) are
+    // raised on whatever piece of the stream it was reading, which need not hold the request
+    // line: the route aimed at can be unknowable, so either error format is right, as long as
+    // it is one of them.
+    const parserError = res.status === 431 || (isObj(json) && json['code'] === 'bad-request');
+    const routeUnknowable = parserError && !problemShapeErrors(res, json, head);
     if (isFhirFamily(req.target) && !routeUnknowable) {
       const why = operationOutcomeErrors(res, json, req.target, head);
       const family = isCdsFamily(req.target) ? '/cds-services' : '/fhir';
