@@ -236,6 +236,14 @@ function withSilences(
     if (s.when && evalCondition(s.when, f.req) !== true) continue;
     let subject = policy.id;
     if (s.indications) {
+      // Only where the answer got as far as the diagnosis: not for a drug, route or product the
+      // policy does not reach.
+      if (
+        r.outcome === 'out-of-scope' &&
+        r.outOfScopeReason !== 'excluded-use' &&
+        r.reasons[0]?.rule !== 'scope:indication'
+      )
+        continue;
       const indications = s.indications;
       const touched = f.candidates.filter(
         (c) =>
