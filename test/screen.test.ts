@@ -352,8 +352,10 @@ describe('medpolicy screen: X12 837P', () => {
       ]).stdout,
     );
     assert.equal(withDrug.length, 2);
-    assert.equal(withDrug[0]!.outcome, 'conditional');
-    assert.equal(withDrug[0]!.basis, 'follows-primary-medicare');
+    // MB2300 gives a Medicare-primary member a prior-auth rule only; its statements decide (with
+    // a text-silent warning): the text never says coverage follows Medicare.
+    assert.equal(withDrug[0]!.outcome, 'not-covered');
+    assert.equal(withDrug[0]!.basis, 'not-covered');
     assert.equal(withDrug[0]!.priorAuth, 'required');
   });
 

@@ -210,7 +210,7 @@ describe('web UI in chromium', () => {
     assert.match(await referred.innerText(), /Out of scope · refers elsewhere/);
     assert.match((await referred.getAttribute('aria-label')) ?? '', /\(refers elsewhere\)/);
     const excluded = page.getByRole('button', {
-      name: /^Cancer \(neoplasm-related\) pain, bcbsal:/,
+      name: /^Neoplasm-related pain \(acute or chronic\), bcbsal:/,
     });
     assert.match(await excluded.innerText(), /Out of scope · excluded use/);
     const notAddressed = page.getByRole('button', {

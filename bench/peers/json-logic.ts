@@ -36,7 +36,7 @@ export const MP446_JSONLOGIC: Record<string, unknown> = {
       {
         and: [
           { '>=': [dos, '2018-12-01'] },
-          { some: [{ var: 'lineage' }, { in: [{ var: '' }, ['psychiatric', 'substance-use']] }] },
+          { some: [{ var: 'lineage' }, { in: [{ var: '' }, ['psychiatric']] }] },
         ],
       },
       'statement',

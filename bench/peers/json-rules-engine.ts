@@ -25,12 +25,8 @@ export const ROLE_RULES: RuleProperties[] = [
     conditions: {
       all: [
         onOrAfter('2018-12-01'),
-        {
-          any: [
-            { fact: 'lineage', operator: 'contains', value: 'psychiatric' },
-            { fact: 'lineage', operator: 'contains', value: 'substance-use' },
-          ],
-        },
+        // Substance use disorders get no verdict: the text does not say they are "psychiatric".
+        { fact: 'lineage', operator: 'contains', value: 'psychiatric' },
       ],
     },
     event: { type: 'role', params: { role: 'statement' } },

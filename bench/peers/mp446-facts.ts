@@ -86,7 +86,8 @@ export function mp446Facts(req: Record<string, unknown>, t: Terminology): Mp446F
   return {
     dos: req.dateOfService as string,
     lineOfBusiness: (req.lineOfBusiness as string | undefined) ?? 'commercial',
-    homePlan: typeof req.homePlan === 'string',
+    // An ITS member of another plan: a home plan that is the payer itself is its own member.
+    homePlan: typeof req.homePlan === 'string' && req.homePlan !== req.payer,
     groupPolicy: req.groupPolicy === true,
     drug,
     drugUnknown,

@@ -215,6 +215,57 @@ function outOfScope(
 }
 
 function evaluatePolicy(policy: CompiledPolicy, f: Facts): PolicyResult {
+  const r = evaluateVersionOf(policy, f);
+  return r.version && r.version.silences.length > 0 ? withSilences(policy, r.version, r, f) : r;
+}
+
+/**
+ * Questions the text leaves open that this request touches: each is named in a `text-silent`
+ * warning, and an answer without a verdict cites the text the reading rests on. A product
+ * silence speaks when the product matches and the answer did not stop earlier on drug, route or
+ * indication; an indication silence, for a diagnosis no statement of the version speaks to.
+ */
+function withSilences(
+  policy: CompiledPolicy,
+  version: CompiledVersion,
+  r: PolicyResult,
+  f: Facts,
+): PolicyResult {
+  let extra: ReasonV1[] | undefined;
+  for (const s of version.silences) {
+    if (s.when && evalCondition(s.when, f.req) !== true) continue;
+    let subject = policy.id;
+    if (s.indications) {
+      // Only where the answer got as far as the diagnosis: not for a drug, route or product the
+      // policy does not reach.
+      if (
+        r.outcome === 'out-of-scope' &&
+        r.outOfScopeReason !== 'excluded-use' &&
+        r.reasons[0]?.rule !== 'scope:indication'
+      )
+        continue;
+      const indications = s.indications;
+      const touched = f.candidates.filter(
+        (c) =>
+          !version.byFamily.get(c.family)?.statements.length &&
+          indications.some((i) => f.terminology.indications.lineage(c.family).has(i)),
+      );
+      if (touched.length === 0) continue;
+      subject = touched.map(describe).join(', ');
+    } else if (r.outcome === 'out-of-scope' && r.outOfScopeReason !== 'product-not-governed') {
+      continue;
+    }
+    f.warnings.push({
+      code: 'text-silent',
+      message: `${policy.id} does not say ${s.about} (${subject}); read as its reading notes say`,
+      subject: `${policy.id}#${s.id}`,
+    });
+    if (r.outcome === 'out-of-scope') (extra ??= []).push(...s.reasons);
+  }
+  return extra ? { ...r, reasons: [...r.reasons, ...extra] } : r;
+}
+
+function evaluateVersionOf(policy: CompiledPolicy, f: Facts): PolicyResult {
   const { req, trace } = f;
   const version = versionAt(policy, f.versionDate);
   if (!version) return notYetInForce(policy, f);
@@ -609,8 +660,11 @@ function decidedReasons(
   let reasons = byPa.get(pa);
   if (!reasons) {
     const out: ReasonV1[] = [];
+    // A conditional answer turns on the product's sentence: it comes first, then what the
+    // policy's statements say for members it governs outright.
+    if (product?.effect === 'conditional') out.push(...product.reasons);
     for (const s of statements) if (s.verdict === verdict) out.push(...s.reasons);
-    if (product) out.push(...product.reasons);
+    if (product && product.effect !== 'conditional') out.push(...product.reasons);
     out.push(...pa.reasons);
     reasons = Object.freeze(out);
     byPa.set(pa, reasons);

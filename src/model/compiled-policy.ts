@@ -40,6 +40,16 @@ export interface CompiledExclusion {
   reasons: readonly ReasonV1[];
 }
 
+/** A question the text leaves open: a request it touches is warned (`text-silent`). */
+export interface CompiledSilence {
+  id: string;
+  when?: CompiledCondition;
+  indications?: readonly string[];
+  /** What the text does not say. */
+  about: string;
+  reasons: readonly ReasonV1[];
+}
+
 export interface CompiledProductRule {
   id: string;
   when: CompiledCondition;
@@ -86,6 +96,7 @@ export interface CompiledVersion {
   statements: readonly CompiledStatement[];
   exclusions: readonly CompiledExclusion[];
   productRules: readonly CompiledProductRule[];
+  silences: readonly CompiledSilence[];
   priorAuthRules: readonly CompiledPriorAuthRule[];
   priorAuthDefault: PriorAuth;
   priorAuthDefaultReasons: readonly ReasonV1[];

@@ -84,6 +84,22 @@ const ExclusionSchema = strict({
   quote: Quote,
 });
 
+/**
+ * A question the text leaves open, read one way in the file's reading notes: a request it touches
+ * carries a `text-silent` warning naming what the text does not say. `when` limits it to products,
+ * `indications` to requests with a diagnosis in those families (and their descendants) that no
+ * statement of the version speaks to.
+ */
+const SilenceSchema = strict({
+  id: Type.String({ minLength: 1 }),
+  ...Dated,
+  when: Type.Optional(ConditionSchema),
+  indications: Type.Optional(listOf(Type.String())),
+  /** What the text does not say, completing "the text does not say …". */
+  about: Type.String({ minLength: 1 }),
+  quote: Quote,
+});
+
 const PriorAuthRuleSchema = strict({
   id: Type.String({ minLength: 1 }),
   ...Dated,
@@ -147,6 +163,7 @@ export const PolicyFileSchema = strict({
   }),
   statements: listOf(StatementSchema),
   exclusions: Type.Optional(Type.Array(ExclusionSchema)),
+  silences: Type.Optional(Type.Array(SilenceSchema)),
   priorAuth: strict({
     default: oneOf(PRIOR_AUTH),
     defaultQuote: Type.Optional(Quote),

@@ -10,6 +10,7 @@ import type {
   CompiledPolicySet,
   CompiledPriorAuthRule,
   CompiledProductRule,
+  CompiledSilence,
   CompiledStatement,
   CompiledVersion,
   FamilyIndex,
@@ -244,6 +245,11 @@ function compileOne(
     if ((s.verdict === 'refer') !== (s.referTo !== undefined)) report('rule', path, 'a "refer" verdict needs referTo, and only it may have one');
   });
   policy.exclusions?.forEach((e, i) => checkIndications(e.indications, ['exclusions', i, 'indications']));
+  policy.silences?.forEach((x, i) => {
+    if (x.indications) checkIndications(x.indications, ['silences', i, 'indications']);
+    if (x.when) checkCondition(x.when, ['silences', i, 'when']);
+    if (!x.indications && !x.when) report('rule', ['silences', i], 'a silence must name indications or a product condition (when)');
+  });
   policy.products.rules.forEach((r, i) => {
     checkCondition(r.when, ['products', 'rules', i, 'when']);
     if ((r.effect === 'conditional') !== (r.basis !== undefined)) report('rule', ['products', 'rules', i], 'a conditional product rule needs a basis, and only it may have one');
@@ -257,6 +263,7 @@ function compileOne(
     [policy.versions, ['versions']],
     [policy.statements, ['statements']],
     [policy.exclusions ?? [], ['exclusions']],
+    [policy.silences ?? [], ['silences']],
     [policy.products.rules, ['products', 'rules']],
     [policy.priorAuth.rules, ['priorAuth', 'rules']],
     [policy.notices ?? [], ['notices']],
@@ -285,6 +292,7 @@ function compileOne(
   const datedLists = [
     ['statements', policy.statements],
     ['exclusions', policy.exclusions ?? []],
+    ['silences', policy.silences ?? []],
     ['codes', policy.codes ?? []],
     ['relatedPolicies', policy.relatedPolicies ?? []],
     ['notices', policy.notices ?? []],
@@ -312,13 +320,26 @@ function compileOne(
     compiled: {
       id: e.id,
       indications: e.indications,
+      // The quote says what the policy sets aside or mentions; the text claims no more than that
+      // no statement decides the family (a quote about "terminal cancer pain" by "continuous"
+      // infusion is not a statement about every neoplasm-related pain).
       reasons: reasonsFor(
-        `The policy does not decide ${e.indications.map((f) => families.get(f)?.label.toLowerCase() ?? f).join(', ')}.`,
+        `No statement of the policy decides ${e.indications.map((f) => families.get(f)?.label.toLowerCase() ?? f).join(', ')}; the policy mentions it only as quoted.`,
         e.quote,
         ['exclusions', i, 'quote'],
         `exclusion:${e.id}`,
       ),
     } satisfies CompiledExclusion,
+  }));
+  const silences = (policy.silences ?? []).map((x, i) => ({
+    raw: x,
+    compiled: {
+      id: x.id,
+      ...(x.when ? { when: compileCondition(x.when) } : {}),
+      ...(x.indications ? { indications: x.indications } : {}),
+      about: x.about,
+      reasons: reasonsFor(`The text does not say ${x.about}.`, x.quote, ['silences', i, 'quote'], `silence:${x.id}`),
+    } satisfies CompiledSilence,
   }));
   const productRules = policy.products.rules.map((r, i) => ({
     raw: r,
@@ -391,6 +412,7 @@ function compileOne(
       statements: vStatements,
       exclusions: vExclusions,
       productRules: activeIn(productRules).map((r) => r.compiled),
+      silences: activeIn(silences).map((x) => x.compiled),
       priorAuthRules: activeIn(paRules).map((r) => r.compiled),
       priorAuthDefault: policy.priorAuth.default,
       priorAuthDefaultReasons: paDefaultReasons,
@@ -530,7 +552,8 @@ function statementText(s: PolicyFile['statements'][number], terminology: Termino
 }
 
 function productText(effect: string, basis: string | undefined): string {
-  if (effect === 'applies') return "The policy governs the member's product.";
+  // The quotes of `applies` rules name the product; they say no more than that.
+  if (effect === 'applies') return "The policy names the member's plan or product.";
   if (effect === 'not-applicable') return "The policy does not apply to the member's product.";
   const why: Record<string, string> = {
     'follows-primary-medicare': "Coverage follows primary Medicare's decision.",

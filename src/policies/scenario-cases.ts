@@ -22,6 +22,10 @@ export interface ScenarioExpect {
   warnings?: string[];
   /** Notice kinds that must be present. */
   notices?: string[];
+  /** Text the leading reasons must contain, in order: the first reason the first string, … */
+  reasons?: string[];
+  /** Text no reason, nor the quote it cites, may contain (words the policy does not say there). */
+  reasonsNot?: string[];
 }
 
 export interface ScenarioCase {
@@ -48,7 +52,7 @@ export interface RejectedScenarioCase extends Omit<ScenarioCase, 'expect'> {
   expect: { error: ScenarioError };
 }
 
-const EXPECT_KEYS = new Set(['outcome', 'basis', 'outOfScopeReason', 'priorAuth', 'version', 'indication', 'drug', 'referTo', 'missing', 'warnings', 'notices']);
+const EXPECT_KEYS = new Set(['outcome', 'basis', 'outOfScopeReason', 'priorAuth', 'version', 'indication', 'drug', 'referTo', 'missing', 'warnings', 'notices', 'reasons', 'reasonsNot']);
 const ERROR_KEYS = new Set(['status', 'code', 'path', 'hint']);
 
 /** The decided cases: every runner (engine, CLI, HTTP, fuzz seeds, benchmarks) decides these. */
@@ -122,6 +126,14 @@ export function caseMismatches(c: ScenarioCase, d: DeterminationV1): string[] {
   eq('missing', e.missing, d.missing);
   if (e.warnings) eq('warnings', [...e.warnings].sort(), [...new Set(d.warnings.map((w) => w.code))].sort());
   for (const kind of e.notices ?? []) if (!d.notices.some((n) => n.kind === kind)) problems.push(`notices: no ${kind} notice`);
+  (e.reasons ?? []).forEach((text, i) => {
+    const actual = d.reasons[i]?.text;
+    if (!actual?.includes(text)) problems.push(`reasons[${i}]: expected text containing ${JSON.stringify(text)}, got ${JSON.stringify(actual)}`);
+  });
+  for (const text of e.reasonsNot ?? []) {
+    const hit = d.reasons.find((r) => r.text.includes(text) || (r.citation?.quote ?? '').includes(text));
+    if (hit) problems.push(`reasons: ${JSON.stringify(hit.text)} (quoting ${JSON.stringify(hit.citation?.quote)}) says ${JSON.stringify(text)}`);
+  }
   return problems;
 }
 

@@ -192,7 +192,9 @@ describe('order-sign: IV ketamine and lidocaine under every payer', () => {
     assert.match((info['reason']![0] as J)['text'], /primary Medicare/);
   });
 
-  it('medica: Medicare primary (another coverage ranked first) → conditional with prior auth (mb2300.cases.yaml:78)', async () => {
+  // MB2300 gives a Medicare-primary member a prior-auth rule only and never says coverage follows
+  // Medicare: its statements decide (not covered), with a text-silent warning.
+  it('medica: Medicare primary (another coverage ranked first) is read as Medicare primary, and MB2300 decides (mb2300.cases.yaml:86)', async () => {
     const call = orderSignCall({ payerName: 'Medica' }) as J;
     const medicare = {
       ...coverage({ payerName: 'Centers for Medicare and Medicaid Services' }, 'cov-medicare'),
@@ -206,8 +208,9 @@ describe('order-sign: IV ketamine and lidocaine under every payer', () => {
     const res = await handleHook('medpolicy-order-sign', call, d);
     const info = covInfo((res.body as J).systemActions[0].resource);
     assert.equal((d.records[0]!.request as J)['medicarePrimary'], true);
-    assert.deepEqual(info['covered'], ['conditional']);
-    assert.deepEqual(info['pa-needed'], ['auth-needed']);
+    assert.equal(d.records[0]!.determination?.priorAuth, 'required');
+    assert.ok(d.records[0]!.determination?.warnings.some((w) => w.code === 'text-silent'));
+    assert.deepEqual(info['covered'], ['not-covered']);
     assert.deepEqual(info['coverage'], [{ reference: 'Coverage/cov-1' }]);
   });
 

@@ -16,7 +16,13 @@ export function evalCondition(c: CompiledCondition, req: NormalizedRequest): Tru
   if (c.planType && req.planType !== undefined && !c.planType.has(req.planType)) return false;
   if (c.medicarePrimary !== undefined && c.medicarePrimary !== medicarePrimary(req)) return false;
   if (c.groupPolicy !== undefined && c.groupPolicy !== req.groupPolicy) return false;
-  if (c.homePlan !== undefined && c.homePlan !== (req.homePlan !== undefined)) return false;
+  // An ITS/BlueCard member belongs to another plan: a home plan that is the payer itself is the
+  // payer's own member, to whom this payer's policy applies.
+  if (
+    c.homePlan !== undefined &&
+    c.homePlan !== (req.homePlan !== undefined && req.homePlan !== req.payer)
+  )
+    return false;
   let unknown = false;
   if (c.setting) {
     if (req.setting === undefined) unknown = true;
