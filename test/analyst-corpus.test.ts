@@ -204,5 +204,7 @@ describe('another policies directory with a new payer (the analyst path)', () =>
     const pass = /^# pass (\d+)$/m.exec(r.stdout);
     assert.ok(pass && Number(pass[1]) > 200, r.stdout.slice(-2000));
     assert.match(r.stdout, /^# fail 0$/m);
+    // And on the copy, not the shipped corpus: the new payer's cases ran among them.
+    assert.match(r.stdout, /ok \d+ - northwind-nw-100: IV ketamine for CRPS is investigational/);
   });
 });
