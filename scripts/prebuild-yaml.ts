@@ -41,7 +41,7 @@ for (const f of Object.values(TERMINOLOGY_YAML)) {
   const text = readFileSync(join(root, f.path), 'utf8');
   add(f.kind, f.path, text, () => parseTerminologyYaml(f, text));
 }
-for (const p of readPolicyInputs(root).policies) {
+for (const p of readPolicyInputs(join(root, 'policies')).policies) {
   add('policy', p.path, p.text, () => {
     const checked = checkedPolicyText(p.text);
     return 'data' in checked ? checked.data : undefined;

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 let cached: string | undefined;
@@ -20,4 +20,14 @@ export function packageRoot(): string {
     if (up === dir) throw new Error('cannot find the medpolicy package root');
     dir = up;
   }
+}
+
+/**
+ * The policies directory (payer folders, sources/, valuesets/, crd-coverage-map.yaml): the
+ * MEDPOLICY_POLICIES environment variable when set, else the package's own policies/. An analyst
+ * points every command (and a test) at a copy with new policies this way; no code changes.
+ */
+export function policiesDir(env: NodeJS.ProcessEnv = process.env): string {
+  const dir = env['MEDPOLICY_POLICIES']?.trim();
+  return dir ? resolve(dir) : join(packageRoot(), 'policies');
 }

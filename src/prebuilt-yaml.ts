@@ -15,7 +15,8 @@ import {
 // entry only ever holds what parsing and checking that same text gives.
 
 /** What a YAML file is, which decides how it is checked. */
-export type YamlKind = 'policy' | 'indications' | 'drugs' | 'code-system' | 'icd10cm-changes';
+export type YamlKind =
+  'policy' | 'indications' | 'drugs' | 'bases' | 'code-system' | 'icd10cm-changes';
 
 /** The file the build writes: entry key → the value as JSON text. */
 export interface PrebuiltYamlV1 {

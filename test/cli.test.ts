@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { packageRoot } from '../src/package-root.js';
+import { parse } from 'yaml';
+import { packageRoot, policiesDir } from '../src/package-root.js';
+import { corpusPayers, corpusPolicies } from './support/corpus.js';
 
 const bin = join(packageRoot(), 'bin/medpolicy.js');
 const run = (args: string[], input?: string) => {
@@ -100,7 +102,7 @@ describe('medpolicy compare', () => {
     const ds = JSON.parse(r.stdout);
     assert.deepEqual(
       ds.map((d: { payer: string }) => d.payer),
-      ['bcbsal', 'bcbsm', 'bcbsma', 'bcbsri', 'bcn', 'medica'],
+      corpusPayers(),
     );
     assert.equal(
       ds.find((d: { payer: string }) => d.payer === 'bcbsri').basis,
@@ -112,7 +114,8 @@ describe('medpolicy compare', () => {
     const { payer: _, ...request } = crps;
     const r = run(['compare', '--format', 'table'], JSON.stringify(request));
     assert.equal(r.status, 0);
-    assert.equal(r.stdout.trim().split('\n').length, 8);
+    // A header, a rule, one row per payer.
+    assert.equal(r.stdout.trim().split('\n').length, 2 + corpusPayers().length);
     assert.match(r.stdout, /medica\s+not-covered\s+not-covered\s+not-required\s+MB2300@2025-08/);
   });
 
@@ -131,7 +134,32 @@ describe('medpolicy', () => {
     assert.match(r.stdout, /revision [0-9a-f]{16}/);
     assert.match(r.stdout, /icd10cm: ICD-10-CM FY2021 to FY2026 \(8 CMS releases, shipped\)/);
     const json = JSON.parse(run(['policies', '--format', 'json']).stdout);
-    assert.equal(json.policies.length, 5);
+    assert.deepEqual(
+      json.policies.map((p: { id: string }) => p.id).sort(),
+      corpusPolicies()
+        .map((p) => p.id)
+        .sort(),
+    );
+  });
+
+  it('prints the closed vocabularies, the bases and families from the value sets', () => {
+    const r = run(['policies', '--vocabularies', '--format', 'json']);
+    assert.equal(r.status, 0, r.stderr);
+    const v = JSON.parse(r.stdout);
+    const file = parse(readFileSync(join(policiesDir(), 'valuesets', 'bases.yaml'), 'utf8')) as {
+      bases: { id: string; label: string }[];
+    };
+    assert.deepEqual(
+      v.basis,
+      file.bases.map((b) => ({ id: b.id, label: b.label })),
+    );
+    assert.ok(v.lineOfBusiness.includes('medicare-supplement'));
+    const trd = v.indication.find((f: { id: string }) => f.id === 'treatment-resistant-depression');
+    assert.equal(trd.byNameOnly, true);
+    assert.equal(v.indication.find((f: { id: string }) => f.id === 'crps').byNameOnly, false);
+    const table = run(['policies', '--vocabularies']).stdout;
+    assert.match(table, /basis:\n {2}investigational \(investigational\)/);
+    assert.match(table, /treatment-resistant-depression \(.*\) \[by name only\]/);
   });
 
   it('has --help everywhere and exits 2 on an unknown command', () => {

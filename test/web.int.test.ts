@@ -11,6 +11,7 @@ import { packageRoot } from '../src/package-root.js';
 import { loadContext, type DecisionContext } from '../src/service/load-context.js';
 import type { AuditStore } from '../src/store/audit-store.js';
 import { openStore } from '../src/store/open-store.js';
+import { corpusPayers } from './support/corpus.js';
 import { testServer } from './support/http-server.js';
 
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
@@ -158,7 +159,7 @@ describe('web UI in chromium', () => {
     assert.match(await cell.innerText(), /Not covered · investigational/);
     assert.match(await cell.innerText(), /PA n\/a/);
     // Every payer has a column and every value-set family a row.
-    for (const p of ['bcbsal', 'bcbsm', 'bcbsma', 'bcbsri', 'bcn', 'medica']) {
+    for (const p of corpusPayers()) {
       await page.getByRole('columnheader', { name: p, exact: true }).waitFor();
     }
     for (const row of ['Fibromyalgia', 'Treatment-resistant depression', 'Bipolar depression']) {

@@ -4,13 +4,13 @@ import { Ajv } from 'ajv';
 import { loadScenarioCases } from '../policies/scenario-cases.js';
 import { decideRequest } from '../service/decide-request.js';
 import { loadContext } from '../service/load-context.js';
-import { DeterminationSchema } from './determination-schema.js';
+import { determinationSchema } from './determination-schema.js';
 
 // The OpenAPI document shows DeterminationSchema; it must say what the engine really returns.
 test('every scenario determination, with and without its trace, fits the published schema', () => {
   const ctx = loadContext({});
   const validate = new Ajv({ strict: false, allErrors: true, validateFormats: false }).compile(
-    DeterminationSchema,
+    determinationSchema(ctx.terminology.bases.ids),
   );
   const cases = loadScenarioCases();
   assert.ok(cases.length >= 150);
@@ -28,4 +28,5 @@ test('every scenario determination, with and without its trace, fits the publish
   };
   assert.equal(validate({ ...sample.determination, extra: 1 }), false);
   assert.equal(validate({ ...sample.determination, outcome: 'maybe' }), false);
+  assert.equal(validate({ ...sample.determination, basis: 'no-such-basis' }), false);
 });

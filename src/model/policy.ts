@@ -1,6 +1,5 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import {
-  BASES,
   LINES_OF_BUSINESS,
   PLAN_TYPES,
   PRIOR_AUTH,
@@ -59,7 +58,8 @@ const ProductRuleSchema = strict({
   ...Dated,
   when: ConditionSchema,
   effect: oneOf(['applies', 'conditional', 'not-applicable'] as const),
-  basis: Type.Optional(oneOf(BASES)),
+  /** An id of policies/valuesets/bases.yaml (checked by the compiler, which names the list). */
+  basis: Type.Optional(Type.String({ minLength: 1 })),
   quote: Quote,
 });
 

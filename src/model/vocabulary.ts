@@ -70,20 +70,11 @@ export const PRIOR_AUTH = ['required', 'not-required', 'not-applicable', 'condit
 export type PriorAuth = (typeof PRIOR_AUTH)[number];
 
 /**
- * Why a service is not covered, or why coverage is conditional. The first three are the
- * contract's; the rest name the outside thing a conditional outcome turns on.
+ * Why a service is not covered, or why coverage is conditional: an id of
+ * policies/valuesets/bases.yaml (data, so a payer-defined basis needs no code; see
+ * src/terminology/bases.ts). The compiler refuses a basis the file does not list.
  */
-export const BASES = [
-  'investigational',
-  'not-medically-necessary',
-  'not-covered',
-  'follows-primary-medicare',
-  'fep-benefit-plan',
-  'home-plan-policy',
-  'group-specific-policy',
-  'state-medicaid-program',
-] as const;
-export type Basis = (typeof BASES)[number];
+export type Basis = string;
 
 /** What a policy statement says about the services in its scope. */
 export const VERDICTS = [

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { parse } from 'yaml';
+import { compileBases } from '../terminology/bases.js';
 import { loadTerminology } from '../terminology/load-terminology.js';
 import { compilePolicySet, PolicySetError, type PolicyProblem } from './compile-policy-set.js';
 import { readPolicyInputs } from './load-policy-set.js';
@@ -8,6 +10,7 @@ import { indexSource, locateQuote } from './quote-locator.js';
 const terminology = loadTerminology({});
 const inputs = readPolicyInputs();
 const bcbsma = inputs.policies.find((p) => p.path.endsWith('bcbsma/291.yaml'))!;
+const mb2300 = inputs.policies.find((p) => p.path.endsWith('medica/mb2300.yaml'))!;
 
 function problemsFor(text: string): PolicyProblem[] {
   return problemsForFile(bcbsma, text);
@@ -30,10 +33,43 @@ function lineOf(text: string, needle: string): number {
 describe('policy compiler', () => {
   const set = compilePolicySet(inputs, terminology);
 
-  it('compiles the five seed policies for six payers', () => {
-    assert.deepEqual(set.payers, ['bcbsal', 'bcbsm', 'bcbsma', 'bcbsri', 'bcn', 'medica']);
-    assert.equal(set.policies.length, 5);
+  it('compiles every policy file in the corpus, and lists every payer they name, sorted', () => {
+    // Read from the files themselves, not the compiler: adding a policy keeps this green, losing
+    // one (or a payer) fails it.
+    const files = inputs.policies.map((p) => parse(p.text) as { id: string; payers: string[] });
+    assert.ok(files.length >= 5, `only ${files.length} policy files`);
+    assert.deepEqual(set.payers, [...new Set(files.flatMap((f) => f.payers))].sort());
+    assert.deepEqual(set.policies.map((p) => p.id).sort(), files.map((f) => f.id).sort());
     assert.match(set.revision, /^[0-9a-f]{16}$/);
+  });
+
+  it('refuses a basis that policies/valuesets/bases.yaml does not list, naming the file and the list', () => {
+    const text = mb2300.text.replace('basis: state-medicaid-program', 'basis: compile-test-basis');
+    assert.notEqual(text, mb2300.text);
+    const problems = problemsForFile(mb2300, text);
+    const p = problems.find((x) => x.code === 'unknown-reference' && /basis/.test(x.message));
+    assert.ok(p, JSON.stringify(problems));
+    assert.equal(p.file, 'policies/medica/mb2300.yaml');
+    assert.match(p.message, /unknown basis "compile-test-basis"/);
+    assert.match(p.message, /bases\.yaml, which lists investigational, not-medically-necessary, .*state-medicaid-program/);
+  });
+
+  it('accepts a payer-defined basis once bases.yaml lists it, and its reason words are the file\'s', () => {
+    const bases = compileBases({
+      bases: [
+        ...terminology.bases.list,
+        { id: 'compile-test-basis', label: 'sponsor', phrase: 'sponsor', reason: 'The sponsor decides.' },
+      ],
+    });
+    const text = mb2300.text.replace('basis: state-medicaid-program', 'basis: compile-test-basis');
+    const set = compilePolicySet(
+      { ...inputs, policies: [{ path: mb2300.path, text }] },
+      { ...terminology, bases },
+    );
+    const rules = set.policies[0]!.versions.flatMap((v) => v.productRules);
+    const rule = rules.find((r) => r.basis === 'compile-test-basis');
+    assert.ok(rule);
+    assert.equal(rule.reasons[0]!.text, 'The sponsor decides.');
   });
 
   it('every quote in every policy file occurs verbatim (whitespace-normalized) in its source, at the line cited', () => {

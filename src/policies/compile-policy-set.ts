@@ -253,6 +253,7 @@ function compileOne(
   policy.products.rules.forEach((r, i) => {
     checkCondition(r.when, ['products', 'rules', i, 'when']);
     if ((r.effect === 'conditional') !== (r.basis !== undefined)) report('rule', ['products', 'rules', i], 'a conditional product rule needs a basis, and only it may have one');
+    if (r.basis !== undefined && !terminology.bases.get(r.basis)) report('unknown-reference', ['products', 'rules', i, 'basis'], `unknown basis "${r.basis}": add it to policies/valuesets/bases.yaml, which lists ${terminology.bases.ids.join(', ')}`);
   });
   policy.priorAuth.rules.forEach((r, i) => checkCondition(r.when, ['priorAuth', 'rules', i, 'when']));
   policy.codes?.forEach((c, i) => {
@@ -348,7 +349,7 @@ function compileOne(
       when: compileCondition(r.when),
       effect: r.effect,
       ...(r.basis ? { basis: r.basis } : {}),
-      reasons: reasonsFor(productText(r.effect, r.basis), r.quote, ['products', 'rules', i, 'quote'], `product:${r.id}`),
+      reasons: reasonsFor(productText(r.effect, r.basis, terminology), r.quote, ['products', 'rules', i, 'quote'], `product:${r.id}`),
     } satisfies CompiledProductRule,
   }));
   const paRules = policy.priorAuth.rules.map((r, i) => ({
@@ -551,17 +552,11 @@ function statementText(s: PolicyFile['statements'][number], terminology: Termino
   return `${VERDICT_TEXT[s.verdict]}: ${s.routes.join('/')} ${drugs} for ${uses}.${refer}`;
 }
 
-function productText(effect: string, basis: string | undefined): string {
+function productText(effect: string, basis: string | undefined, terminology: Terminology): string {
   // The quotes of `applies` rules name the product; they say no more than that.
   if (effect === 'applies') return "The policy names the member's plan or product.";
   if (effect === 'not-applicable') return "The policy does not apply to the member's product.";
-  const why: Record<string, string> = {
-    'follows-primary-medicare': "Coverage follows primary Medicare's decision.",
-    'fep-benefit-plan': "Coverage turns on the member's FEP benefit plan.",
-    'home-plan-policy': "The member's home plan policy governs (ITS/BlueCard).",
-    'group-specific-policy': "The member's group-specific policy supersedes this policy.",
-    'state-medicaid-program': 'Coverage turns on the state Medicaid program.',
-  };
-  return why[basis ?? ''] ?? 'Coverage is conditional.';
+  // The words are data: policies/valuesets/bases.yaml (`reason`).
+  return (basis && terminology.bases.get(basis)?.reason) || 'Coverage is conditional.';
 }
 

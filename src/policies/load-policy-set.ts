@@ -1,13 +1,16 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import type { CompiledPolicySet } from '../model/compiled-policy.js';
-import { packageRoot } from '../package-root.js';
+import { policiesDir } from '../package-root.js';
 import type { Terminology } from '../terminology/terminology.js';
 import { compilePolicySet, type PolicyInput } from './compile-policy-set.js';
 
-/** Every policy file under policies/<payer>/ (not the cases, value sets or sources). */
-export function readPolicyInputs(root = packageRoot()) {
-  const dir = join(root, 'policies');
+/**
+ * Every policy file under policies/<payer>/ (not the cases, value sets or sources), from the
+ * policies directory `dir` (default: MEDPOLICY_POLICIES or the package's). Paths are reported as
+ * policies/<payer>/<file> whichever directory they came from.
+ */
+export function readPolicyInputs(dir = policiesDir()) {
   const policies: PolicyInput[] = [];
   const otherInputs: PolicyInput[] = [];
   const sources = new Map<string, string>();
@@ -16,7 +19,7 @@ export function readPolicyInputs(root = packageRoot()) {
     if (!statSync(sub).isDirectory()) continue;
     for (const name of readdirSync(sub).sort()) {
       const path = join(sub, name);
-      const rel = relative(root, path);
+      const rel = `policies/${relative(dir, path).split(sep).join('/')}`;
       if (entry === 'sources') {
         if (name.endsWith('.txt')) sources.set(`sources/${name}`, readFileSync(path, 'utf8'));
       } else if (entry === 'valuesets') {
@@ -29,6 +32,6 @@ export function readPolicyInputs(root = packageRoot()) {
   return { policies, sources, otherInputs };
 }
 
-export function loadPolicySet(terminology: Terminology, root = packageRoot()): CompiledPolicySet {
-  return compilePolicySet(readPolicyInputs(root), terminology);
+export function loadPolicySet(terminology: Terminology, dir = policiesDir()): CompiledPolicySet {
+  return compilePolicySet(readPolicyInputs(dir), terminology);
 }

@@ -1,8 +1,8 @@
 import type { DeterminationV1 } from '../model/determination.js';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
-import { packageRoot } from '../package-root.js';
+import { policiesDir } from '../package-root.js';
 
 // The scenario corpus: policies/<payer>/<policy>.cases.yaml. One corpus, many runners (engine,
 // CLI, and later HTTP and fuzz seeds). A case without an expectation or a citation fails to load.
@@ -56,23 +56,22 @@ const EXPECT_KEYS = new Set(['outcome', 'basis', 'outOfScopeReason', 'priorAuth'
 const ERROR_KEYS = new Set(['status', 'code', 'path', 'hint']);
 
 /** The decided cases: every runner (engine, CLI, HTTP, fuzz seeds, benchmarks) decides these. */
-export function loadScenarioCases(root = packageRoot()): ScenarioCase[] {
-  return loadAllCases(root).filter((c): c is ScenarioCase => !('error' in c.expect));
+export function loadScenarioCases(dir = policiesDir()): ScenarioCase[] {
+  return loadAllCases(dir).filter((c): c is ScenarioCase => !('error' in c.expect));
 }
 
 /** The cases whose request must be refused (an unknown drug name), with what it is refused with. */
-export function loadRejectedScenarioCases(root = packageRoot()): RejectedScenarioCase[] {
-  return loadAllCases(root).filter((c): c is RejectedScenarioCase => 'error' in c.expect);
+export function loadRejectedScenarioCases(dir = policiesDir()): RejectedScenarioCase[] {
+  return loadAllCases(dir).filter((c): c is RejectedScenarioCase => 'error' in c.expect);
 }
 
-function loadAllCases(root: string): (ScenarioCase | RejectedScenarioCase)[] {
-  const dir = join(root, 'policies');
+function loadAllCases(dir: string): (ScenarioCase | RejectedScenarioCase)[] {
   const out: (ScenarioCase | RejectedScenarioCase)[] = [];
   for (const sub of readdirSync(dir).sort()) {
     const subdir = join(dir, sub);
     if (!statSync(subdir).isDirectory()) continue;
     for (const name of readdirSync(subdir).sort()) {
-      if (name.endsWith('.cases.yaml')) out.push(...parseCases(relative(root, join(subdir, name)), readFileSync(join(subdir, name), 'utf8')));
+      if (name.endsWith('.cases.yaml')) out.push(...parseCases(`policies/${relative(dir, join(subdir, name)).split(sep).join('/')}`, readFileSync(join(subdir, name), 'utf8')));
     }
   }
   return out;

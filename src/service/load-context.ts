@@ -1,4 +1,6 @@
+import { join } from 'node:path';
 import type { CompiledPolicySet } from '../model/compiled-policy.js';
+import { policiesDir } from '../package-root.js';
 import { loadPolicySet } from '../policies/load-policy-set.js';
 import {
   loadTerminology,
@@ -11,11 +13,19 @@ import type { Terminology } from '../terminology/terminology.js';
 export interface DecisionContext {
   policySet: CompiledPolicySet;
   terminology: Terminology;
+  /** The policies directory the context was loaded from (sources, coverage map); default the package's. */
+  policiesDir?: string;
 }
 
+/**
+ * Loads the policies and the terminology. `policiesDir` (default: the MEDPOLICY_POLICIES
+ * environment variable, else the package's policies/) is another policy corpus: payer folders,
+ * sources/, valuesets/ and crd-coverage-map.yaml, laid out as the package's.
+ */
 export function loadContext(
-  opts: TerminologyOptions & { root?: string } = terminologyOptionsFromEnv(process.env),
+  opts: TerminologyOptions = terminologyOptionsFromEnv(process.env),
 ): DecisionContext {
-  const terminology = loadTerminology(opts);
-  return { terminology, policySet: loadPolicySet(terminology, opts.root) };
+  const dir = opts.policiesDir ?? (opts.root ? join(opts.root, 'policies') : policiesDir());
+  const terminology = loadTerminology({ ...opts, policiesDir: dir });
+  return { terminology, policySet: loadPolicySet(terminology, dir), policiesDir: dir };
 }

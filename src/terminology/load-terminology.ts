@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { yamlPackage } from '../lazy-packages.js';
-import { packageRoot } from '../package-root.js';
+import { packageRoot, policiesDir } from '../package-root.js';
 import { prebuiltYaml, type YamlKind } from '../prebuilt-yaml.js';
 import { readOrderFile } from './cms-order-file.js';
 import { mapCodeSystem, type CodeRecord, type CodeSystem } from './code-system.js';
 import { readHcpcsFile } from './cms-hcpcs-file.js';
+import { compileBases } from './bases.js';
 import { compileDrugs } from './drugs.js';
 import {
   extendHistory,
@@ -33,7 +34,10 @@ export interface TerminologyOptions {
   icd10cmFiscalYear?: number;
   /** A CMS HCPCS contractor file (HCPC<YYYY>_<MON>_ANWEB.txt) to load (MEDPOLICY_HCPCS). */
   hcpcsFile?: string;
+  /** The package root, for the shipped code sets under terminology/. */
   root?: string;
+  /** The policies directory, for its valuesets/ (MEDPOLICY_POLICIES; default the package's). */
+  policiesDir?: string;
 }
 
 export function terminologyOptionsFromEnv(env: NodeJS.ProcessEnv): TerminologyOptions {
@@ -76,6 +80,11 @@ export const TERMINOLOGY_YAML = {
     check: validateIndicationValueSets,
   },
   drugs: { kind: 'drugs', path: 'policies/valuesets/drugs.yaml', check: validateDrugCatalog },
+  bases: {
+    kind: 'bases',
+    path: 'policies/valuesets/bases.yaml',
+    check: (data, file) => void compileBases(data, file),
+  },
 } as const satisfies Record<string, TerminologyYaml>;
 
 /** The content of a terminology YAML file, parsed and checked (throws when it is not valid). */
@@ -158,16 +167,22 @@ export function loadIcd10cm(root: string, opts: TerminologyOptions = {}): CodeSy
 }
 
 /** The indication value sets as written (checked), to compile against another code set. */
-export function readIndicationValueSets(root: string = packageRoot()): IndicationValueSetFile {
-  return readYaml(root, TERMINOLOGY_YAML.indications) as IndicationValueSetFile;
+export function readIndicationValueSets(dir: string = policiesDir()): IndicationValueSetFile {
+  return readValueSet(dir, TERMINOLOGY_YAML.indications) as IndicationValueSetFile;
+}
+
+/** A value set (policies/valuesets/…) read from the policies directory `dir`. */
+function readValueSet(dir: string, f: TerminologyYaml): unknown {
+  return readYaml(dirname(dir), { ...f, path: join(basename(dir), f.path.replace(/^policies\//, '')) });
 }
 
 /** Reads the shipped code sets and value sets, or the operator's CMS files. Fails loudly. */
 export function loadTerminology(opts: TerminologyOptions = {}): Terminology {
   const root = opts.root ?? packageRoot();
   const icd10cm = loadIcd10cm(root, opts);
-  const indicationsFile = readIndicationValueSets(root);
-  const drugsFile = readYaml(root, TERMINOLOGY_YAML.drugs) as DrugCatalogFile;
+  const dir = opts.policiesDir ?? (opts.root ? join(opts.root, 'policies') : policiesDir());
+  const indicationsFile = readIndicationValueSets(dir);
+  const drugsFile = readValueSet(dir, TERMINOLOGY_YAML.drugs) as DrugCatalogFile;
   return {
     icd10cm,
     hcpcs: opts.hcpcsFile
@@ -176,5 +191,6 @@ export function loadTerminology(opts: TerminologyOptions = {}): Terminology {
     cpt: procedureCodeSystem(root, TERMINOLOGY_YAML.cpt),
     indications: compileIndications(indicationsFile, icd10cm),
     drugs: compileDrugs(drugsFile),
+    bases: compileBases(readValueSet(dir, TERMINOLOGY_YAML.bases)),
   };
 }

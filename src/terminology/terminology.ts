@@ -1,3 +1,4 @@
+import type { Bases } from './bases.js';
 import type { CodeSystem } from './code-system.js';
 import type { DrugCatalog } from './drugs.js';
 import type { IndicationIndex } from './indications.js';
@@ -9,6 +10,8 @@ export interface Terminology {
   cpt: CodeSystem;
   indications: IndicationIndex;
   drugs: DrugCatalog;
+  /** policies/valuesets/bases.yaml: the bases a determination may carry, and their words. */
+  bases: Bases;
 }
 
 export function describeTerminology(t: Terminology): Record<string, string> {

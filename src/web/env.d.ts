@@ -8,4 +8,6 @@ declare module 'virtual:valuesets' {
   }
   export const families: IndicationFamily[];
   export const drugs: { id: string; label: string }[];
+  /** policies/valuesets/bases.yaml: each basis and its short words. */
+  export const bases: { id: string; label: string }[];
 }

@@ -1,6 +1,7 @@
 // Words and signs for the contract's values: every colour in the UI also has its text and symbol.
 import { outOfScopeLabel } from '../model/out-of-scope-reason.js';
-import type { Basis, Outcome, PriorAuth } from '../model/vocabulary.js';
+import { bases } from 'virtual:valuesets';
+import type { Outcome, PriorAuth } from '../model/vocabulary.js';
 
 export { OUT_OF_SCOPE_WORDS, outOfScopeLabel } from '../model/out-of-scope-reason.js';
 
@@ -21,16 +22,8 @@ const OUTCOME_SIGN: Record<Outcome, string> = {
   'needs-info': '?',
 };
 
-const BASIS_LABEL: Record<Basis, string> = {
-  investigational: 'investigational',
-  'not-medically-necessary': 'not medically necessary',
-  'not-covered': 'not a covered service',
-  'follows-primary-medicare': 'follows primary Medicare',
-  'fep-benefit-plan': 'FEP benefit plan',
-  'home-plan-policy': "home plan's policy",
-  'group-specific-policy': 'group-specific policy',
-  'state-medicaid-program': 'state Medicaid program',
-};
+// The words for each basis are data (policies/valuesets/bases.yaml, read at build time).
+const BASIS_LABEL: ReadonlyMap<string, string> = new Map(bases.map((b) => [b.id, b.label]));
 
 const PRIOR_AUTH_LABEL: Record<PriorAuth, string> = {
   required: 'PA required',
@@ -43,7 +36,7 @@ export function outcomeLabel(o: string): string {
   return OUTCOME_LABEL[o as Outcome] ?? o;
 }
 export function basisLabel(b: string | undefined): string {
-  return b ? (BASIS_LABEL[b as Basis] ?? b) : '';
+  return b ? (BASIS_LABEL.get(b) ?? b) : '';
 }
 export function priorAuthLabel(p: string): string {
   return PRIOR_AUTH_LABEL[p as PriorAuth] ?? p;

@@ -16,7 +16,7 @@ interface FamilyEntry {
 
 /**
  * `virtual:valuesets`: the indication families of policies/valuesets/indications.yaml (id, label,
- * parent, code matches) and the drugs of drugs.yaml, so the compare matrix follows the value sets
+ * parent, code matches), the drugs of drugs.yaml and the bases of bases.yaml (id, label), so the compare matrix follows the value sets
  * rather than a list of our own.
  */
 function valueSets(): Plugin {
@@ -40,7 +40,10 @@ function valueSets(): Plugin {
       const drugs = read<{ drugs: { id: string; label: string }[] }>('drugs.yaml').drugs.map(
         (d) => ({ id: d.id, label: d.label }),
       );
-      return `export const families = ${JSON.stringify(families)};\nexport const drugs = ${JSON.stringify(drugs)};`;
+      const bases = read<{ bases: { id: string; label: string }[] }>('bases.yaml').bases.map(
+        (b) => ({ id: b.id, label: b.label }),
+      );
+      return `export const families = ${JSON.stringify(families)};\nexport const drugs = ${JSON.stringify(drugs)};\nexport const bases = ${JSON.stringify(bases)};`;
     },
   };
 }

@@ -2,7 +2,7 @@
 // CRD 2.0.1 (the default; what conformance testers validate) or 2.2, and checked against that
 // version's invariants before it leaves. See README.md "Coverage information".
 import type { DeterminationV1 } from '../../model/determination.js';
-import type { Basis } from '../../model/vocabulary.js';
+import type { Bases } from '../../terminology/bases.js';
 import { isObject, str, type Json } from './fhir.js';
 
 export const COVERAGE_INFORMATION_URL =
@@ -87,17 +87,6 @@ const REASON_VS_22 = new Set([
   'technical',
 ]);
 
-export const BASIS_TEXT: Record<Basis, string> = {
-  investigational: 'investigational',
-  'not-medically-necessary': 'not medically necessary',
-  'not-covered': 'not covered',
-  'follows-primary-medicare': 'coverage follows primary Medicare’s decision',
-  'fep-benefit-plan': 'coverage turns on the member’s FEP benefit plan',
-  'home-plan-policy': 'the member’s home plan policy applies (ITS/BlueCard)',
-  'group-specific-policy': 'a group-specific policy may supersede',
-  'state-medicaid-program': 'coverage follows the state Medicaid program',
-};
-
 /** How answers name the deciding policy version, in CRD reasons and PAS notes alike. */
 export function policyName(d: DeterminationV1, label: string): string {
   const p = d.policy;
@@ -114,6 +103,8 @@ export interface AssertionInputs {
   /** Fields the request lacked: setting → location, providerParticipating → performer. */
   requestHasSetting: boolean;
   requestHasProviderParticipating: boolean;
+  /** The words for each basis (policies/valuesets/bases.yaml). */
+  bases: Bases;
 }
 
 /** The engine's Determination as a coverage assertion. */
@@ -157,14 +148,16 @@ export function assertionFromDetermination(
     case 'not-covered':
       out.covered = 'not-covered';
       out.reasons.push({
-        text: `Not covered: ${BASIS_TEXT[d.basis ?? 'not-covered']} under ${name}.`,
+        text: `Not covered: ${a.bases.phrase(d.basis ?? 'not-covered')} under ${name}.`,
       });
       break;
     case 'conditional':
       out.covered = 'conditional';
       out.paNeeded = pa();
       out.infoNeeded.push('OTH');
-      out.reasons.push({ text: `Conditional: ${BASIS_TEXT[d.basis ?? 'not-covered']} (${name}).` });
+      out.reasons.push({
+        text: `Conditional: ${a.bases.phrase(d.basis ?? 'not-covered')} (${name}).`,
+      });
       break;
     case 'needs-info':
       out.covered = 'conditional';

@@ -9,7 +9,7 @@ import {
   type LineOfBusiness,
   type PlanType,
 } from '../../model/vocabulary.js';
-import { packageRoot } from '../../package-root.js';
+import { policiesDir } from '../../package-root.js';
 import {
   asArray,
   codings,
@@ -53,13 +53,14 @@ export interface CoverageMap {
 
 export const COVERAGE_MAP_FILE = 'policies/crd-coverage-map.yaml';
 
-let cached: CoverageMap | undefined;
+const cached = new Map<string, CoverageMap>();
 
-/** The mapping shipped in policies/; parsed and checked once. */
-export function loadCoverageMap(root = packageRoot()): CoverageMap {
-  if (cached && root === packageRoot()) return cached;
-  const map = compileCoverageMap(parse(readFileSync(join(root, COVERAGE_MAP_FILE), 'utf8')));
-  if (root === packageRoot()) cached = map;
+/** The mapping in the policies directory (default: MEDPOLICY_POLICIES or the package's); parsed and checked once. */
+export function loadCoverageMap(dir = policiesDir()): CoverageMap {
+  let map = cached.get(dir);
+  if (map) return map;
+  map = compileCoverageMap(parse(readFileSync(join(dir, 'crd-coverage-map.yaml'), 'utf8')));
+  cached.set(dir, map);
   return map;
 }
 

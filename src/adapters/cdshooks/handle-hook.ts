@@ -366,6 +366,7 @@ function decideTarget(
     policyUrl: d.policy ? deps.policyUrl(d.policy.id) : undefined,
     requestHasSetting: mapped.request.setting !== undefined,
     requestHasProviderParticipating: mapped.request.providerParticipating !== undefined,
+    bases: deps.ctx.terminology.bases,
   });
   return {
     label: mapped.label,

@@ -22,6 +22,9 @@ Environment:
   MEDPOLICY_ICD10CM_FY  fiscal year of a single such file when its name does not say it
   MEDPOLICY_HCPCS       a CMS HCPCS Level II contractor file (HCPC<YYYY>_<MON>_ANWEB.txt) to load
                         instead of the shipped HCPCS codes
+  MEDPOLICY_POLICIES    another policies directory (payer folders, sources/, valuesets/,
+                        crd-coverage-map.yaml) instead of the shipped one, e.g. a copy with new
+                        policies (policies/README.md)
   DATABASE_URL          serve/keys: record in this PostgreSQL database instead of the embedded one
   MEDPOLICY_DATA_DIR    serve/keys: the embedded database's directory (default .medpolicy/data)`;
 

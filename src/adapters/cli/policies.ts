@@ -1,18 +1,53 @@
 import { parseArgs } from 'node:util';
 import type { DecisionContext } from '../../service/load-context.js';
+import { readIndicationValueSets } from '../../terminology/load-terminology.js';
 import { describeTerminology } from '../../terminology/terminology.js';
+import {
+  LINES_OF_BUSINESS,
+  PLAN_TYPES,
+  ROUTES,
+  SETTINGS,
+  VERDICTS,
+} from '../../model/vocabulary.js';
 import { parseFormat } from './check.js';
 import { EXIT } from './exit-codes.js';
 import { table } from './render-table.js';
 
-export const POLICIES_USAGE = `Usage: medpolicy policies [--format table|json]
+export const POLICIES_USAGE = `Usage: medpolicy policies [--format table|json] [--vocabularies]
 
 Lists the loaded policies with their payers and versions, the policy-set revision and the code
-sets in use. Set MEDPOLICY_ICD10CM to newer CMS ICD-10-CM order files to extend the shipped history.
+sets in use. Set MEDPOLICY_ICD10CM to newer CMS ICD-10-CM order files to extend the shipped history;
+MEDPOLICY_POLICIES to read another policies directory.
 
 Options:
   --format FORMAT  table (default) or json
+  --vocabularies   print instead the closed vocabularies a policy file may use: lines of
+                   business, plan types, settings, routes, verdicts, bases (with their words),
+                   indication families (those without codes are reachable only by name), drugs
+                   and drug classes
   -h, --help       show this help`;
+
+/** The closed vocabularies of a policy file, as the policies in use define them. */
+export function vocabularies(ctx: DecisionContext): Record<string, unknown> {
+  const { terminology } = ctx;
+  const file = readIndicationValueSets(ctx.policiesDir);
+  return {
+    lineOfBusiness: LINES_OF_BUSINESS,
+    planType: PLAN_TYPES,
+    setting: SETTINGS,
+    route: ROUTES,
+    verdict: VERDICTS,
+    basis: terminology.bases.list.map((b) => ({ id: b.id, label: b.label })),
+    indication: file.families.map((f) => ({
+      id: f.id,
+      label: f.label,
+      ...(f.parent ? { parent: f.parent } : {}),
+      byNameOnly: (f.codes?.length ?? 0) === 0,
+    })),
+    drug: [...terminology.drugs.drugs.keys()],
+    drugClass: [...terminology.drugs.classes].sort(),
+  };
+}
 
 export function listPolicies(
   argv: string[],
@@ -23,6 +58,7 @@ export function listPolicies(
     args: argv,
     options: {
       format: { type: 'string', default: 'table' },
+      vocabularies: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -33,6 +69,24 @@ export function listPolicies(
     return EXIT.decided;
   }
   const format = parseFormat(values.format);
+  if (values.vocabularies) {
+    const v = vocabularies(ctx());
+    if (format === 'json') {
+      out(JSON.stringify(v, null, 2));
+      return EXIT.decided;
+    }
+    for (const [name, list] of Object.entries(v)) {
+      const items = (
+        list as readonly (string | { id: string; label?: string; byNameOnly?: boolean })[]
+      ).map((x) =>
+        typeof x === 'string'
+          ? x
+          : `${x.id}${x.label ? ` (${x.label})` : ''}${x.byNameOnly ? ' [by name only]' : ''}`,
+      );
+      out(`${name}:\n  ${items.join('\n  ')}`);
+    }
+    return EXIT.decided;
+  }
   const { policySet, terminology } = ctx();
   const policies = policySet.policies.map((p) => ({
     id: p.id,

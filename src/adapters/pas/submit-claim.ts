@@ -5,11 +5,7 @@
 import type { DeterminationV1 } from '../../model/determination.js';
 import { decideRequest } from '../../service/decide-request.js';
 import type { DecisionContext } from '../../service/load-context.js';
-import {
-  BASIS_TEXT,
-  COVERAGE_INFORMATION_URL,
-  policyName,
-} from '../cdshooks/coverage-information.js';
+import { COVERAGE_INFORMATION_URL, policyName } from '../cdshooks/coverage-information.js';
 import { loadCoverageMap, selectCoverage, type CoverageMap } from '../cdshooks/coverage-map.js';
 import { orderToCoverageRequest } from '../cdshooks/fhir-to-coverage-request.js';
 import {
@@ -292,7 +288,7 @@ async function decideClaim(
         });
         break;
       case 'not-covered': {
-        const basis = (d.basis ?? 'not-covered').replace(/-/g, ' ');
+        const basis = deps.ctx.terminology.bases.phrase(d.basis ?? 'not-covered');
         decisions.push({
           ...common,
           action: 'notCertified',
@@ -305,7 +301,7 @@ async function decideClaim(
         decisions.push({
           ...common,
           action: 'pended',
-          note: `Pended: ${d.basis ? BASIS_TEXT[d.basis] : 'coverage is conditional'} (${policy}).`,
+          note: `Pended: ${d.basis ? deps.ctx.terminology.bases.phrase(d.basis) : 'coverage is conditional'} (${policy}).`,
         });
         break;
       case 'needs-info':

@@ -43,7 +43,7 @@ export function cdsHookRoutes(
 ): void {
   // Loaded and checked at start (with the policies, from the package): a broken map fails the
   // start, not the first EHR call.
-  const coverageMap = loadCoverageMap();
+  const coverageMap = loadCoverageMap(deps.ctx.policiesDir);
   // In the audit database, so a used token stays used across restarts and instances.
   const jtis = new JtiReplayStore(deps.store.db);
   const discovery = discoveryDocument();

@@ -7,7 +7,7 @@ import {
   isCalendarDate,
 } from '../../../model/coverage-request.js';
 import { problem } from '../../../model/problem.js';
-import { DeterminationSchema } from '../../../model/determination-schema.js';
+import { determinationSchema } from '../../../model/determination-schema.js';
 import { OUTCOMES } from '../../../model/vocabulary.js';
 import { StringEnum } from '../../../model/string-enum.js';
 import { compareForRecord, decideForRecord } from '../../../service/decide-and-record.js';
@@ -75,6 +75,7 @@ const headers = Type.Object({
 
 export function determinationRoutes(app: FastifyInstance, deps: HttpDeps): void {
   const { ctx, store } = deps;
+  const DeterminationSchema = determinationSchema(ctx.terminology.bases.ids);
   const meta = (request: { requester: string; id: string }) => ({
     requester: request.requester,
     requestId: request.id,

@@ -10,7 +10,7 @@ const FHIR_JSON = 'application/fhir+json; charset=utf-8';
 /** Da Vinci PAS: Claim/$submit and the ClaimResponses it made. */
 export function fhirPasRoutes(app: FastifyInstance, deps: HttpDeps): void {
   // Loaded and checked at start: a broken map fails the start, not the first EHR call.
-  const coverageMap = loadCoverageMap();
+  const coverageMap = loadCoverageMap(deps.ctx.policiesDir);
   app.register(async (fhir) => {
     fhir.setErrorHandler(fhirErrorHandler);
     fhir.post(

@@ -57,7 +57,8 @@ export function policyRoutes(app: FastifyInstance, deps: HttpDeps): void {
     async (request, reply) => {
       const p = byId.get(request.params.id);
       if (!p) return notFound(reply, request.params.id);
-      const text = readFileSync(join(deps.root, p.sourcePath), 'utf8');
+      const dir = deps.ctx.policiesDir ?? join(deps.root, 'policies');
+      const text = readFileSync(join(dir, p.sourcePath.replace(/^policies\//, '')), 'utf8');
       return reply.type('text/plain; charset=utf-8').send(text);
     },
   );
