@@ -24,4 +24,31 @@ describe('isCalendarDate', () => {
     ])
       assert.ok(!isCalendarDate(d), JSON.stringify(d));
   });
+
+  it('agrees with what Date makes of the same text, for every month and day of years that differ', () => {
+    // The reference the arithmetic replaced: a day exists when Date round-trips it unchanged.
+    const viaDate = (t: string) => {
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(t)) return false;
+      const d = new Date(`${t}T00:00:00Z`);
+      return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === t;
+    };
+    const pad = (n: number, w: number) => String(n).padStart(w, '0');
+    let checked = 0;
+    for (const y of [0, 1, 4, 100, 400, 1900, 1999, 2000, 2023, 2024, 2025, 2100, 9996, 9999])
+      for (let m = 0; m <= 13; m++)
+        for (let d = 0; d <= 32; d++) {
+          const t = `${pad(y, 4)}-${pad(m, 2)}-${pad(d, 2)}`;
+          assert.equal(isCalendarDate(t), viaDate(t), t);
+          checked++;
+        }
+    // Each character of a valid date replaced by each printable ASCII character.
+    const base = '2024-02-29';
+    for (let i = 0; i < base.length; i++)
+      for (let c = 0x20; c < 0x7f; c++) {
+        const t = base.slice(0, i) + String.fromCharCode(c) + base.slice(i + 1);
+        assert.equal(isCalendarDate(t), viaDate(t), JSON.stringify(t));
+        checked++;
+      }
+    assert.ok(checked > 7000);
+  });
 });
