@@ -11,7 +11,8 @@ export const IsoDate = Type.String({
 /**
  * Exactly YYYY-MM-DD, and a day that exists (no 2025-02-30), in the proleptic Gregorian
  * calendar as JavaScript's Date reads it. Arithmetic, without a regex or a Date: every request
- * of every adapter passes through here, and building a Date was most of validation's time.
+ * of every adapter passes through here, and the Date round trip was about a quarter of
+ * decideRequest()'s self time in an outside profile.
  */
 export function isCalendarDate(s: string): boolean {
   if (s.length !== 10 || s.charCodeAt(4) !== 0x2d || s.charCodeAt(7) !== 0x2d) return false;
