@@ -26,6 +26,27 @@ describe('engine', () => {
     assert.deepEqual(decided(req), decided(req));
   });
 
+  it('shares the request-independent warnings: built once, frozen, not rebuilt per decision', () => {
+    // bcbsm after its announced review date, and a date past the newest ICD-10-CM release.
+    const req = {
+      ...base,
+      payer: 'bcbsm',
+      dateOfService: '2026-11-02',
+      diagnosisCodes: ['G90.521'],
+    };
+    const [a, b] = [decided(req), decided(req)];
+    for (const code of ['policy-review-overdue', 'code-set-date']) {
+      const wa = a.warnings.find((w) => w.code === code);
+      assert.ok(wa, `${code} missing`);
+      assert.equal(
+        wa,
+        b.warnings.find((w) => w.code === code),
+        `${code} rebuilt`,
+      );
+      assert.ok(Object.isFrozen(wa), `${code} not frozen`);
+    }
+  });
+
   it('imports nothing that does I/O', () => {
     const dir = join(packageRoot(), 'src/engine');
     const files = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter(

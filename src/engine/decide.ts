@@ -279,7 +279,7 @@ function evaluateVersionOf(policy: CompiledPolicy, f: Facts): PolicyResult {
     version.effectiveTo === undefined &&
     f.versionDate > policy.nextReview.by
   )
-    f.warnings.push(reviewOverdue(policy, policy.nextReview));
+    f.warnings.push(reviewOverdue(policy));
 
   // Product.
   let product: CompiledProductRule | undefined;
@@ -476,17 +476,23 @@ function notYetInForce(policy: CompiledPolicy, f: Facts): PolicyResult {
   );
 }
 
+// The same words for every request a policy answers after its review date: built once, shared.
+const overdueWarnings = new WeakMap<CompiledPolicy, WarningV1>();
+
 /** The text in force is the newest encoded, but the payer meant to review it before this date. */
-function reviewOverdue(
-  policy: CompiledPolicy,
-  review: NonNullable<CompiledPolicy['nextReview']>,
-): WarningV1 {
-  const quote = review.reasons[0]?.citation?.quote ?? review.by;
-  return {
-    code: 'policy-review-overdue',
-    message: `${policy.id} says "${quote}" (by ${review.by}); for a later date of service the payer may have revised the text since the copy encoded here (${policy.asOf})`,
-    subject: policy.id,
-  };
+function reviewOverdue(policy: CompiledPolicy): WarningV1 {
+  let w = overdueWarnings.get(policy);
+  if (!w) {
+    const review = policy.nextReview!;
+    const quote = review.reasons[0]?.citation?.quote ?? review.by;
+    w = Object.freeze({
+      code: 'policy-review-overdue',
+      message: `${policy.id} says "${quote}" (by ${review.by}); for a later date of service the payer may have revised the text since the copy encoded here (${policy.asOf})`,
+      subject: policy.id,
+    });
+    overdueWarnings.set(policy, w);
+  }
+  return w;
 }
 
 function textUnavailable(policy: CompiledPolicy, version: CompiledVersion, f: Facts): PolicyResult {

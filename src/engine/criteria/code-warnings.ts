@@ -17,24 +17,42 @@ export function codeWarnings(req: NormalizedRequest, t: Terminology, out: Warnin
     checkCode(pc.system === 'cpt' ? t.cpt : t.hcpcs, pc.code, req.dateOfService, out);
 }
 
+// Today's claims fall after the newest release loaded, so this warning is on nearly every
+// request: built once per code system and date, shared frozen (the engine never edits a warning).
+const coverageWarnings = new WeakMap<CodeSystem, Map<string, WarningV1 | null>>();
+
 function coverageWarning(cs: CodeSystem, date: string, out: WarningV1[]): void {
+  let byDate = coverageWarnings.get(cs);
+  if (!byDate) coverageWarnings.set(cs, (byDate = new Map()));
+  let w = byDate.get(date);
+  if (w === undefined) {
+    w = buildCoverageWarning(cs, date) ?? null;
+    if (byDate.size >= 4096) byDate.clear();
+    byDate.set(date, w);
+  }
+  if (w) out.push(w);
+}
+
+function buildCoverageWarning(cs: CodeSystem, date: string): WarningV1 | undefined {
   const { from, to } = cs.covers;
   const newest = cs.releases?.[cs.releases.length - 1];
   if (newest && to !== undefined && date > to) {
     // Codes are still checked against the newest release: most survive a year, and a code
     // the next release adds or deletes is exactly what the reader needs to hear about.
-    out.push({
+    return Object.freeze({
       code: 'code-set-date',
       message: `date of service ${date} is after the newest ${SYSTEM_LABEL[cs.system]} release loaded (${newest.label}, effective ${newest.effectiveFrom} to ${newest.effectiveTo}); codes were checked against it. Load the release in force (MEDPOLICY_ICD10CM)`,
       subject: cs.system,
     });
-  } else if (date < from || (to !== undefined && date > to)) {
-    out.push({
+  }
+  if (date < from || (to !== undefined && date > to)) {
+    return Object.freeze({
       code: 'code-set-date',
       message: `${cs.version} speaks for dates of service ${from} to ${to ?? 'today'}; ${date} is outside it, so code validity is checked against the nearest release`,
       subject: cs.system,
     });
   }
+  return undefined;
 }
 
 /** A diagnosis whose indication family the value sets leave open is named, never guessed. */
