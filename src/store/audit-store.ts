@@ -254,14 +254,17 @@ export class AuditStore implements AuditPort {
     this.writesFailing = false;
   }
 
-  /** Notes whether a write committed, for ping. */
+  /**
+   * Notes whether a write committed, for ping. A value the database refused (the client's 422)
+   * says nothing about whether writes work.
+   */
   private async written<T>(p: Promise<T>): Promise<T> {
     try {
       const out = await guard(p);
       this.writesFailing = false;
       return out;
     } catch (e) {
-      this.writesFailing = true;
+      if (e instanceof StoreUnavailableError) this.writesFailing = true;
       throw e;
     }
   }
