@@ -20,6 +20,17 @@ const sourceText = (sourcePath: string) =>
 const cases = loadScenarioCases();
 const rejected = loadRejectedScenarioCases();
 
+// Each case's cite must occur in its policy's source; each source is indexed once.
+const sourcePaths = new Map(ctx.policySet.policies.map((p) => [p.id, p.sourcePath]));
+const indexed = new Map<string, ReturnType<typeof indexSource>>();
+function assertCiteInSource(c: { policy: string; cite: string }): void {
+  const sourcePath = sourcePaths.get(c.policy);
+  assert.ok(sourcePath, `unknown policy ${c.policy}`);
+  let source = indexed.get(sourcePath);
+  if (!source) indexed.set(sourcePath, (source = indexSource(sourcePath, sourceText(sourcePath))));
+  assert.ok(locateQuote(source, c.cite) !== undefined, `cite not found in ${sourcePath}: "${c.cite}"`);
+}
+
 describe('scenario corpus', () => {
   it('has at least 150 cases, and cases for every payer', () => {
     assert.ok(cases.length >= 150, `only ${cases.length} cases`);
@@ -27,13 +38,9 @@ describe('scenario corpus', () => {
     for (const payer of ctx.policySet.payers) assert.ok(payers.has(payer), `no case for ${payer}`);
   });
 
-  const sources = new Map(ctx.policySet.policies.map((p) => [p.id, p.sourcePath]));
   for (const c of cases) {
     it(`${c.policy}: ${c.name} (${c.file}:${c.line})`, () => {
-      const sourcePath = sources.get(c.policy);
-      assert.ok(sourcePath, `unknown policy ${c.policy}`);
-      const source = indexSource(sourcePath, sourceText(sourcePath));
-      assert.ok(locateQuote(source, c.cite) !== undefined, `cite not found in ${sourcePath}: "${c.cite}"`);
+      assertCiteInSource(c);
       const r = decideRequest(c.request, ctx);
       assert.ok(r.ok, `request rejected: ${JSON.stringify(!r.ok && r.error)}`);
       const problems = mismatches(c, r.determination);
@@ -43,14 +50,10 @@ describe('scenario corpus', () => {
 });
 
 describe('scenario corpus: requests refused, not decided', () => {
-  const sources = new Map(ctx.policySet.policies.map((p) => [p.id, p.sourcePath]));
   it('has cases', () => assert.ok(rejected.length > 0));
   for (const c of rejected) {
     it(`${c.policy}: ${c.name} (${c.file}:${c.line})`, () => {
-      const sourcePath = sources.get(c.policy);
-      assert.ok(sourcePath, `unknown policy ${c.policy}`);
-      const source = indexSource(sourcePath, sourceText(sourcePath));
-      assert.ok(locateQuote(source, c.cite) !== undefined, `cite not found in ${sourcePath}: "${c.cite}"`);
+      assertCiteInSource(c);
       const r = decideRequest(c.request, ctx);
       assert.ok(!r.ok, `request decided: ${r.ok && JSON.stringify(r.determination)}`);
       assert.deepEqual(rejectionMismatches(c, r.error.error), []);
