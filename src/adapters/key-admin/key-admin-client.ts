@@ -21,7 +21,17 @@ export function runningServiceKeyAdmin(dataDir: string): KeyAdmin | undefined {
         let text = '';
         res.on('data', (d: Buffer) => (text += d.toString()));
         res.on('end', () => {
-          const parsed = JSON.parse(text || 'null') as { error?: string } | null;
+          let parsed: { error?: string } | null;
+          try {
+            parsed = JSON.parse(text || 'null') as { error?: string } | null;
+          } catch {
+            fail(
+              new Error(
+                `the running service answered something other than JSON: ${text.slice(0, 80)}`,
+              ),
+            );
+            return;
+          }
           if ((res.statusCode ?? 500) >= 400)
             fail(new Error(`the running service refused: ${parsed?.error ?? res.statusCode}`));
           else ok(parsed);
