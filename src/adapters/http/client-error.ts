@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import { problem, PROBLEM_TYPES, type Problem } from '../../model/problem.js';
 import { operationOutcome, type IssueType } from '../pas/operation-outcome.js';
 import { aimsAtFhir } from './error-format.js';
+import { problemBody } from './problem-json.js';
 
 /**
  * Requests that Node's HTTP parser refuses before any route runs (a method it does not know,
@@ -25,16 +26,7 @@ export function clientErrorHandler(
       : JSON.stringify(
           fhir
             ? operationOutcome(PROBLEM_TYPES[p.code].issue as IssueType, `${p.detail} (${p.hint})`)
-            : {
-                type: `urn:medpolicy:problem:${p.code}`,
-                title: p.title,
-                status: p.status,
-                detail: p.detail,
-                code: p.code,
-                path: p.path,
-                instance: `urn:medpolicy:request:${randomUUID()}`,
-                hint: p.hint,
-              },
+            : problemBody([p], randomUUID()),
         );
   const type = fhir ? 'application/fhir+json' : 'application/problem+json';
   if (socket.writable) {

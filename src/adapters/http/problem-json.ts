@@ -13,10 +13,10 @@ export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
 export const RETRY_AFTER_SECONDS = 2;
 
 /** RFC 9457 body: the contract's error fields at top level, every problem in `problems`. */
-export function sendProblems(reply: FastifyReply, given: Problem[]): FastifyReply {
+export function problemBody(given: Problem[], requestId: string): Record<string, unknown> {
   const problems = given.map(withHint);
   const [first] = problems;
-  if (!first) throw new Error('sendProblems needs a problem');
+  if (!first) throw new Error('problemBody needs a problem');
   const body: Record<string, unknown> = {
     type: `urn:medpolicy:problem:${first.code}`,
     title: first.title,
@@ -24,12 +24,20 @@ export function sendProblems(reply: FastifyReply, given: Problem[]): FastifyRepl
     detail: first.detail,
     code: first.code,
     path: first.path,
-    instance: `urn:medpolicy:request:${reply.request.id}`,
+    instance: `urn:medpolicy:request:${requestId}`,
+    hint: first.hint,
   };
-  body['hint'] = first.hint;
   if (problems.length > 1) body['problems'] = problems;
-  if (first.status === 503) reply.header('retry-after', String(RETRY_AFTER_SECONDS));
-  return reply.code(first.status).type(PROBLEM_CONTENT_TYPE).send(body);
+  return body;
+}
+
+export function sendProblems(reply: FastifyReply, problems: Problem[]): FastifyReply {
+  const status = problems[0]?.status ?? 500;
+  if (status === 503) reply.header('retry-after', String(RETRY_AFTER_SECONDS));
+  return reply
+    .code(status)
+    .type(PROBLEM_CONTENT_TYPE)
+    .send(problemBody(problems, reply.request.id));
 }
 
 export function sendError(reply: FastifyReply, error: ErrorObject): FastifyReply {
