@@ -257,7 +257,7 @@ function withSilences(
     }
     f.warnings.push({
       code: 'text-silent',
-      message: `${policy.id} does not say ${s.about} (${subject}); read as its reading notes say`,
+      message: `${policy.id} does not say ${s.about}${subject === policy.id ? '' : ` (${subject})`}; this answer follows the reading written at the top of ${policy.file}`,
       subject: `${policy.id}#${s.id}`,
     });
     if (r.outcome === 'out-of-scope') (extra ??= []).push(...s.reasons);
