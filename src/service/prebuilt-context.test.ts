@@ -5,6 +5,7 @@ import {
   readFileSync,
   rmSync,
   statSync,
+  symlinkSync,
   utimesSync,
   writeFileSync,
 } from 'node:fs';
@@ -147,6 +148,22 @@ describe('the prebuilt decision context', () => {
       } finally {
         writeFileSync(history, text);
       }
+    });
+
+    it('follows a linked file to its target, and notices when the target changes', () => {
+      const target = join(root, 'bases-elsewhere.yaml');
+      const bases = join(root, 'policies/valuesets/bases.yaml');
+      const text = readFileSync(bases, 'utf8');
+      writeFileSync(target, text);
+      rmSync(bases);
+      symlinkSync(target, bases);
+      const linked = join(root, 'linked.v8');
+      prebuildContext({ root }, linked);
+      assert.ok(readPrebuiltContext(roots(), linked));
+      writeFileSync(target, text.replace(/label: .*/, 'label: Changed elsewhere'));
+      assert.equal(readPrebuiltContext(roots(), linked), undefined);
+      rmSync(bases);
+      writeFileSync(bases, text);
     });
 
     it("is not used when the operator loads CMS files: they are the operator's code sets", () => {

@@ -1,4 +1,5 @@
-import { createHash } from 'node:crypto';
+import type * as Crypto from 'node:crypto';
+import { createRequire } from 'node:module';
 import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -73,17 +74,23 @@ export function contextRoots(opts: { root?: string; policiesDir?: string }): Con
   };
 }
 
-/** Every file under `dir` (below it too when `deep`), as paths relative to it, sorted. */
+/**
+ * Every file under `dir` (below it too when `deep`), as paths relative to it, sorted. Symbolic
+ * links are followed, as the loaders follow them: a linked file's stamp is its target's.
+ */
 function listFiles(dir: string, deep = true): string[] {
   const out: string[] = [];
-  const walk = (rel: string) => {
+  const walk = (rel: string, depth: number) => {
+    if (depth > 16) throw new Error(`${dir}: directories nested too deep (a link loop?)`);
     for (const e of readdirSync(join(dir, rel), { withFileTypes: true })) {
       const path = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isDirectory() && deep) walk(path);
-      else if (e.isFile()) out.push(path);
+      const kind = e.isSymbolicLink() ? statSync(join(dir, path)) : e;
+      if (kind.isDirectory()) {
+        if (deep) walk(path, depth + 1);
+      } else if (kind.isFile()) out.push(path);
     }
   };
-  walk('');
+  walk('', 0);
   return out.sort();
 }
 
@@ -95,8 +102,15 @@ function codeFiles(): string[] {
   );
 }
 
+// Required on first use: while every stamp matches, nothing is hashed, and loading the crypto
+// module was a noticeable part of what is left of start-up.
+const require = createRequire(import.meta.url);
+let crypto: typeof Crypto | undefined;
 const sha256 = (path: string) =>
-  createHash('sha256').update(readFileSync(path)).digest('base64url');
+  (crypto ??= require('node:crypto') as typeof Crypto)
+    .createHash('sha256')
+    .update(readFileSync(path))
+    .digest('base64url');
 
 function stamp(base: string, path: string): FileStamp {
   const full = join(base, path);
