@@ -596,7 +596,10 @@ function routeOutOfScope(version: CompiledVersion, f: Facts): PolicyResult {
 }
 
 function indicationOutOfScope(version: CompiledVersion, f: Facts): PolicyResult {
-  const asked = [...f.candidates.map(describe), ...f.unclassified.map(displayIcd10cm)].join(', ');
+  let asked = '';
+  for (const c of f.candidates) asked = asked ? `${asked}, ${c.described}` : c.described;
+  for (const code of f.unclassified)
+    asked = asked ? `${asked}, ${displayIcd10cm(code)}` : displayIcd10cm(code);
   return outOfScope(
     version,
     [
@@ -696,12 +699,11 @@ function noticesFor(
   outcome: Outcome,
   req: NormalizedRequest,
 ): readonly NoticeV1[] {
-  const conditional = version.notices.some((n) => n.when);
+  // Only a version without conditional notices has a table: its notices depend on the outcome.
   let byOutcome = sharedNotices.get(version);
-  if (!conditional && byOutcome) {
-    const hit = byOutcome.get(outcome);
-    if (hit) return hit;
-  }
+  const hit = byOutcome?.get(outcome);
+  if (hit) return hit;
+  const conditional = version.notices.some((n) => n.when);
   const out: NoticeV1[] = [];
   for (const n of version.notices) {
     if (n.outcomes && !n.outcomes.has(outcome)) continue;

@@ -2,7 +2,12 @@ import type { WarningV1 } from '../../model/determination.js';
 import type { NormalizedRequest } from '../../model/normalized-request.js';
 import { displayIcd10cm } from '../../terminology/code-format.js';
 import { windowOn, type CodeSystem } from '../../terminology/code-system.js';
-import { billableOn, codeValidities, type CodeValidity } from '../../terminology/code-validity.js';
+import {
+  billableOn,
+  codeValidities,
+  type CodeValidities,
+  type CodeValidity,
+} from '../../terminology/code-validity.js';
 import { describeAmbiguity, type AmbiguousPlacement } from '../../terminology/indications.js';
 import type { Terminology } from '../../terminology/terminology.js';
 
@@ -11,19 +16,43 @@ const SYSTEM_LABEL = { icd10cm: 'ICD-10-CM', hcpcs: 'HCPCS', cpt: 'CPT' } as con
 /** Warnings for codes that are unknown, header-only or not valid on the date of service. */
 export function codeWarnings(req: NormalizedRequest, t: Terminology, out: WarningV1[]): void {
   const date = req.dateOfService;
-  if (req.diagnosisCodes.length > 0) {
+  const diagnoses = req.diagnosisCodes;
+  const procedures = req.procedureCodes;
+  if (diagnoses.length === 0 && procedures.length === 0) return;
+  const v = validitiesOf(t);
+  if (diagnoses.length > 0) {
     coverageWarning(t.icd10cm, date, out);
-    const icd10cm = codeValidities(t.icd10cm);
-    for (const code of req.diagnosisCodes) {
-      const v = icd10cm.get(code);
-      if (!billableOn(v, date)) out.push(codeWarning(t.icd10cm, v, date));
+    for (const code of diagnoses) {
+      const c = v.icd10cm.get(code);
+      if (!billableOn(c, date)) out.push(codeWarning(t.icd10cm, c, date));
     }
   }
-  for (const pc of req.procedureCodes) {
-    const cs = pc.system === 'cpt' ? t.cpt : t.hcpcs;
-    const v = codeValidities(cs).get(pc.code);
-    if (!billableOn(v, date)) out.push(codeWarning(cs, v, date));
+  for (const pc of procedures) {
+    const isCpt = pc.system === 'cpt';
+    const c = (isCpt ? v.cpt : v.hcpcs).get(pc.code);
+    if (!billableOn(c, date)) out.push(codeWarning(isCpt ? t.cpt : t.hcpcs, c, date));
   }
+}
+
+interface TerminologyValidities {
+  icd10cm: CodeValidities;
+  cpt: CodeValidities;
+  hcpcs: CodeValidities;
+}
+const validities = new WeakMap<Terminology, TerminologyValidities>();
+
+/** The three code sets' validities, found once per request rather than once per code. */
+function validitiesOf(t: Terminology): TerminologyValidities {
+  let v = validities.get(t);
+  if (!v) {
+    v = {
+      icd10cm: codeValidities(t.icd10cm),
+      cpt: codeValidities(t.cpt),
+      hcpcs: codeValidities(t.hcpcs),
+    };
+    validities.set(t, v);
+  }
+  return v;
 }
 
 // Today's claims fall after the newest release loaded, so this warning is on nearly every
