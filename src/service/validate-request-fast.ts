@@ -1,4 +1,5 @@
-import { CoverageRequestSchema, isCalendarDate } from '../model/coverage-request.js';
+import { isCalendarDate } from '../model/calendar-date.js';
+import { COVERAGE_REQUEST_JSON_SCHEMA } from '../model/request-json-schemas.js';
 import type { NormalizedRequest, ProcedureCode } from '../model/normalized-request.js';
 import { LINES_OF_BUSINESS, PLAN_TYPES, ROUTES, SETTINGS } from '../model/vocabulary.js';
 import { classifyProcedureCode, normalizeIcd10cm } from '../terminology/code-format.js';
@@ -18,11 +19,11 @@ const PLAN = new Set<string>(PLAN_TYPES);
 const SETTING = new Set<string>(SETTINGS);
 const ROUTE = new Set<string>(ROUTES);
 // The schema's limits, read from it so the fast path cannot accept what the schema rejects.
-const SCHEMA = CoverageRequestSchema.properties;
-export const MAX_PROCEDURE_CODES = SCHEMA.procedureCodes.maxItems!;
-export const MAX_PROCEDURE_CODE_LENGTH = SCHEMA.procedureCodes.items.maxLength!;
-export const MAX_DIAGNOSIS_CODES = SCHEMA.diagnosisCodes.maxItems!;
-export const MAX_DIAGNOSIS_CODE_LENGTH = SCHEMA.diagnosisCodes.items.maxLength!;
+const SCHEMA = COVERAGE_REQUEST_JSON_SCHEMA.properties;
+export const MAX_PROCEDURE_CODES = SCHEMA.procedureCodes.maxItems;
+export const MAX_PROCEDURE_CODE_LENGTH = SCHEMA.procedureCodes.items.maxLength;
+export const MAX_DIAGNOSIS_CODES = SCHEMA.diagnosisCodes.maxItems;
+export const MAX_DIAGNOSIS_CODE_LENGTH = SCHEMA.diagnosisCodes.items.maxLength;
 /**
  * A string the schema surely accepts. The schema counts code points and .length counts UTF-16
  * units (up to two per code point): the checks err towards the full validator.

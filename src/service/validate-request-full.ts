@@ -1,12 +1,12 @@
 import { ROUTE_WORDS } from '../model/vocabulary.js';
 import type { ErrorObject } from 'ajv';
 import { strictValidator } from '../lazy-packages.js';
+import { isCalendarDate } from '../model/calendar-date.js';
+import type { CoverageRequest } from '../model/coverage-request.js';
 import {
-  CompareRequestSchema,
-  CoverageRequestSchema,
-  isCalendarDate,
-  type CoverageRequest,
-} from '../model/coverage-request.js';
+  COMPARE_REQUEST_JSON_SCHEMA,
+  COVERAGE_REQUEST_JSON_SCHEMA,
+} from '../model/request-json-schemas.js';
 import type { NormalizedRequest, ProcedureCode } from '../model/normalized-request.js';
 import { problem, type Problem } from '../model/problem.js';
 import { classifyProcedureCode, normalizeIcd10cm } from '../terminology/code-format.js';
@@ -18,8 +18,9 @@ import { closest } from './suggest.js';
 // problem collected. It runs only for requests the fast path (validate-request-fast.ts) does not
 // accept, so Ajv is loaded and the schema compiled on the first such request, never in a process
 // that sees only valid ones.
-const validateCoverage = strictValidator(CoverageRequestSchema);
-const validateCompare = strictValidator(CompareRequestSchema);
+// The plain JSON Schema copies: TypeBox is not loaded to validate a request.
+const validateCoverage = strictValidator(COVERAGE_REQUEST_JSON_SCHEMA);
+const validateCompare = strictValidator(COMPARE_REQUEST_JSON_SCHEMA);
 const MAX_PROBLEMS = 20;
 
 export type Validated<T> = { ok: true; value: T } | { ok: false; problems: Problem[] };
@@ -70,7 +71,7 @@ function validate(
   const problems: Problem[] = [];
   if (!validateFn(input)) {
     const fields = Object.keys(
-      (withPayer ? CoverageRequestSchema : CompareRequestSchema).properties,
+      (withPayer ? COVERAGE_REQUEST_JSON_SCHEMA : COMPARE_REQUEST_JSON_SCHEMA).properties,
     );
     for (const e of validateFn.errors ?? []) {
       const p = schemaProblem(e, fields, input as Record<string, unknown>, withPayer);
