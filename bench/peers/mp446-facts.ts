@@ -1,6 +1,7 @@
-// Peer implementations, for comparison only: BCBSAL MP-446 hand-encoded in two generic rule
-// engines the way a team without medpolicy would write it. This file is the host glue both
-// peers share: it turns a CoverageRequest line into the flat facts a rules engine consumes.
+// Peer implementations, for comparison only: BCBSAL MP-446 hand-encoded in generic rule engines
+// (JsonLogic, json-rules-engine) the way a team without medpolicy would write it. This file is
+// the host glue the peers share: it turns a CoverageRequest line into the flat facts a rules
+// engine consumes (the request's checks are in validate-request.ts).
 //
 // What is terminology here (code formats, the HCPCS drug and route codes, the drug catalog's
 // anesthetic class, ICD-10-CM to indication family) is looked up from small literal tables or
