@@ -26,11 +26,12 @@
 // Neither path parses JSON or records anything.
 //
 // Rounds: the contenders take turns (A B C D E A B C D E …), each turn the same
-// BENCH_ROUND_REQUESTS (default 1,000) requests, BENCH_ROUNDS (default 20 per path: the workload once)
-// after BENCH_WARMUP (default 2) untimed ones. Rates are decisions per CPU-second of this
-// process (steadier than wall-clock time on a shared machine; wall-clock is shown beside), and
-// medpolicy ÷ peer is taken within each round. BENCH_ROUNDS scales the run (about 40 s with the
-// defaults on a quiet machine, most of it json-rules-engine).
+// BENCH_ROUND_REQUESTS (default 1,000) requests, BENCH_ROUNDS (default 20 per path: the
+// workload once) after BENCH_WARMUP (default 2) untimed ones. Rates are decisions per
+// CPU-second of this process (steadier than wall-clock time on a shared machine; wall-clock is
+// shown beside), and medpolicy ÷ peer is taken within each round. With the defaults the run
+// takes about a minute of CPU time, most of it json-rules-engine's (the agreement check and its
+// turns); BENCH_ROUNDS and BENCH_REQUESTS scale it.
 import { decide } from '../src/engine/decide.js';
 import type { NormalizedRequest } from '../src/model/normalized-request.js';
 import { loadRejectedScenarioCases, loadScenarioCases } from '../src/policies/scenario-cases.js';
@@ -120,7 +121,7 @@ function peerContender(p: Peer, path: 'request' | 'facts'): Contender {
 const options = { rounds: ROUNDS, perRound: PER_ROUND, warmup: WARMUP };
 
 console.log(
-  `\n1. decideRequest() from the raw request (medpolicy: validation + decide(); peers: request checks + facts + rules), ${ROUNDS} rounds of ${fmt(PER_ROUND)} requests:`,
+  `\n1. decideRequest() from the raw request object, ${ROUNDS} rounds of ${fmt(PER_ROUND)} requests. Timed: medpolicy = validation, normalization, decide() (the full Determination); peers = the same request checks, deriving the facts (drug, routes, families), the rules. No JSON parsing.`,
 );
 const viaRequest = await pairedRounds(
   [
@@ -142,7 +143,7 @@ const viaRequest = await pairedRounds(
 printRounds(viaRequest);
 
 console.log(
-  `\n2. decide() on what each has derived (medpolicy: normalized requests; peers: derived facts), ${ROUNDS} rounds of ${fmt(PER_ROUND)} requests:`,
+  `\n2. decide() on what each has derived, ${ROUNDS} rounds of ${fmt(PER_ROUND)} requests. Timed: medpolicy = decide() on requests validated and normalized beforehand (drug, routes, diagnoses and code dates still its work); peers = the rules on facts derived beforehand.`,
 );
 const viaFacts = await pairedRounds(
   [
