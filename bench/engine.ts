@@ -26,8 +26,8 @@
 // Neither path parses JSON or records anything.
 //
 // Rounds: the contenders take turns (A B C D E A B C D E …), each turn the same
-// BENCH_ROUND_REQUESTS (default 1,000) requests, BENCH_ROUNDS (default 20 per path: the
-// workload once) after BENCH_WARMUP (default 2) untimed ones. Rates are decisions per
+// BENCH_ROUND_REQUESTS (default 2,000) requests, BENCH_ROUNDS (default 20 per path: the
+// workload twice) after BENCH_WARMUP (default 2) untimed ones. Rates are decisions per
 // CPU-second of this process (steadier than wall-clock time on a shared machine; wall-clock is
 // shown beside), and medpolicy ÷ peer is taken within each round. With the defaults the run
 // takes about a minute of CPU time, most of it json-rules-engine's (the agreement check and its
@@ -52,7 +52,7 @@ import {
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 20_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 20);
-const PER_ROUND = Number(process.env.BENCH_ROUND_REQUESTS ?? 1_000);
+const PER_ROUND = Number(process.env.BENCH_ROUND_REQUESTS ?? 2_000);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
