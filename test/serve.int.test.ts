@@ -28,7 +28,8 @@ async function startServe(
   /** Called with the output so far, each time more arrives (before the service is up). */
   onOutput?: (out: string) => void,
 ): Promise<Running> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...args], {
+  // No drain period (test/fleet.int.test.ts tests draining): these stop at once.
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--drain-ms', '0', ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -317,6 +317,40 @@ export class AuditStore implements AuditPort {
     return res.rows[0]?.id;
   }
 
+  /**
+   * Adds each caller's count, made on this instance since its last call, to the caller's shared
+   * window, and returns every caller's total over all instances. Rows go in key order, so that
+   * two instances adding the same callers cannot deadlock.
+   */
+  async addToRateWindow(
+    windowStart: number,
+    counts: ReadonlyMap<string, number>,
+  ): Promise<Map<string, number>> {
+    const rows = [...counts]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([key, count]) => ({ key, count }));
+    const res = await guard(
+      this.db.query<{ key: string; count: string }>(
+        `INSERT INTO rate_windows (key, window_start, count)
+         SELECT key, $1::timestamptz, count FROM json_to_recordset($2::json) AS t(key text, count bigint)
+         ON CONFLICT (key, window_start) DO UPDATE SET count = rate_windows.count + EXCLUDED.count
+         RETURNING key, count::text AS count`,
+        [new Date(windowStart).toISOString(), JSON.stringify(rows)],
+        'add-to-rate-window',
+      ),
+    );
+    return new Map(res.rows.map((r) => [r.key, Number(r.count)]));
+  }
+
+  /** Forgets the rate windows that started before this time. */
+  async pruneRateWindows(before: number): Promise<void> {
+    await guard(
+      this.db.query('DELETE FROM rate_windows WHERE window_start < $1::timestamptz', [
+        new Date(before).toISOString(),
+      ]),
+    );
+  }
+
   /** A CRD coverage assertion, committed before the hook answers. */
   async recordCoverageAssertion(a: CoverageAssertionRow): Promise<void> {
     await this.written(this.assertionWriter.write([a]));

@@ -109,15 +109,35 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX cds_client_jtis_expires_at ON cds_client_jtis (expires_at);
     `,
   },
+  {
+    version: 4,
+    name: 'rate-limit windows shared by every instance',
+    sql: `
+      -- One row per limited caller and minute. Instances count locally and add their counts here
+      -- now and then (never per request); what comes back is the caller's count on every instance.
+      CREATE TABLE rate_windows (
+        key           text NOT NULL,
+        window_start  timestamptz NOT NULL,
+        count         bigint NOT NULL,
+        PRIMARY KEY (key, window_start)
+      );
+      CREATE INDEX rate_windows_window_start ON rate_windows (window_start);
+    `,
+  },
 ];
 
 /** Applies every migration not yet applied; safe when several processes start at once. */
 export async function migrate(db: SqlClient): Promise<number[]> {
-  await db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
-    version    integer PRIMARY KEY,
-    name       text NOT NULL,
-    applied_at timestamptz NOT NULL DEFAULT now()
-  )`);
+  // Under the lock too: two fleet instances starting on a new database would otherwise both
+  // create the table, and one fail on the catalog's unique index (IF NOT EXISTS does not serialize).
+  await db.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock(7243001)');
+    await tx.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version    integer PRIMARY KEY,
+      name       text NOT NULL,
+      applied_at timestamptz NOT NULL DEFAULT now()
+    )`);
+  });
   const applied: number[] = [];
   for (const m of MIGRATIONS) {
     const done = await db.transaction(async (tx) => {

@@ -28,6 +28,9 @@ Options:
   --data-dir DIR      embedded database directory (default .medpolicy/data, or $MEDPOLICY_DATA_DIR)
   --rate-limit N      requests per minute per API key (default 6000; 0 turns it off)
   --db-wait SECONDS   how long to wait at start for a PostgreSQL that is not up yet (default 30)
+  --drain-ms N        after SIGTERM, how long /healthz answers 503 "draining" while requests are
+                      still served, so that a load balancer stops sending first (default 5000
+                      with DATABASE_URL, 0 with the embedded store, which no other instance shares)
   --log-level LEVEL   fatal|error|warn|info|debug (default info, or $MEDPOLICY_LOG_LEVEL)
   --public-url URL    the service's public base URL, for links in answers and the audience CDS
                       clients sign their JWTs for (default http://HOST:PORT)
@@ -49,10 +52,13 @@ Environment:
   MEDPOLICY_ICD10CM, MEDPOLICY_HCPCS   complete CMS code sets (see medpolicy --help)
 
 Logs are JSON lines on standard output with request ids, never request bodies or member data.
-SIGTERM or SIGINT stops accepting, finishes in-flight requests, then closes the database.`;
+SIGTERM drains (--drain-ms), then stops accepting, finishes in-flight requests and closes the
+database; SIGINT, or a second SIGTERM, skips the drain. Either way the process exits 0.`;
 
 /** In-flight requests get this long to finish after SIGTERM. */
 const DRAIN_DEADLINE_MS = 30_000;
+/** A few of a balancer's health-check intervals (deploy/haproxy.cfg checks every second, down after 2). */
+const DEFAULT_DRAIN_MS = 5_000;
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 const LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
@@ -74,6 +80,7 @@ export async function serve(
       'public-url': { type: 'string' },
       'cds-clients': { type: 'string' },
       'db-wait': { type: 'string', default: '30' },
+      'drain-ms': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -94,6 +101,10 @@ export async function serve(
   const dbWait = Number(values['db-wait']);
   if (!Number.isFinite(dbWait) || dbWait < 0) {
     throw new UsageError('--db-wait must be a number of seconds');
+  }
+  const drainMs = values['drain-ms'] === undefined ? undefined : Number(values['drain-ms']);
+  if (drainMs !== undefined && !(Number.isInteger(drainMs) && drainMs >= 0)) {
+    throw new UsageError('--drain-ms must be a whole number of milliseconds');
   }
   const level = values['log-level'] ?? process.env['MEDPOLICY_LOG_LEVEL'] ?? 'info';
   if (!LEVELS.has(level))
@@ -133,7 +144,9 @@ export async function serve(
     fhirServers: anyFhirServer ? 'any' : (cdsFile.fhirServers ?? []),
   };
   let publicUrl = values['public-url'];
+  let draining = false;
   const app = await buildServer({
+    draining: () => draining,
     publicUrl: () =>
       publicUrl ?? `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${port}`,
     cds,
@@ -189,12 +202,29 @@ export async function serve(
   if (!loopback && values.insecure)
     app.log.warn('serving without API keys on a non-loopback address (--insecure)');
 
+  const drainFor = drainMs ?? (storeOpts.databaseUrl ? DEFAULT_DRAIN_MS : 0);
   return new Promise<number>((resolve) => {
     let stopping = false;
+    let endDrain: (() => void) | undefined;
     const stop = (signal: string) => {
+      if (draining) endDrain?.();
       if (stopping) return;
       stopping = true;
-      app.log.info({ signal }, 'draining in-flight requests');
+      const drainMsNow = signal === 'SIGTERM' ? drainFor : 0;
+      if (drainMsNow === 0) return close(signal);
+      // Health checks fail first while requests are still served, so the balancer moves away
+      // before this instance stops accepting.
+      draining = true;
+      app.log.info({ signal, drainMs: drainMsNow }, 'draining: /healthz answers 503');
+      const timer = setTimeout(() => endDrain?.(), drainMsNow);
+      endDrain = () => {
+        endDrain = undefined;
+        clearTimeout(timer);
+        close(signal);
+      };
+    };
+    const close = (signal: string) => {
+      app.log.info({ signal }, 'finishing in-flight requests');
       // A keep-alive connection that finishes its request after close began would otherwise hold
       // the process open until its idle timeout; close each as soon as it goes idle.
       const idle = setInterval(() => app.server.closeIdleConnections(), 50);
@@ -215,8 +245,8 @@ export async function serve(
           },
         );
     };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
   });
 }
 

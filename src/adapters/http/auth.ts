@@ -2,7 +2,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { problem } from '../../model/problem.js';
 import { hashApiKey, type AuditStore } from '../../store/audit-store.js';
 import { ProblemError } from './problem-json.js';
-import { FixedWindowCounter } from './fixed-window.js';
+import { FixedWindowCounter, type WindowCounter } from './fixed-window.js';
+import { sharedMinuteCounter } from './shared-rate-limit.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -64,10 +65,22 @@ export function registerAuth(
   const cache = new Map<string, { id: string; until: number }>();
   const keyAuth: KeyAuth = { forget: () => cache.clear() };
   if (!required) return keyAuth;
-  const failures = new FixedWindowCounter(60_000);
+  // On PostgreSQL every instance counts an address's failures together.
+  const failures: WindowCounter =
+    store.db.kind === 'postgres' && failuresPerMinute > 0
+      ? sharedMinuteCounter(app, store, failuresPerMinute)
+      : new FixedWindowCounter(60_000);
+  const failureKey = (request: FastifyRequest) => `failed-key:${request.ip}`;
 
-  const refuse = (request: FastifyRequest, reply: FastifyReply, detail: string, hint?: string) => {
-    failures.add(request.ip);
+  const refuse = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    detail: string,
+    hint?: string,
+  ) => {
+    // Waits only when this instance has counted its share of the limit unshared (see
+    // SharedWindowCounter); the refusal has just cost a key lookup anyway.
+    await failures.add(failureKey(request));
     reply.header(
       'www-authenticate',
       hint ? 'Bearer realm="medpolicy"' : 'Bearer realm="medpolicy", error="invalid_token"',
@@ -86,7 +99,7 @@ export function registerAuth(
       return;
     }
     // A key checked a moment ago passes above, so a neighbour's failures cannot lock it out.
-    if (failuresPerMinute > 0 && failures.count(request.ip) >= failuresPerMinute) {
+    if (failuresPerMinute > 0 && failures.count(failureKey(request)) >= failuresPerMinute) {
       const retry = Math.ceil(failures.msLeft() / 1000);
       reply.header('retry-after', String(retry));
       throw new ProblemError(
@@ -99,7 +112,7 @@ export function registerAuth(
       );
     }
     if (!key) {
-      throw refuse(
+      throw await refuse(
         request,
         reply,
         'this service requires an API key',
@@ -109,7 +122,7 @@ export function registerAuth(
     const id = await store.authenticate(key);
     if (!id) {
       cache.delete(hash);
-      throw refuse(
+      throw await refuse(
         request,
         reply,
         'the API key is not valid or has been revoked',

@@ -9,6 +9,8 @@ export interface HttpDeps {
   root: string;
   /** The service's public base URL: links in answers and the audience CDS clients sign for. */
   publicUrl: () => string;
+  /** True once the instance is stopping: /healthz fails so that a balancer sends no more. */
+  draining?: () => boolean;
 }
 
 /** A policy as a person reads it: the web UI's page, linked from CRD cards and PAS notes. */

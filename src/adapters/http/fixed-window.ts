@@ -1,8 +1,16 @@
+/** Counts events per key in fixed windows, on this instance or shared by all. */
+export interface WindowCounter {
+  /** Counts one event; the key's count in this window, this one included. */
+  add(key: string): number | Promise<number>;
+  count(key: string): number;
+  msLeft(): number;
+}
+
 /**
- * Counts events per key in fixed windows: cheap enough for every refused request, and bounded,
+ * Counts events per key in fixed windows on this instance alone: cheap enough for every refused request, and bounded,
  * since the whole table is dropped when its window ends.
  */
-export class FixedWindowCounter {
+export class FixedWindowCounter implements WindowCounter {
   private counts = new Map<string, number>();
   private windowEnds = 0;
 

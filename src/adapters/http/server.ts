@@ -13,6 +13,7 @@ import type { HttpDeps } from './deps.js';
 import { clientErrorHandler } from './client-error.js';
 import { frameworkErrorHandler, routeErrorHandler, sendInRouteFormat } from './error-format.js';
 import { ProblemError } from './problem-json.js';
+import { sharedMinuteCounter, sharedRateLimitStore } from './shared-rate-limit.js';
 import { jsonDeeperThan, MAX_JSON_DEPTH } from '../../service/json-depth.js';
 import { cdsHookRoutes, type CdsOptions } from './routes/cds-hooks.js';
 import { codeRoutes } from './routes/codes.js';
@@ -166,6 +167,14 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
       max: opts.rateLimitPerMinute,
       timeWindow: '1 minute',
       hook: 'preHandler',
+      // On PostgreSQL the counts are shared by every instance (README: "Running as a fleet").
+      ...(opts.store.db.kind === 'postgres'
+        ? {
+            store: sharedRateLimitStore(
+              sharedMinuteCounter(app, opts.store, opts.rateLimitPerMinute),
+            ),
+          }
+        : {}),
       // Per API key; a caller without one (open loopback mode, CDS clients) per address.
       keyGenerator: (request) =>
         routeNeedsKey(request) && request.requester !== 'local'
@@ -227,6 +236,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     store: opts.store,
     root: opts.root,
     publicUrl: () => opts.publicUrl().replace(/\/$/, ''),
+    ...(opts.draining ? { draining: opts.draining } : {}),
   };
   healthRoutes(app, deps);
   determinationRoutes(app, deps);

@@ -7,6 +7,10 @@ export function healthRoutes(app: FastifyInstance, deps: HttpDeps): void {
     '/healthz',
     { schema: { summary: 'Ready when the service and its database answer', tags: ['service'] } },
     async (_request, reply) => {
+      if (deps.draining?.()) {
+        reply.code(503);
+        return { status: 'draining', store: deps.store.db.kind };
+      }
       const database = await deps.store.ping();
       reply.code(database ? 200 : 503);
       if (!database) reply.header('retry-after', '2');
