@@ -1,24 +1,92 @@
 import { execSync, spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { once } from 'node:events';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { packageRoot } from '../../src/package-root.js';
 import { freshDatabase, type FreshDatabase } from '../../test/support/postgres.js';
 
+export type BenchStore = 'postgres' | 'embedded';
+
 export interface ServeProcess {
   base: string;
   pid: number;
-  db: FreshDatabase;
-  /** Rows in a table of the service's database. */
+  store: BenchStore;
+  /**
+   * Peak resident memory (MiB) of the service and its child processes together while it started,
+   * sampled: on a new data directory this includes creating the database in its own process.
+   */
+  startPeakTreeMiB: number;
+  /** Rows in a table of the service's database; on the embedded store, only once stopped. */
   count(table: string): Promise<number>;
   stop(): Promise<void>;
+  /** Drops the database or removes the data directory. */
+  discard(): Promise<void>;
 }
 
 /** `medpolicy serve` as its own process, as deployed, on a fresh PostgreSQL database. */
-export async function startServeOnPostgres(): Promise<ServeProcess> {
+export async function startServeOnPostgres(): Promise<ServeProcess & { db: FreshDatabase }> {
   const db = await freshDatabase();
-  const child: ChildProcess = spawn(
+  const child = spawnServe([], { ...process.env, DATABASE_URL: db.url });
+  const { base, stop, startPeakTreeMiB } = await serving(child);
+  return {
+    base,
+    pid: child.pid!,
+    store: 'postgres',
+    startPeakTreeMiB,
+    db,
+    async count(table) {
+      const client = new pg.Client({ connectionString: db.url });
+      await client.connect();
+      try {
+        const res = await client.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${table}`);
+        return Number(res.rows[0]!.n);
+      } finally {
+        await client.end();
+      }
+    },
+    stop,
+    discard: () => db.drop(),
+  };
+}
+
+/** `medpolicy serve` as its own process on the embedded store (PGlite) in a fresh data directory. */
+export async function startServeOnEmbedded(): Promise<ServeProcess> {
+  const dir = mkdtempSync(join(tmpdir(), 'medpolicy-bench-'));
+  const dataDir = join(dir, 'data');
+  const env = { ...process.env };
+  delete env['DATABASE_URL'];
+  delete env['MEDPOLICY_DATA_DIR'];
+  const child = spawnServe(['--data-dir', dataDir], env);
+  const { base, stop, startPeakTreeMiB } = await serving(child);
+  return {
+    base,
+    pid: child.pid!,
+    store: 'embedded',
+    startPeakTreeMiB,
+    async count(table) {
+      // The data directory is the service's alone while it runs: it is read after it stopped.
+      const { PGlite } = await import('@electric-sql/pglite');
+      const db = new PGlite(dataDir);
+      try {
+        const res = await db.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${table}`);
+        return Number(res.rows[0]!.n);
+      } finally {
+        await db.close();
+      }
+    },
+    stop,
+    discard: async () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+export function startServe(store: BenchStore): Promise<ServeProcess> {
+  return store === 'postgres' ? startServeOnPostgres() : startServeOnEmbedded();
+}
+
+function spawnServe(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
+  return spawn(
     process.execPath,
     [
       join(packageRoot(), 'bin', 'medpolicy.js'),
@@ -29,13 +97,21 @@ export async function startServeOnPostgres(): Promise<ServeProcess> {
       'warn',
       '--rate-limit',
       '0',
+      ...args,
     ],
-    { env: { ...process.env, DATABASE_URL: db.url }, stdio: ['ignore', 'ignore', 'pipe'] },
+    { env, stdio: ['ignore', 'ignore', 'pipe'] },
   );
+}
+
+async function serving(
+  child: ChildProcess,
+): Promise<{ base: string; startPeakTreeMiB: number; stop(): Promise<void> }> {
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  let startPeakTreeMiB = 0;
   const base = await new Promise<string>((resolve, reject) => {
     const timer = setInterval(() => {
+      startPeakTreeMiB = Math.max(startPeakTreeMiB, treeRssMiB(child.pid!));
       const m = /medpolicy serving at (http:\/\/\S+) /.exec(err);
       if (m) {
         clearInterval(timer);
@@ -49,18 +125,7 @@ export async function startServeOnPostgres(): Promise<ServeProcess> {
   let stopped = false;
   return {
     base,
-    pid: child.pid!,
-    db,
-    async count(table) {
-      const client = new pg.Client({ connectionString: db.url });
-      await client.connect();
-      try {
-        const res = await client.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${table}`);
-        return Number(res.rows[0]!.n);
-      } finally {
-        await client.end();
-      }
-    },
+    startPeakTreeMiB,
     async stop() {
       if (stopped) return;
       stopped = true;
@@ -89,6 +154,28 @@ export function postgresCpuMs(): number {
     }
   }
   return total;
+}
+
+/** A process's resident memory in MiB: now (VmRSS) and its peak so far (VmHWM), from /proc. */
+export function rssMiB(pid: number): { now: number; peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = (field: string) =>
+    Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)![1]);
+  return { now: kib('VmRSS') / 1024, peak: kib('VmHWM') / 1024 };
+}
+
+/** Resident memory (MiB) of a process and all its descendants now; 0 for any that are gone. */
+function treeRssMiB(pid: number): number {
+  try {
+    let total = rssMiB(pid).now;
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      const children = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim();
+      for (const c of children ? children.split(' ') : []) total += treeRssMiB(Number(c));
+    }
+    return total;
+  } catch {
+    return 0;
+  }
 }
 
 const CLOCK_TICKS = Number(execSync('getconf CLK_TCK').toString().trim()) || 100;

@@ -2,6 +2,7 @@ import pg from 'pg';
 import { AuditStore } from './audit-store.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { PgliteHost } from './pglite-host.js';
+import { embeddedStartParams } from './pglite-settings.js';
 import { pgliteClient, postgresClient } from './sql-client.js';
 
 export interface StoreOptions {
@@ -41,7 +42,7 @@ export async function openStore(opts: StoreOptions): Promise<AuditStore> {
   if (dataDir === 'memory://') {
     // In this thread: a restart would lose an in-memory database, so a worker buys nothing.
     const { PGlite } = await import('@electric-sql/pglite');
-    const db = new PGlite();
+    const db = new PGlite({ startParams: embeddedStartParams(PGlite.defaultStartParams) });
     await db.waitReady;
     return AuditStore.open(pgliteClient(db), 'pglite in memory');
   }

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { PgliteHost } from './pglite-host.js';
+import { EMBEDDED_PG_SETTINGS } from './pglite-settings.js';
 
 // pg_sleep keeps the worker busy the way a wedged PostgreSQL does: it never answers in time.
 const WEDGE = 'SELECT pg_sleep(30)';
@@ -77,4 +79,51 @@ describe('the embedded database in its worker', () => {
     const rows = await host.query<{ x: number }>('SELECT x FROM t ORDER BY x');
     assert.deepEqual(rows.rows, [{ x: 1 }]);
   });
+});
+
+test('a new data directory is created in its own process: the opener never holds initdb', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'medpolicy-create-'));
+  const dataDir = join(dir, 'data');
+  // What an interrupted creation leaves behind is thrown away, never opened.
+  mkdirSync(`${dataDir}.creating`);
+  writeFileSync(join(`${dataDir}.creating`, 'PG_VERSION'), 'half made');
+  try {
+    // Its own process, so that its memory high-water mark is this open's alone (a file, not
+    // --eval: a worker would inherit --input-type and refuse to start).
+    const opener = join(dir, 'open.mjs');
+    writeFileSync(
+      opener,
+      `const { PgliteHost } = await import(${JSON.stringify(new URL('./pglite-host.js', import.meta.url).href)});
+      const host = await PgliteHost.open(${JSON.stringify(dataDir)});
+      await host.query('SELECT 1');
+      await host.close();
+      const status = (await import('node:fs')).readFileSync('/proc/self/status', 'utf8');
+      console.log(/^VmHWM:\\s+(\\d+) kB/m.exec(status)[1]);`,
+    );
+    const run = spawnSync(process.execPath, [opener], { encoding: 'utf8' });
+    assert.equal(run.status, 0, run.stderr);
+    const peakMiB = Number(run.stdout.trim()) / 1024;
+    // initdb in the opener's own process took it to some 800 MiB; opening alone is under 250.
+    assert.ok(peakMiB < 400, `peak RSS ${peakMiB.toFixed(0)} MiB`);
+    assert.ok(existsSync(join(dataDir, 'PG_VERSION')));
+    assert.ok(!existsSync(`${dataDir}.creating`));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the embedded database runs with its memory settings, and durability as PGlite sets it', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'medpolicy-settings-'));
+  const host = await PgliteHost.open(dir);
+  try {
+    const show = async (name: string) =>
+      Object.values((await host.query(`SHOW ${name}`)).rows[0]!)[0];
+    assert.equal(await show('shared_buffers'), EMBEDDED_PG_SETTINGS['shared_buffers']);
+    assert.equal(await show('shared_buffers'), '8MB');
+    assert.equal(await show('synchronous_commit'), 'on');
+    assert.equal(await show('full_page_writes'), 'on');
+  } finally {
+    await host.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -6,6 +6,8 @@
  * freezes only this worker, which the owner (pglite-host.ts) terminates and replaces.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { createDataDirIfNew } from './pglite-create.js';
+import { embeddedStartParams } from './pglite-settings.js';
 
 export interface WorkerInit {
   dataDir: string;
@@ -34,8 +36,12 @@ const { PGlite } = await import('@electric-sql/pglite');
 
 let db: InstanceType<typeof PGlite>;
 try {
-  db = new PGlite(init.dataDir);
+  await createDataDirIfNew(init.dataDir);
+  db = new PGlite(init.dataDir, { startParams: embeddedStartParams(PGlite.defaultStartParams) });
   await db.waitReady;
+  // A new backend's first statement takes a second or more on a busy machine; here it counts
+  // against the open's timeout rather than against the first caller's statement.
+  await db.query('SELECT 1');
 } catch (e) {
   post({ type: 'open-failed', message: (e as Error).message });
   process.exit(1);
