@@ -71,7 +71,7 @@ function fill(file: string, leave: number): void {
 
 test(
   'a full disk: the embedded store answers 503, keeps serving reads and stops on SIGTERM, and heals when space returns',
-  { skip: mounted ? false : 'needs root and a permitted tmpfs mount', timeout: 60_000 },
+  { skip: mounted ? false : 'needs root and a permitted tmpfs mount', timeout: 180_000 },
   async () => {
     const dataDir = join(mountPoint, 'data');
     child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--data-dir', dataDir], {
@@ -82,7 +82,8 @@ test(
     child.stdout!.on('data', (d: Buffer) => (log += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
     let base = '';
-    for (const deadline = Date.now() + 20_000; !base && Date.now() < deadline;) {
+    // A new embedded database (initdb in WASM) can take 30–55 s to create on a busy machine.
+    for (const deadline = Date.now() + 90_000; !base && Date.now() < deadline;) {
       base = /medpolicy serving at (http:\/\/\S+) /.exec(log)?.[1] ?? '';
       await new Promise((r) => setTimeout(r, 50));
     }
