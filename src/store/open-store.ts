@@ -3,6 +3,7 @@ import { AuditStore } from './audit-store.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { PgliteHost } from './pglite-host.js';
 import { embeddedStartParams } from './pglite-settings.js';
+import { pgliteTemplate } from './pglite-template.js';
 import { pgliteClient, postgresClient } from './sql-client.js';
 
 export interface StoreOptions {
@@ -42,7 +43,11 @@ export async function openStore(opts: StoreOptions): Promise<AuditStore> {
   if (dataDir === 'memory://') {
     // In this thread: a restart would lose an in-memory database, so a worker buys nothing.
     const { PGlite } = await import('@electric-sql/pglite');
-    const db = new PGlite({ startParams: embeddedStartParams(PGlite.defaultStartParams) });
+    const template = pgliteTemplate();
+    const db = new PGlite({
+      startParams: embeddedStartParams(PGlite.defaultStartParams),
+      ...(template ? { loadDataDir: template } : {}),
+    });
     await db.waitReady;
     return AuditStore.open(pgliteClient(db), 'pglite in memory');
   }

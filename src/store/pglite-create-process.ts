@@ -8,6 +8,7 @@
 import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { embeddedStartParams } from './pglite-settings.js';
+import { pgliteTemplate } from './pglite-template.js';
 
 const [dataDir, staging] = process.argv.slice(2) as [string, string];
 // The owner (the store's worker) is gone: whoever opens the directory next creates it again.
@@ -17,12 +18,18 @@ try {
   const { PGlite } = await import('@electric-sql/pglite');
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(dirname(staging), { recursive: true });
-  const db = new PGlite(staging, { startParams: embeddedStartParams(PGlite.defaultStartParams) });
+  const template = pgliteTemplate();
+  const db = new PGlite(staging, {
+    startParams: embeddedStartParams(PGlite.defaultStartParams),
+    ...(template ? { loadDataDir: template } : {}),
+  });
   await db.waitReady;
   // Closing checkpoints, so the first open has no WAL to replay.
   await db.close();
   if (process.connected === false) process.exit(1);
   renameSync(staging, dataDir);
+  // The owner says how the database was made (tests pin that the template is used).
+  process.stdout.write(template ? 'template' : 'initdb');
   // The IPC channel would keep this process alive.
   process.exit(0);
 } catch (e) {

@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { PgliteHost } from './pglite-host.js';
+import { createDataDirIfNew } from './pglite-create.js';
 import { EMBEDDED_PG_SETTINGS } from './pglite-settings.js';
+import { pgliteTemplatePath } from './pglite-template.js';
 
 // pg_sleep keeps the worker busy the way a wedged PostgreSQL does: it never answers in time.
 const WEDGE = 'SELECT pg_sleep(30)';
@@ -124,6 +126,28 @@ test('the embedded database runs with its memory settings, and durability as PGl
     assert.equal(await show('full_page_writes'), 'on');
   } finally {
     await host.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a new data directory is made from the build's template, not by running initdb again", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'medpolicy-template-'));
+  try {
+    assert.ok(
+      existsSync(pgliteTemplatePath()),
+      'no template: is the package built (npm run build)?',
+    );
+    const dataDir = join(dir, 'data');
+    assert.equal(await createDataDirIfNew(dataDir), 'template');
+    assert.equal(await createDataDirIfNew(dataDir), 'existing');
+    const host = await PgliteHost.open(dataDir);
+    try {
+      const r = await host.query<{ db: string }>('SELECT current_database() AS db');
+      assert.deepEqual(r.rows, [{ db: 'postgres' }]);
+    } finally {
+      await host.close();
+    }
+  } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });
