@@ -22,7 +22,7 @@ Exit status: 0 every request decided, 1 any request rejected, 2 the command was 
 
 export async function check(
   argv: string[],
-  ctx: () => DecisionContext,
+  ctx: () => Promise<DecisionContext> | DecisionContext,
   out: (s: string) => void,
 ): Promise<number> {
   const { values } = parseArgs({
@@ -42,7 +42,7 @@ export async function check(
   }
   const format = parseFormat(values.format);
   const { mode, units } = splitRequests(await readRequestText(values.request));
-  const context = ctx();
+  const context = await ctx();
   let rejected = false;
   for (const unit of units) {
     const parsed = parseRequestText(unit.text);

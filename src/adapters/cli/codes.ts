@@ -61,7 +61,7 @@ interface Answer {
 
 export async function codes(
   argv: string[],
-  ctx: () => DecisionContext,
+  ctx: () => Promise<DecisionContext> | DecisionContext,
   out: (s: string) => void,
 ): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -88,7 +88,7 @@ export async function codes(
   if (values.format !== 'text' && values.format !== 'json')
     throw new UsageError(`--format must be text or json, not "${values.format}"`);
 
-  const context = ctx();
+  const context = await ctx();
   const loaded = context.terminology.icd10cm;
   const to = releaseArg(values.to, loaded);
   const from = values.from ? releaseArg(values.from, loaded) : releaseBefore(to, loaded);

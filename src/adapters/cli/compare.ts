@@ -27,7 +27,7 @@ Exit status: 0 decided, 1 the request was rejected, 2 the command was misused.`;
 
 export async function compare(
   argv: string[],
-  ctx: () => DecisionContext,
+  ctx: () => Promise<DecisionContext> | DecisionContext,
   out: (s: string) => void,
 ): Promise<number> {
   const { values } = parseArgs({
@@ -51,7 +51,7 @@ export async function compare(
     throw new UsageError('compare takes one request (a JSON object); use check for NDJSON batches');
   const parsed = parseRequestText(units[0]!.text);
   const result = parsed.ok
-    ? compareRequest(parsed.value, ctx(), { explain: values.explain })
+    ? compareRequest(parsed.value, await ctx(), { explain: values.explain })
     : parsed;
   if (!result.ok) {
     out(

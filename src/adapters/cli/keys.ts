@@ -22,7 +22,7 @@ Options:
 
 export async function keys(
   argv: string[],
-  _ctx: () => DecisionContext,
+  _ctx: () => Promise<DecisionContext> | DecisionContext,
   out: (s: string) => void,
 ): Promise<number> {
   const { values, positionals } = parseArgs({

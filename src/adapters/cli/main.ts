@@ -1,5 +1,6 @@
 import { EXIT, UsageError } from './exit-codes.js';
-import { loadContext, type DecisionContext } from '../../service/load-context.js';
+import type { DecisionContext } from '../../service/load-context.js';
+import { openContext } from '../../service/open-context.js';
 
 export const USAGE = `Usage: medpolicy <command> [options]
 
@@ -32,7 +33,7 @@ interface Command {
   usage: string;
   run: (
     argv: string[],
-    ctx: () => DecisionContext,
+    ctx: () => Promise<DecisionContext>,
     out: (s: string) => void,
   ) => Promise<number> | number;
 }
@@ -67,8 +68,8 @@ export async function main(
     return EXIT.misuse;
   }
   const cmd = await load();
-  let context: DecisionContext | undefined;
-  const ctx = () => (context ??= loadContext());
+  let context: Promise<DecisionContext> | undefined;
+  const ctx = () => (context ??= openContext());
   try {
     return await cmd.run(rest, ctx, out);
   } catch (e) {

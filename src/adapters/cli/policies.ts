@@ -49,11 +49,11 @@ export function vocabularies(ctx: DecisionContext): Record<string, unknown> {
   };
 }
 
-export function listPolicies(
+export async function listPolicies(
   argv: string[],
-  ctx: () => DecisionContext,
+  ctx: () => Promise<DecisionContext> | DecisionContext,
   out: (s: string) => void,
-): number {
+): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -70,7 +70,7 @@ export function listPolicies(
   }
   const format = parseFormat(values.format);
   if (values.vocabularies) {
-    const v = vocabularies(ctx());
+    const v = vocabularies(await ctx());
     if (format === 'json') {
       out(JSON.stringify(v, null, 2));
       return EXIT.decided;
@@ -87,7 +87,7 @@ export function listPolicies(
     }
     return EXIT.decided;
   }
-  const { policySet, terminology } = ctx();
+  const { policySet, terminology } = await ctx();
   const policies = policySet.policies.map((p) => ({
     id: p.id,
     number: p.number,

@@ -49,7 +49,7 @@ Exit status: 0 every line decided, 1 any line rejected (an error row names its l
 
 export async function screen(
   argv: string[],
-  ctx: () => DecisionContext,
+  ctx: () => Promise<DecisionContext> | DecisionContext,
   out: (s: string) => void,
 ): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -107,6 +107,7 @@ export async function screen(
   // nothing from pretenuring. The flag is process-wide, so worker threads started later have it.
   setFlagsFromString('--no-allocation-site-pretenuring');
   const cpu = process.cpuUsage();
+  const context = await ctx();
   const result = await runScreen({
     input: positionals[0],
     format: format as InputFormat | undefined,
@@ -121,7 +122,7 @@ export async function screen(
       ? readMap(values['payer-map'], '--payer-map', payerMapKey)
       : undefined,
     progress: !values['no-progress'] && process.stderr.isTTY === true,
-    ctx,
+    ctx: () => context,
   });
   const summary: ScreenSummaryV1 & { run?: unknown } = summarize(result.tally);
   summary.run = {

@@ -64,7 +64,7 @@ const LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'sil
 
 export async function serve(
   argv: string[],
-  ctx: () => DecisionContext,
+  ctx: () => Promise<DecisionContext> | DecisionContext,
   out: (s: string) => void,
 ): Promise<number> {
   const { values } = parseArgs({
@@ -120,7 +120,7 @@ export async function serve(
   const version = (
     JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }
   ).version;
-  const context = ctx();
+  const context = await ctx();
   const storeOpts = storeOptionsFromEnv(process.env);
   if (values['data-dir']) storeOpts.dataDir = values['data-dir'];
   // The embedded database's failures and reopenings: on stderr until the log exists, then logged.
