@@ -155,10 +155,11 @@ export async function serve(
   let publicUrl = values['public-url'];
   let draining = false;
   const contexts = new SwappableContext(context);
-  let follower: RevisionFollower | undefined;
+  // Set once the app's log exists; /healthz is not asked before the service listens.
+  const revisions: { follower?: RevisionFollower } = {};
   const app = await buildServer({
     draining: () => draining,
-    ...(storeOpts.databaseUrl ? { revisionStatus: () => follower!.status() } : {}),
+    ...(storeOpts.databaseUrl ? { revisionStatus: () => revisions.follower!.status() } : {}),
     publicUrl: () =>
       publicUrl ?? `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${port}`,
     cds,
@@ -180,7 +181,7 @@ export async function serve(
         REVISION_POLL_MS,
       )
     : undefined;
-  follower = following?.follower;
+  if (following) revisions.follower = following.follower;
   const stopFollowing = async () => following?.stop();
   // The embedded store is this process's alone: `medpolicy keys` manages keys through it.
   const keyAdmin =
@@ -206,7 +207,7 @@ export async function serve(
     throw e;
   }
   const served = contexts.current().policySet.revision;
-  const policySource = follower?.status().published === served ? 'published' : 'files';
+  const policySource = revisions.follower?.status().published === served ? 'published' : 'files';
   app.log.info(
     {
       store: store.db.kind,
