@@ -1,57 +1,168 @@
-// npm run bench: in-process determinations per second on one core, over the scenario corpus
-// (every payer, every outcome, history, warnings). Requests are validated once up front; the
-// loop times decide() alone, the engine's per-request path.
+// npm run bench: medpolicy against other ways to encode the same policy, in one process, in
+// paired rounds, on the same requests.
+//
+// The policy is BCBSAL MP-446; the workload is BENCH_REQUESTS (default 20,000) generated BCBSAL
+// claim lines (bench/generate-claims.ts, seeded: every run decides the same requests). The
+// contenders: medpolicy; MP-446 hand-encoded in JsonLogic and compiled by json-logic-engine
+// (`new LogicEngine().build(rule)`), the same rules interpreted by json-logic-js, MP-446 in
+// json-rules-engine, and MP-446 hand-written in plain TypeScript as fast as we could (the limit).
+// All decide with medpolicy's value sets (bench/peers/). Before anything is timed, every
+// contender decides every request of the workload and every BCBSAL scenario case on both paths
+// below, and the run stops unless all give the same outcome, basis, version, indication,
+// missing fields and code-date flags (or all refuse the request).
+//
+// What each timed path includes:
+//  1. decideRequest() against the peers, from the raw request object (as parsed from JSON):
+//     medpolicy: src/service/decide-request.ts, what the CLI, HTTP and CRD call (validation,
+//       normalization, decide(), the full Determination with reasons, quotes, warnings);
+//     peers: their request checks (bench/peers/validate-request.ts: fields, date, vocabularies,
+//       drug name, code formats), deriving the facts (bench/peers/mp446-facts.ts: drug,
+//       routes, indication families of the diagnoses) and their rules.
+//  2. decide() against the peers, from what each has already derived:
+//     medpolicy: src/engine/decide.ts on requests validated and normalized beforehand (it still
+//       resolves the drug, infers routes, classifies the diagnoses and checks code dates);
+//     peers: their rules on facts derived beforehand (drug, routes and families already found),
+//       which leaves them less to do than decide().
+// Neither path parses JSON or records anything.
+//
+// Rounds: the contenders take turns (A B C D E A B C D E …), each turn the same
+// BENCH_ROUND_REQUESTS (default 2,000) requests, BENCH_ROUNDS (default 20 per path: the
+// workload twice) after BENCH_WARMUP (default 2) untimed ones. Rates are decisions per
+// CPU-second of this process (steadier than wall-clock time on a shared machine; wall-clock is
+// shown beside), and medpolicy ÷ peer is taken within each round. With the defaults the run
+// takes about a minute of CPU time, most of it json-rules-engine's (the agreement check and its
+// turns); BENCH_ROUNDS and BENCH_REQUESTS scale it.
 import { decide } from '../src/engine/decide.js';
 import type { NormalizedRequest } from '../src/model/normalized-request.js';
-import { loadScenarioCases } from '../src/policies/scenario-cases.js';
+import { loadRejectedScenarioCases, loadScenarioCases } from '../src/policies/scenario-cases.js';
+import { decideRequest } from '../src/service/decide-request.js';
 import { loadContext } from '../src/service/load-context.js';
 import { validateCoverageRequest } from '../src/service/validate-request.js';
+import { disagreements } from './peers/agreement.js';
+import { mp446Facts, type Mp446Facts, type PeerDecision } from './peers/mp446-facts.js';
+import { mp446Peers, type Peer } from './peers/peers.js';
+import { bcbsalRequests } from './peers/workload.js';
+import {
+  pairedRounds,
+  printRounds,
+  printTarget,
+  type Contender,
+  type Timings,
+} from './support/paired-rounds.js';
 
-const TARGET = 1_000_000;
-const seconds = Number(process.env.BENCH_SECONDS ?? 3);
+const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 20_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 20);
+const PER_ROUND = Number(process.env.BENCH_ROUND_REQUESTS ?? 2_000);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+
 const ctx = loadContext({});
-const requests: NormalizedRequest[] = [];
-for (const c of loadScenarioCases()) {
-  const v = validateCoverageRequest(c.request, ctx);
-  if (v.ok) requests.push(v.value);
-}
+const peers = mp446Peers(ctx.terminology, new Set(['bcbsal']));
+const requests = bcbsalRequests(REQUESTS);
+const normalized: NormalizedRequest[] = [];
+const facts: Mp446Facts[] = [];
 const outcomes = new Map<string, number>();
 for (const r of requests) {
-  const o = decide(r, ctx.policySet, ctx.terminology).outcome;
+  const v = validateCoverageRequest(r, ctx);
+  const o = v.ok ? decide(v.value, ctx.policySet, ctx.terminology).outcome : 'refused';
   outcomes.set(o, (outcomes.get(o) ?? 0) + 1);
+  if (!v.ok) continue;
+  normalized.push(v.value);
+  facts.push(mp446Facts(r, ctx.terminology));
+}
+console.log(
+  `workload: ${fmt(requests.length)} generated BCBSAL MP-446 requests (${[...outcomes]
+    .sort((a, b) => b[1] - a[1])
+    .map(([o, n]) => `${o} ${fmt(n)}`)
+    .join(', ')})`,
+);
+
+const cases = [...loadScenarioCases(), ...loadRejectedScenarioCases()].filter(
+  (c) => c.policy === 'bcbsal-mp-446',
+);
+const checkStart = Date.now();
+const found = await disagreements([...cases.map((c) => c.request), ...requests], ctx, peers);
+if (found.length > 0) {
+  console.log(`agreement check FAILED: ${found.length} disagreements; the first:`);
+  console.log(JSON.stringify(found.slice(0, 5), null, 2));
+  process.exit(1);
+}
+console.log(
+  `agreement: ${peers.map((p) => p.name).join(', ')} decide every one of the ${fmt(requests.length)} requests and the policy's ${cases.length} scenario cases as medpolicy does, from the raw request and from facts (${((Date.now() - checkStart) / 1000).toFixed(0)} s)`,
+);
+
+const score = (d: PeerDecision | null) => (d === null ? 0 : d.missing.length + 1);
+
+function peerContender(p: Peer, path: 'request' | 'facts'): Contender {
+  const input: readonly unknown[] = path === 'request' ? requests : facts;
+  const one = (path === 'request' ? p.fromRequest : p.fromFacts) as (
+    x: unknown,
+  ) => PeerDecision | null | Promise<PeerDecision | null>;
+  const name = p.name === 'json-logic-engine' ? 'json-logic-engine (compiled)' : p.name;
+  if (p.async)
+    return {
+      name,
+      async run(from, to) {
+        let n = 0;
+        for (let i = from; i < to; i++) n += score(await one(input[i]));
+        return n;
+      },
+    };
+  return {
+    name,
+    run(from, to) {
+      let n = 0;
+      for (let i = from; i < to; i++) n += score(one(input[i]) as PeerDecision | null);
+      return n;
+    },
+  };
 }
 
-function run(budgetMs: number): { n: number; ms: number; cpuMs: number } {
-  let n = 0;
-  let sink = 0;
-  const cpu = process.cpuUsage();
-  const start = process.hrtime.bigint();
-  const deadline = start + BigInt(Math.round(budgetMs * 1e6));
-  for (;;) {
-    for (let i = 0; i < requests.length; i++)
-      sink += decide(requests[i]!, ctx.policySet, ctx.terminology).reasons.length;
-    n += requests.length;
-    if (process.hrtime.bigint() >= deadline) break;
-  }
-  const ms = Number(process.hrtime.bigint() - start) / 1e6;
-  const used = process.cpuUsage(cpu);
-  if (sink < 0) console.log(sink);
-  return { n, ms, cpuMs: (used.user + used.system) / 1000 };
-}
+const options = { rounds: ROUNDS, perRound: PER_ROUND, warmup: WARMUP };
 
-run(500); // warm-up: let the JIT settle
-const rounds = [run((seconds * 1000) / 3), run((seconds * 1000) / 3), run((seconds * 1000) / 3)];
-// Wall time is what a caller sees; CPU time leaves out what a shared host steals from the process.
-const rates = rounds.map((r) => (r.n / r.ms) * 1000).sort((a, b) => a - b);
-const cpuRates = rounds.map((r) => (r.n / r.cpuMs) * 1000).sort((a, b) => a - b);
-const median = rates[1]!;
 console.log(
-  `scenario set: ${requests.length} requests (${[...outcomes].map(([o, n]) => `${o} ${n}`).join(', ')})`,
+  `\n1. decideRequest() from the raw request object, ${ROUNDS} rounds of ${fmt(PER_ROUND)} requests. Timed: medpolicy = validation, normalization, decide() (the full Determination); peers = the same request checks, deriving the facts (drug, routes, families), the rules. No JSON parsing.`,
 );
+const viaRequest = await pairedRounds(
+  [
+    {
+      name: 'medpolicy decideRequest()',
+      run(from, to) {
+        let n = 0;
+        for (let i = from; i < to; i++) {
+          const r = decideRequest(requests[i], ctx);
+          n += r.ok ? r.determination.reasons.length : 0;
+        }
+        return n;
+      },
+    },
+    ...peers.map((p) => peerContender(p, 'request')),
+  ],
+  { ...options, size: requests.length },
+);
+printRounds(viaRequest);
+
 console.log(
-  `determinations/s (one core, in process): median ${Math.round(median).toLocaleString('en-US')}  [min ${Math.round(rates[0]!).toLocaleString('en-US')}, max ${Math.round(rates[2]!).toLocaleString('en-US')}]`,
+  `\n2. decide() on what each has derived, ${ROUNDS} rounds of ${fmt(PER_ROUND)} requests. Timed: medpolicy = decide() on requests validated and normalized beforehand (drug, routes, diagnoses and code dates still its work); peers = the rules on facts derived beforehand.`,
 );
-console.log(
-  `determinations per CPU-second (one core): median ${Math.round(cpuRates[1]!).toLocaleString('en-US')}`,
+const viaFacts = await pairedRounds(
+  [
+    {
+      name: 'medpolicy decide()',
+      run(from, to) {
+        let n = 0;
+        for (let i = from; i < to; i++)
+          n += decide(normalized[i]!, ctx.policySet, ctx.terminology).reasons.length;
+        return n;
+      },
+    },
+    ...peers.map((p) => peerContender(p, 'facts')),
+  ],
+  { ...options, size: normalized.length },
 );
-console.log(`target ${TARGET.toLocaleString('en-US')}/s: ${median >= TARGET ? 'met' : 'NOT met'}`);
+printRounds(viaFacts);
+
+const jle = (t: Timings[]) => t.find((e) => e.name.startsWith('json-logic-engine'))!;
+console.log('');
+printTarget('decideRequest()', viaRequest[0]!, jle(viaRequest), 1.5);
+printTarget('decide()', viaFacts[0]!, jle(viaFacts), 3);

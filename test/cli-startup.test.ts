@@ -82,4 +82,9 @@ describe('what medpolicy check loads', hooks, () => {
     );
     assert.deepEqual(any(/\/node_modules\/yaml\//), []);
   });
+
+  it('validates a valid request without TypeBox or Ajv (plain checks and JSON Schema literals)', () => {
+    // TypeBox is ~200 ES modules: loading it was most of what check cost after the context.
+    assert.deepEqual(any(/\/node_modules\/(@sinclair\/typebox|ajv)\//), []);
+  });
 });

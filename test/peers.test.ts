@@ -1,48 +1,57 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { comparable, normalizePeer } from '../bench/peers/agreement.js';
-import { generateLines, toNdjson } from '../bench/generate-claims.js';
-import { decideJsonLogic } from '../bench/peers/json-logic.js';
-import { decideJsonRulesEngine } from '../bench/peers/json-rules-engine.js';
-import { mp446Facts } from '../bench/peers/mp446-facts.js';
-import { decideRequest } from '../src/service/decide-request.js';
+import { disagreements } from '../bench/peers/agreement.js';
+import { mp446Peers } from '../bench/peers/peers.js';
+import { bcbsalRequests } from '../bench/peers/workload.js';
 import { loadContext } from '../src/service/load-context.js';
-import { loadScenarioCases } from '../src/policies/scenario-cases.js';
+import { loadRejectedScenarioCases, loadScenarioCases } from '../src/policies/scenario-cases.js';
 
-// The benchmark's peers (BCBSAL MP-446 hand-written in JsonLogic and json-rules-engine) must
-// decide as medpolicy does, or their timings compare nothing.
+// The benchmarks' peers (BCBSAL MP-446 in compiled json-logic-engine, json-logic-js,
+// json-rules-engine and hand-written TypeScript) must decide as medpolicy does, on both measured
+// paths (from the raw request and from derived facts), or their timings compare nothing.
 const ctx = loadContext({});
+const peers = mp446Peers(ctx.terminology, new Set(['bcbsal']));
 
-async function check(request: Record<string, unknown>, label: string): Promise<void> {
-  const r = decideRequest(request, ctx);
-  assert.ok(r.ok, label);
-  const ours = comparable(r.determination);
-  const facts = mp446Facts(request, ctx.terminology);
-  assert.deepEqual(normalizePeer(decideJsonLogic(facts)), ours, `JsonLogic: ${label}`);
-  assert.deepEqual(
-    normalizePeer(await decideJsonRulesEngine(facts)),
-    ours,
-    `json-rules-engine: ${label}`,
-  );
+async function assertAgree(requests: readonly unknown[]): Promise<void> {
+  const found = await disagreements(requests, ctx, peers);
+  assert.deepEqual(found.slice(0, 3), [], `${found.length} disagreements`);
 }
 
 describe('benchmark peers agree with medpolicy on BCBSAL MP-446', () => {
-  it('on every scenario case of the policy', async () => {
-    const cases = loadScenarioCases().filter((c) => c.policy === 'bcbsal-mp-446');
-    assert.ok(cases.length >= 30);
-    for (const c of cases) await check(c.request, `${c.file}:${c.line} ${c.name}`);
+  it('has every peer the benchmarks time', () => {
+    assert.deepEqual(
+      peers.map((p) => p.name),
+      ['json-logic-engine', 'json-logic-js', 'json-rules-engine', 'hand-written'],
+    );
   });
 
-  it('on generated BCBSAL claim lines', async () => {
-    let n = 0;
-    for (const g of generateLines(6000, 3)) {
-      if (g.payer !== 'bcbsal' || g.malformed) continue;
-      const o = JSON.parse(toNdjson(g)) as Record<string, unknown>;
-      delete o.claimId;
-      delete o.claimLine;
-      await check(o, JSON.stringify(o));
-      n++;
-    }
-    assert.ok(n > 500, `${n} lines`);
+  it('on every scenario case of the policy, refused ones included', async () => {
+    const cases = [...loadScenarioCases(), ...loadRejectedScenarioCases()].filter(
+      (c) => c.policy === 'bcbsal-mp-446',
+    );
+    assert.ok(cases.length >= 50, `${cases.length} cases`);
+    await assertAgree(cases.map((c) => c.request));
+  });
+
+  it('on generated BCBSAL claim lines, malformed ones included', async () => {
+    const requests = bcbsalRequests(2000, 3);
+    assert.equal(requests.length, 2000);
+    await assertAgree(requests);
+  });
+
+  it('refuses what medpolicy refuses: a date that does not exist, an unknown drug or field', async () => {
+    const base = { payer: 'bcbsal', dateOfService: '2025-09-15', diagnosisCodes: ['G90.521'] };
+    const refused = [
+      { ...base, dateOfService: '2025-02-30' },
+      { ...base, drug: 'ketamin' },
+      { ...base, diagnosisCode: ['G90.521'] },
+      { ...base, diagnosisCodes: ['CRPS'] },
+      { ...base, procedureCodes: ['9636'] },
+      { ...base, route: 'iv' },
+    ];
+    for (const r of refused)
+      for (const p of peers)
+        assert.equal(await p.fromRequest(r), null, `${p.name}: ${JSON.stringify(r)}`);
+    await assertAgree(refused);
   });
 });

@@ -1,4 +1,5 @@
-// BCBSAL MP-446 in JsonLogic (json-logic-js), for the screening benchmark. The rules are plain
+// BCBSAL MP-446 in JsonLogic, for the benchmarks (json-logic-js here; compiled by
+// json-logic-engine in json-logic-engine.ts). The rules are plain
 // JSON, as a JsonLogic shop would store them; the host applies them to each line's facts.
 // JsonLogic's array operators (some, filter, reduce) see only the element, not the rest of the
 // data, so the host walks the diagnoses in claim order and the listed codes itself and applies
@@ -106,29 +107,43 @@ export const MP446_JSONLOGIC: Record<string, unknown> = {
   },
 };
 
-const R = MP446_JSONLOGIC as Record<string, Rule>;
+/** The rules of MP446_JSONLOGIC, each made a function of its data by one JsonLogic engine. */
+export type JsonLogicRules = Record<
+  'version' | 'role' | 'missing' | 'decision' | 'codeNotEffective',
+  (data: object) => unknown
+>;
+
+const R = MP446_JSONLOGIC as Record<keyof JsonLogicRules, Rule>;
+
+/** The same JSON rules, applied by json-logic-js (it interprets them on each call). */
+export const JSON_LOGIC_JS: JsonLogicRules = {
+  version: (d) => jsonLogic.apply(R.version, d),
+  role: (d) => jsonLogic.apply(R.role, d),
+  missing: (d) => jsonLogic.apply(R.missing, d),
+  decision: (d) => jsonLogic.apply(R.decision, d),
+  codeNotEffective: (d) => jsonLogic.apply(R.codeNotEffective, d),
+};
 
 export function decideJsonLogic(f: Mp446Facts): PeerDecision {
-  const version = jsonLogic.apply(R.version!, f) as string | null;
+  return decideWithJsonLogic(JSON_LOGIC_JS, f);
+}
+
+/** The host's walk over one line's facts, whichever engine applies the rules. */
+export function decideWithJsonLogic(R: JsonLogicRules, f: Mp446Facts): PeerDecision {
+  const version = R.version(f) as string | null;
   let role: string | null = null;
   let family: string | null = null;
   for (const c of f.candidates) {
-    role = jsonLogic.apply(R.role!, { dos: f.dos, lineage: c.lineage }) as string | null;
+    role = R.role({ dos: f.dos, lineage: c.lineage }) as string | null;
     if (role) {
       family = c.family;
       break;
     }
   }
-  const missing = jsonLogic.apply(R.missing!, f) as string[];
+  const missing = R.missing(f) as string[];
   const data = { ...f, version, role, missing };
-  const [outcome, basis, withIndication] = jsonLogic.apply(R.decision!, data) as [
-    string,
-    string | null,
-    boolean,
-  ];
-  const codesNotEffective = f.hcpcs.filter((code) =>
-    jsonLogic.apply(R.codeNotEffective!, { dos: f.dos, code }),
-  );
+  const [outcome, basis, withIndication] = R.decision(data) as [string, string | null, boolean];
+  const codesNotEffective = f.hcpcs.filter((code) => R.codeNotEffective({ dos: f.dos, code }));
   return {
     outcome,
     basis,

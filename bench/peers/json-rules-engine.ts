@@ -1,4 +1,4 @@
-// BCBSAL MP-446 in json-rules-engine, for the screening benchmark: rules as JSON with
+// BCBSAL MP-446 in json-rules-engine, for the benchmarks: rules as JSON with
 // priorities and events, shared named conditions, two small custom operators for ISO dates.
 // A role engine is run on each diagnosis in claim order until one fires (the first diagnosis
 // the policy speaks to decides); the decision engine then runs once on the line's facts, and

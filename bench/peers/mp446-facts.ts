@@ -1,12 +1,14 @@
-// Peer implementations, for comparison only: BCBSAL MP-446 hand-encoded in two generic rule
-// engines the way a team without medpolicy would write it. This file is the host glue both
-// peers share: it turns a CoverageRequest line into the flat facts a rules engine consumes.
+// Peer implementations, for comparison only: BCBSAL MP-446 hand-encoded in generic rule engines
+// (JsonLogic, json-rules-engine) the way a team without medpolicy would write it. This file is
+// the host glue the peers share: it turns a CoverageRequest line into the flat facts a rules
+// engine consumes (the request's checks are in validate-request.ts).
 //
 // What is terminology here (code formats, the HCPCS drug and route codes, the drug catalog's
 // anesthetic class, ICD-10-CM to indication family) is looked up from small literal tables or
 // from medpolicy's own value sets, exactly as such a team would import a value set; what is
 // policy (versions, products, scope, indications, exclusions, verdicts, code dates) is in the
 // peers' rules.
+import type { NormalizedRequest } from '../../src/model/normalized-request.js';
 import type { Terminology } from '../../src/terminology/terminology.js';
 
 export interface Mp446Facts {
@@ -27,7 +29,7 @@ export interface Mp446Facts {
   hcpcs: string[];
 }
 
-const HCPCS_DRUG: Record<string, string> = {
+export const HCPCS_DRUG: Record<string, string> = {
   J2001: 'lidocaine',
   J2002: 'lidocaine',
   J2003: 'lidocaine',
@@ -35,7 +37,7 @@ const HCPCS_DRUG: Record<string, string> = {
   S0013: 'esketamine',
   J0013: 'esketamine',
 };
-const CODE_ROUTES: Record<string, string[]> = {
+export const CODE_ROUTES: Record<string, string[]> = {
   '96365': ['intravenous'],
   '96366': ['intravenous'],
   '96367': ['intravenous'],
@@ -50,13 +52,71 @@ const CODE_ROUTES: Record<string, string[]> = {
 };
 
 export function mp446Facts(req: Record<string, unknown>, t: Terminology): Mp446Facts {
-  const procedureCodes = ((req.procedureCodes as string[] | undefined) ?? []).map((c) =>
-    c.trim().toUpperCase(),
+  return factsOf(
+    {
+      payer: req.payer as string,
+      dateOfService: req.dateOfService as string,
+      lineOfBusiness: req.lineOfBusiness as string | undefined,
+      homePlan: req.homePlan as string | undefined,
+      groupPolicy: req.groupPolicy === true,
+      drug: typeof req.drug === 'string' ? req.drug.trim() : undefined,
+      route: req.route as string | undefined,
+      indication: req.indication as string | undefined,
+      procedureCodes: ((req.procedureCodes as string[] | undefined) ?? []).map((c) =>
+        c.trim().toUpperCase(),
+      ),
+      diagnosisCodes: ((req.diagnosisCodes as string[] | undefined) ?? []).map((c) =>
+        c.trim().toUpperCase().replace('.', ''),
+      ),
+    },
+    t,
   );
+}
+
+/**
+ * The same facts from a request medpolicy's readers have already validated and normalized (the
+ * screening benchmark gives every engine the same reader).
+ */
+export function mp446FactsFromNormalized(req: NormalizedRequest, t: Terminology): Mp446Facts {
+  return factsOf(
+    {
+      payer: req.payer,
+      dateOfService: req.dateOfService,
+      lineOfBusiness: req.lineOfBusiness,
+      homePlan: req.homePlan,
+      groupPolicy: req.groupPolicy,
+      drug: req.drug,
+      route: req.route,
+      indication: req.indication,
+      procedureCodes: req.procedureCodes.map((p) => p.code),
+      diagnosisCodes: req.diagnosisCodes,
+    },
+    t,
+  );
+}
+
+interface Fields {
+  payer: string;
+  dateOfService: string;
+  lineOfBusiness: string | undefined;
+  homePlan: string | undefined;
+  groupPolicy: boolean;
+  /** Trimmed. */
+  drug: string | undefined;
+  route: string | undefined;
+  indication: string | undefined;
+  /** Uppercase. */
+  procedureCodes: readonly string[];
+  /** Uppercase, without the dot. */
+  diagnosisCodes: readonly string[];
+}
+
+function factsOf(req: Fields, t: Terminology): Mp446Facts {
+  const procedureCodes = req.procedureCodes;
   let drug: string | null = null;
   let drugUnknown = false;
-  if (typeof req.drug === 'string') {
-    const d = t.drugs.resolve(req.drug.trim());
+  if (req.drug !== undefined) {
+    const d = t.drugs.resolve(req.drug);
     if (d) drug = d.id;
     else drugUnknown = true;
   } else {
@@ -65,7 +125,7 @@ export function mp446Facts(req: Record<string, unknown>, t: Terminology): Mp446F
   }
   const drugClasses = drug ? [...(t.drugs.drugs.get(drug)?.classes ?? [])] : [];
   let routes: string[];
-  if (typeof req.route === 'string') routes = [req.route];
+  if (req.route !== undefined) routes = [req.route];
   else {
     routes = [];
     for (const c of procedureCodes)
@@ -73,22 +133,22 @@ export function mp446Facts(req: Record<string, unknown>, t: Terminology): Mp446F
   }
   const candidates: Mp446Facts['candidates'] = [];
   let unclassified = 0;
-  if (typeof req.indication === 'string')
+  if (req.indication !== undefined)
     candidates.push({
       family: req.indication,
       lineage: [...t.indications.lineage(req.indication)],
     });
-  for (const raw of (req.diagnosisCodes as string[] | undefined) ?? []) {
-    const m = t.indications.classify(raw.trim().toUpperCase().replace('.', ''));
+  for (const key of req.diagnosisCodes) {
+    const m = t.indications.classify(key);
     if (m) candidates.push({ family: m.family, lineage: [...t.indications.lineage(m.family)] });
     else unclassified++;
   }
   return {
-    dos: req.dateOfService as string,
-    lineOfBusiness: (req.lineOfBusiness as string | undefined) ?? 'commercial',
+    dos: req.dateOfService,
+    lineOfBusiness: req.lineOfBusiness ?? 'commercial',
     // An ITS member of another plan: a home plan that is the payer itself is its own member.
-    homePlan: typeof req.homePlan === 'string' && req.homePlan !== req.payer,
-    groupPolicy: req.groupPolicy === true,
+    homePlan: req.homePlan !== undefined && req.homePlan !== req.payer,
+    groupPolicy: req.groupPolicy,
     drug,
     drugUnknown,
     drugClasses,
@@ -111,6 +171,19 @@ export interface PeerDecision {
   codesNotEffective: string[];
 }
 
-export function rowOf(d: PeerDecision): string {
-  return `{"outcome":"${d.outcome}","basis":${d.basis ? `"${d.basis}"` : null},"priorAuth":"${d.priorAuth}","version":${d.version ? `"${d.version}"` : null},"indication":${d.indication ? JSON.stringify(d.indication) : null}}\n`;
+/** A screening row of a peer's decision, with the fields of medpolicy's rows that it decides. */
+export function rowOf(
+  d: PeerDecision,
+  sourceLine: number,
+  claimId: unknown,
+  claimLine: unknown,
+  payer: string,
+): string {
+  const str = (v: string | null) => (v === null ? 'null' : JSON.stringify(v));
+  return `{"sourceLine":${sourceLine},"claimId":${JSON.stringify(claimId ?? null)},"claimLine":${JSON.stringify(claimLine ?? null)},"payer":${JSON.stringify(payer)},"outcome":"${d.outcome}","basis":${str(d.basis)},"priorAuth":"${d.priorAuth}","policy":"bcbsal-mp-446","policyVersion":${str(d.version)},"indication":${str(d.indication)},"missing":${JSON.stringify(d.missing)},"warnings":${JSON.stringify(d.codesNotEffective)}}\n`;
+}
+
+/** A screening row for a line the peer refuses. */
+export function errorRowOf(sourceLine: number, path: string): string {
+  return `{"sourceLine":${sourceLine},"error":{"code":"invalid-request","path":${JSON.stringify(path)}}}\n`;
 }

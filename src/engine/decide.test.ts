@@ -47,6 +47,26 @@ describe('engine', () => {
     }
   });
 
+  it('shares code and silence warnings: one frozen object per code (and date), per silence and subject', () => {
+    const req = {
+      ...base,
+      procedureCodes: ['96365', 'J9999'],
+      diagnosisCodes: ['G43.909', 'G90.5'],
+    };
+    const [a, b] = [decided(req), decided({ ...req, diagnosisCodes: ['g43909', 'G90.5'] })];
+    assert.deepEqual(
+      a.warnings.map((w) => w.code),
+      ['header-code', 'code-not-in-shipped-set', 'text-silent'],
+    );
+    a.warnings.forEach((w, i) => {
+      assert.equal(w, b.warnings[i], `${w.code} rebuilt`);
+      assert.ok(Object.isFrozen(w), `${w.code} not frozen`);
+    });
+    // A header on another date says so: the date is in the words.
+    const later = decided({ ...req, dateOfService: '2025-09-16' }).warnings[0]!;
+    assert.match(later.message, /header \(non-billable\) code on 2025-09-16/);
+  });
+
   it('imports nothing that does I/O', () => {
     const dir = join(packageRoot(), 'src/engine');
     const files = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter(
@@ -63,7 +83,7 @@ describe('engine', () => {
       for (const m of text.matchAll(/from '(\.\.\/[^']+)'/g)) {
         assert.match(
           m[1]!,
-          /^(\.\.\/)+(model|engine|terminology\/(code-format|code-system|drugs|indications|terminology))\b/,
+          /^(\.\.\/)+(model|engine|terminology\/(code-format|code-system|code-validity|drugs|indications|terminology))\b/,
           `${f} imports ${m[1]}`,
         );
       }

@@ -2,6 +2,7 @@ import type {
   CompiledPolicy,
   CompiledPolicySet,
   CompiledProductRule,
+  CompiledSilence,
   CompiledStatement,
   CompiledVersion,
   FamilyIndex,
@@ -18,6 +19,7 @@ import type { OutOfScopeReason } from '../model/out-of-scope-reason.js';
 import type { Basis, Outcome, PriorAuth, Route } from '../model/vocabulary.js';
 import { displayIcd10cm } from '../terminology/code-format.js';
 import type { Drug } from '../terminology/drugs.js';
+import type { IndicationIndex } from '../terminology/indications.js';
 import type { Terminology } from '../terminology/terminology.js';
 import { ambiguousPlacementWarning, codeWarnings } from './criteria/code-warnings.js';
 import { evalCondition } from './criteria/condition.js';
@@ -56,10 +58,12 @@ export interface DecideOptions {
 }
 
 interface Candidate {
-  family: string;
+  readonly family: string;
   /** The diagnosis code it came from, or undefined for the request's `indication`. */
-  code: string | undefined;
-  entry: string | undefined;
+  readonly code: string | undefined;
+  readonly entry: string | undefined;
+  /** How messages name it: "G90.521 (crps)", or the family alone. */
+  readonly described: string;
 }
 
 interface Facts {
@@ -98,37 +102,36 @@ export function decide(
   req: NormalizedRequest,
   policySet: CompiledPolicySet,
   terminology: Terminology,
-  options: DecideOptions = {},
+  options?: DecideOptions,
 ): DeterminationV1 {
   const warnings: WarningV1[] = [];
-  const trace: TraceStepV1[] | undefined = options.trace ? [] : undefined;
+  const trace: TraceStepV1[] | undefined = options?.trace ? [] : undefined;
   codeWarnings(req, terminology, warnings);
   const drug = inferDrug(req, terminology, warnings);
   const routes = inferRoutes(req, terminology, warnings);
   const candidates: Candidate[] = [];
-  const unclassified: string[] = [];
-  if (req.indication !== undefined) {
-    candidates.push({ family: req.indication, code: undefined, entry: undefined });
-  }
+  let unclassified: string[] | undefined;
+  const candidateOf = candidatesOf(terminology.indications);
+  if (req.indication !== undefined) candidates.push(candidateOf(req.indication, true)!);
   for (const code of req.diagnosisCodes) {
-    const m = terminology.indications.classify(code);
-    if (m) candidates.push({ family: m.family, code, entry: m.entry });
+    const c = candidateOf(code, false);
+    if (c) candidates.push(c);
     else {
-      unclassified.push(code);
+      (unclassified ??= []).push(code);
       ambiguousPlacementWarning(code, terminology, warnings);
     }
   }
-  if (trace) traceFacts(trace, req, drug, routes, candidates, unclassified);
+  if (trace) traceFacts(trace, req, drug, routes, candidates, unclassified ?? NO_STRINGS);
   const facts: Facts = {
     req,
     terminology,
     drug,
     routes,
     candidates,
-    unclassified,
+    unclassified: unclassified ?? NO_STRINGS,
     warnings,
     trace,
-    versionDate: options.asOf ?? req.dateOfService,
+    versionDate: options?.asOf ?? req.dateOfService,
   };
 
   let chosen: PolicyResult | undefined;
@@ -165,6 +168,47 @@ export function decide(
     revision: policySet.revision,
     trace,
   };
+}
+
+// A diagnosis code's candidate (its family and value-set entry) depends only on the code and
+// the value sets: one frozen object per code, so a request allocates none. Keyed by the
+// request's indication too (as a family given outright), in a map of its own.
+type CandidateOf = (key: string, isFamily: boolean) => Candidate | undefined;
+const candidateTables = new WeakMap<IndicationIndex, CandidateOf>();
+const CANDIDATE_LIMIT = 100_000;
+
+function candidatesOf(indications: IndicationIndex): CandidateOf {
+  let of = candidateTables.get(indications);
+  if (!of) {
+    const byCode = new Map<string, Candidate | null>();
+    const byFamily = new Map<string, Candidate>();
+    of = (key, isFamily) => {
+      if (isFamily) {
+        let c = byFamily.get(key);
+        if (!c) {
+          c = Object.freeze({ family: key, code: undefined, entry: undefined, described: key });
+          if (byFamily.size < CANDIDATE_LIMIT) byFamily.set(key, c);
+        }
+        return c;
+      }
+      let c = byCode.get(key);
+      if (c === undefined) {
+        const m = indications.classify(key);
+        c = m
+          ? Object.freeze({
+              family: m.family,
+              code: key,
+              entry: m.entry,
+              described: `${displayIcd10cm(key)} (${m.family})`,
+            })
+          : null;
+        if (byCode.size < CANDIDATE_LIMIT) byCode.set(key, c);
+      }
+      return c ?? undefined;
+    };
+    candidateTables.set(indications, of);
+  }
+  return of;
 }
 
 function result(
@@ -244,25 +288,51 @@ function withSilences(
         r.reasons[0]?.rule !== 'scope:indication'
       )
         continue;
-      const indications = s.indications;
-      const touched = f.candidates.filter(
-        (c) =>
-          !version.byFamily.get(c.family)?.statements.length &&
-          indications.some((i) => f.terminology.indications.lineage(c.family).has(i)),
-      );
-      if (touched.length === 0) continue;
-      subject = touched.map(describe).join(', ');
+      let touched: string | undefined;
+      for (const c of f.candidates) {
+        if (version.byFamily.get(c.family)?.statements.length) continue;
+        if (!reaches(s.indications, f.terminology.indications.lineage(c.family))) continue;
+        touched = touched === undefined ? c.described : `${touched}, ${c.described}`;
+      }
+      if (touched === undefined) continue;
+      subject = touched;
     } else if (r.outcome === 'out-of-scope' && r.outOfScopeReason !== 'product-not-governed') {
       continue;
     }
-    f.warnings.push({
+    f.warnings.push(silenceWarning(policy, s, subject));
+    if (r.outcome === 'out-of-scope') (extra ??= []).push(...s.reasons);
+  }
+  return extra ? { ...r, reasons: [...r.reasons, ...extra] } : r;
+}
+
+function reaches(indications: readonly string[], lineage: ReadonlySet<string>): boolean {
+  for (const i of indications) if (lineage.has(i)) return true;
+  return false;
+}
+
+// The same few silences speak on many requests: each warning is built once per policy, silence
+// and subject, and shared, frozen (bounded per silence).
+const silenceWarnings = new WeakMap<
+  CompiledPolicy,
+  WeakMap<CompiledSilence, Map<string, WarningV1>>
+>();
+
+function silenceWarning(policy: CompiledPolicy, s: CompiledSilence, subject: string): WarningV1 {
+  let bySilence = silenceWarnings.get(policy);
+  if (!bySilence) silenceWarnings.set(policy, (bySilence = new WeakMap()));
+  let bySubject = bySilence.get(s);
+  if (!bySubject) bySilence.set(s, (bySubject = new Map()));
+  let w = bySubject.get(subject);
+  if (!w) {
+    w = Object.freeze({
       code: 'text-silent',
       message: `${policy.id} does not say ${s.about}${subject === policy.id ? '' : ` (${subject})`}; this answer follows the reading written at the top of ${policy.file}`,
       subject: `${policy.id}#${s.id}`,
     });
-    if (r.outcome === 'out-of-scope') (extra ??= []).push(...s.reasons);
+    if (bySubject.size >= 1024) bySubject.clear();
+    bySubject.set(subject, w);
   }
-  return extra ? { ...r, reasons: [...r.reasons, ...extra] } : r;
+  return w;
 }
 
 function evaluateVersionOf(policy: CompiledPolicy, f: Facts): PolicyResult {
@@ -440,7 +510,7 @@ function evaluateVersionOf(policy: CompiledPolicy, f: Facts): PolicyResult {
     decided.family,
     NO_STRINGS,
     decidedReasons(statements, statement.verdict, product, pa),
-    [],
+    NO_STRINGS,
     noticesFor(version, outcome, req),
   );
 }
@@ -526,7 +596,10 @@ function routeOutOfScope(version: CompiledVersion, f: Facts): PolicyResult {
 }
 
 function indicationOutOfScope(version: CompiledVersion, f: Facts): PolicyResult {
-  const asked = [...f.candidates.map(describe), ...f.unclassified.map(displayIcd10cm)].join(', ');
+  let asked = '';
+  for (const c of f.candidates) asked = asked ? `${asked}, ${c.described}` : c.described;
+  for (const code of f.unclassified)
+    asked = asked ? `${asked}, ${displayIcd10cm(code)}` : displayIcd10cm(code);
   return outOfScope(
     version,
     [
@@ -549,7 +622,7 @@ function noDrugText(f: Facts): string {
 }
 
 function describe(c: Candidate): string {
-  return c.code ? `${displayIcd10cm(c.code)} (${c.family})` : c.family;
+  return c.described;
 }
 
 function traceFacts(
@@ -626,12 +699,11 @@ function noticesFor(
   outcome: Outcome,
   req: NormalizedRequest,
 ): readonly NoticeV1[] {
-  const conditional = version.notices.some((n) => n.when);
+  // Only a version without conditional notices has a table: its notices depend on the outcome.
   let byOutcome = sharedNotices.get(version);
-  if (!conditional && byOutcome) {
-    const hit = byOutcome.get(outcome);
-    if (hit) return hit;
-  }
+  const hit = byOutcome?.get(outcome);
+  if (hit) return hit;
+  const conditional = version.notices.some((n) => n.when);
   const out: NoticeV1[] = [];
   for (const n of version.notices) {
     if (n.outcomes && !n.outcomes.has(outcome)) continue;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Document, LineCounter, YAMLError } from 'yaml';
-import { isCalendarDate } from '../model/coverage-request.js';
+import { isCalendarDate } from '../model/calendar-date.js';
 import type {
   CompiledCode,
   CompiledCondition,

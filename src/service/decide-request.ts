@@ -1,6 +1,6 @@
 import type { DeterminationV1 } from '../model/determination.js';
 import { errorObject, problem, type ErrorObject } from '../model/problem.js';
-import { decide } from '../engine/decide.js';
+import { decide, type DecideOptions } from '../engine/decide.js';
 import type { DecisionContext } from './load-context.js';
 import { validateCompareRequest, validateCoverageRequest } from './validate-request.js';
 
@@ -11,21 +11,27 @@ export interface DecideRequestOptions {
   explain?: boolean;
 }
 
+const NO_OPTIONS: DecideRequestOptions = Object.freeze({});
+
 /** The one entry point every adapter calls: validate, normalize, decide. */
 export function decideRequest(
   input: unknown,
   ctx: DecisionContext,
-  opts: DecideRequestOptions = {},
+  opts: DecideRequestOptions = NO_OPTIONS,
 ): DecisionResult {
   const v = validateCoverageRequest(input, ctx);
   if (!v.ok) return { ok: false, error: errorObject(v.problems) };
   return {
     ok: true,
-    determination: decide(v.value, ctx.policySet, ctx.terminology, {
-      trace: opts.explain === true,
-    }),
+    determination: decide(v.value, ctx.policySet, ctx.terminology, decideOptions(opts)),
   };
 }
+
+// Shared, so the per-request path allocates no options object.
+const WITH_TRACE: DecideOptions = Object.freeze({ trace: true });
+const WITHOUT_TRACE: DecideOptions = Object.freeze({ trace: false });
+const decideOptions = (opts: DecideRequestOptions) =>
+  opts.explain === true ? WITH_TRACE : WITHOUT_TRACE;
 
 export type CompareResult =
   { ok: true; determinations: DeterminationV1[] } | { ok: false; error: ErrorObject };
@@ -34,12 +40,12 @@ export type CompareResult =
 export function compareRequest(
   input: unknown,
   ctx: DecisionContext,
-  opts: DecideRequestOptions = {},
+  opts: DecideRequestOptions = NO_OPTIONS,
 ): CompareResult {
   const v = validateCompareRequest(input, ctx);
   if (!v.ok) return { ok: false, error: errorObject(v.problems) };
   const determinations = ctx.policySet.payers.map((payer) =>
-    decide({ ...v.value, payer }, ctx.policySet, ctx.terminology, { trace: opts.explain === true }),
+    decide({ ...v.value, payer }, ctx.policySet, ctx.terminology, decideOptions(opts)),
   );
   return { ok: true, determinations };
 }

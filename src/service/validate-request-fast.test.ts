@@ -5,7 +5,11 @@ import { LINES_OF_BUSINESS, PLAN_TYPES, ROUTES, SETTINGS } from '../model/vocabu
 import { loadScenarioCases } from '../policies/scenario-cases.js';
 import { loadContext } from './load-context.js';
 import { fastValidator } from './validate-request-fast.js';
-import { validateCoverageRequest } from './validate-request.js';
+import { validateCompareRequest, validateCoverageRequest } from './validate-request.js';
+import {
+  fullyValidateCompareRequest,
+  fullyValidateCoverageRequest,
+} from './validate-request-full.js';
 
 const ctx = loadContext({});
 const fast = fastValidator(ctx);
@@ -20,12 +24,31 @@ assert.equal(SCHEMA.procedureCodes.items.maxLength, MAX_CODE);
 for (const f of ['homePlan', 'drug', 'indication'] as const)
   assert.equal(SCHEMA[f].maxLength, MAX_STRING);
 
-/** Both validators agree: same acceptance, same normalized value, same problems. */
+/**
+ * The schema validator, the path every adapter calls and screening's validator agree: same
+ * acceptance, same normalized value (field order included), same problems. So does the compare
+ * path, on the same input without its payer.
+ */
 function agree(input: unknown, label: string): boolean {
-  const a = validateCoverageRequest(input, ctx);
-  const b = fast.validate(input);
-  assert.deepEqual(b, a, label);
+  const a = fullyValidateCoverageRequest(input, ctx);
+  assertSame(validateCoverageRequest(input, ctx), a, label);
+  assertSame(fast.validate(input), a, label);
+  let compareInput = input;
+  if (typeof input === 'object' && input !== null && !Array.isArray(input)) {
+    compareInput = Object.fromEntries(Object.entries(input).filter(([k]) => k !== 'payer'));
+    Object.setPrototypeOf(compareInput, Object.getPrototypeOf(input) as object | null);
+  }
+  assertSame(
+    validateCompareRequest(compareInput, ctx),
+    fullyValidateCompareRequest(compareInput, ctx),
+    `compare: ${label}`,
+  );
   return a.ok;
+}
+
+function assertSame(actual: unknown, expected: unknown, label: string): void {
+  assert.deepEqual(actual, expected, label);
+  assert.equal(JSON.stringify(actual), JSON.stringify(expected), label);
 }
 
 // Values that each field may take, valid and not: the mutations a fuzzer would try.

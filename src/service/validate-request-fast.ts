@@ -1,27 +1,29 @@
-import { CoverageRequestSchema, isCalendarDate } from '../model/coverage-request.js';
+import { isCalendarDate } from '../model/calendar-date.js';
+import { COVERAGE_REQUEST_JSON_SCHEMA } from '../model/request-json-schemas.js';
 import type { NormalizedRequest, ProcedureCode } from '../model/normalized-request.js';
 import { LINES_OF_BUSINESS, PLAN_TYPES, ROUTES, SETTINGS } from '../model/vocabulary.js';
 import { classifyProcedureCode, normalizeIcd10cm } from '../terminology/code-format.js';
 import { drugNameProblem } from './drug-name.js';
 import type { DecisionContext } from './load-context.js';
-import { validateCoverageRequest, type Validated } from './validate-request.js';
+import { fullyValidateCoverageRequest, type Validated } from './validate-request-full.js';
 
-// A fast path for batch screening. It accepts only requests it can prove valid with plain
-// checks and memoized code lookups; anything else (every rejection, and anything unusual) goes
-// to validateCoverageRequest, which produces the problems. So it rejects exactly what the full
-// validator rejects and, on acceptance, returns the same normalized request (tested by table and
-// by random mutation in validate-request-fast.test.ts).
+// The fast path of request validation, for every adapter (validate-request.ts) and for batch
+// screening. It accepts only requests it can prove valid with plain checks and memoized code
+// lookups; anything else (every rejection, and anything unusual) goes to the full validator,
+// which produces the problems. So it rejects exactly what the full validator rejects and, on
+// acceptance, returns the same normalized request (tested by table and by random mutation in
+// validate-request-fast.test.ts).
 
 const LOB = new Set<string>(LINES_OF_BUSINESS);
 const PLAN = new Set<string>(PLAN_TYPES);
 const SETTING = new Set<string>(SETTINGS);
 const ROUTE = new Set<string>(ROUTES);
 // The schema's limits, read from it so the fast path cannot accept what the schema rejects.
-const SCHEMA = CoverageRequestSchema.properties;
-export const MAX_PROCEDURE_CODES = SCHEMA.procedureCodes.maxItems!;
-export const MAX_PROCEDURE_CODE_LENGTH = SCHEMA.procedureCodes.items.maxLength!;
-export const MAX_DIAGNOSIS_CODES = SCHEMA.diagnosisCodes.maxItems!;
-export const MAX_DIAGNOSIS_CODE_LENGTH = SCHEMA.diagnosisCodes.items.maxLength!;
+const SCHEMA = COVERAGE_REQUEST_JSON_SCHEMA.properties;
+export const MAX_PROCEDURE_CODES = SCHEMA.procedureCodes.maxItems;
+export const MAX_PROCEDURE_CODE_LENGTH = SCHEMA.procedureCodes.items.maxLength;
+export const MAX_DIAGNOSIS_CODES = SCHEMA.diagnosisCodes.maxItems;
+export const MAX_DIAGNOSIS_CODE_LENGTH = SCHEMA.diagnosisCodes.items.maxLength;
 /**
  * A string the schema surely accepts. The schema counts code points and .length counts UTF-16
  * units (up to two per code point): the checks err towards the full validator.
@@ -145,134 +147,169 @@ export function normalizedRequest(f: FastFields): NormalizedRequest {
   return out as unknown as NormalizedRequest;
 }
 
-export function fastValidator(ctx: DecisionContext, checks = fastChecks(ctx)): FastValidator {
-  const { payers, families, calendarDate, icdKey, procCode, drugName } = checks;
+/**
+ * The fast checks of a context, made once per policy set and terminology: every adapter's
+ * requests share their memo tables. (A context is sometimes rebuilt around another terminology,
+ * as `codes diff` does, so the key is the pair, not the context object.)
+ */
+const sharedChecks = new WeakMap<object, WeakMap<object, FastChecks>>();
 
+export function fastChecksOf(ctx: DecisionContext): FastChecks {
+  let byTerminology = sharedChecks.get(ctx.policySet);
+  if (!byTerminology) sharedChecks.set(ctx.policySet, (byTerminology = new WeakMap()));
+  let checks = byTerminology.get(ctx.terminology);
+  if (!checks) byTerminology.set(ctx.terminology, (checks = fastChecks(ctx)));
+  return checks;
+}
+
+export function fastValidator(ctx: DecisionContext, checks = fastChecksOf(ctx)): FastValidator {
   let fullValidations = 0;
   function full(input: unknown, skipKeys: ReadonlySet<string> | undefined) {
     fullValidations++;
     if (skipKeys && typeof input === 'object' && input !== null && !Array.isArray(input)) {
       const copy: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(input)) if (!skipKeys.has(k)) copy[k] = v;
-      return validateCoverageRequest(copy, ctx);
+      return fullyValidateCoverageRequest(copy, ctx);
     }
-    return validateCoverageRequest(input, ctx);
-  }
-
-  function validate(input: unknown, skipKeys?: ReadonlySet<string>): Validated<NormalizedRequest> {
-    if (typeof input !== 'object' || input === null || Array.isArray(input))
-      return full(input, skipKeys);
-    if (Object.getPrototypeOf(input) !== Object.prototype) return full(input, skipKeys);
-    const r = input as Record<string, unknown>;
-    let payer: string | undefined;
-    let dateOfService: string | undefined;
-    let lineOfBusiness = 'commercial';
-    let medicarePrimary = false;
-    let groupPolicy = false;
-    let planType: string | undefined;
-    let providerParticipating: boolean | undefined;
-    let homePlan: string | undefined;
-    let setting: string | undefined;
-    let drug: string | undefined;
-    let route: string | undefined;
-    let indication: string | undefined;
-    let procedureCodes: ProcedureCode[] = [];
-    let diagnosisCodes: string[] = [];
-    for (const k in r) {
-      if (!Object.prototype.hasOwnProperty.call(r, k)) return full(input, skipKeys);
-      const v = r[k];
-      switch (k) {
-        case 'payer':
-          if (!payerString(v) || !payers.has(v)) return full(input, skipKeys);
-          payer = v;
-          break;
-        case 'dateOfService':
-          if (typeof v !== 'string' || !calendarDate(v)) return full(input, skipKeys);
-          dateOfService = v;
-          break;
-        case 'lineOfBusiness':
-          if (typeof v !== 'string' || !LOB.has(v)) return full(input, skipKeys);
-          lineOfBusiness = v;
-          break;
-        case 'planType':
-          if (typeof v !== 'string' || !PLAN.has(v)) return full(input, skipKeys);
-          planType = v;
-          break;
-        case 'medicarePrimary':
-          if (typeof v !== 'boolean') return full(input, skipKeys);
-          medicarePrimary = v;
-          break;
-        case 'providerParticipating':
-          if (typeof v !== 'boolean') return full(input, skipKeys);
-          providerParticipating = v;
-          break;
-        case 'groupPolicy':
-          if (typeof v !== 'boolean') return full(input, skipKeys);
-          groupPolicy = v;
-          break;
-        case 'homePlan':
-          if (!homePlanString(v)) return full(input, skipKeys);
-          homePlan = v;
-          break;
-        case 'setting':
-          if (typeof v !== 'string' || !SETTING.has(v)) return full(input, skipKeys);
-          setting = v;
-          break;
-        case 'drug': {
-          const name = typeof v === 'string' ? drugName(v) : null;
-          if (name === null) return full(input, skipKeys);
-          drug = name;
-          break;
-        }
-        case 'route':
-          if (typeof v !== 'string' || !ROUTE.has(v)) return full(input, skipKeys);
-          route = v;
-          break;
-        case 'indication':
-          if (!indicationString(v) || !families.has(v)) return full(input, skipKeys);
-          indication = v;
-          break;
-        case 'procedureCodes': {
-          const codes = codeList(v, MAX_PROCEDURE_CODES, MAX_PROCEDURE_CODE_LENGTH, procCode);
-          if (!codes) return full(input, skipKeys);
-          procedureCodes = codes;
-          break;
-        }
-        case 'diagnosisCodes': {
-          const codes = codeList(v, MAX_DIAGNOSIS_CODES, MAX_DIAGNOSIS_CODE_LENGTH, icdKey);
-          if (!codes) return full(input, skipKeys);
-          diagnosisCodes = codes;
-          break;
-        }
-        default:
-          if (!skipKeys?.has(k)) return full(input, skipKeys);
-      }
-    }
-    if (payer === undefined || dateOfService === undefined) return full(input, skipKeys);
-    const value = normalizedRequest({
-      payer,
-      dateOfService,
-      lineOfBusiness,
-      medicarePrimary,
-      groupPolicy,
-      planType,
-      providerParticipating,
-      homePlan,
-      setting,
-      drug,
-      route,
-      indication,
-      procedureCodes,
-      diagnosisCodes,
-    });
-    return { ok: true, value };
+    return fullyValidateCoverageRequest(input, ctx);
   }
   return {
-    validate,
+    validate(input, skipKeys) {
+      const value = acceptRequest(input, checks, true, skipKeys);
+      return value ? { ok: true, value } : full(input, skipKeys);
+    },
     get fullValidations() {
       return fullValidations;
     },
   };
+}
+
+/**
+ * The normalized request, when plain checks prove `input` valid; undefined for anything else
+ * (every invalid request, and anything unusual), which the full validator then decides. No
+ * regex and no allocation but the result: this is every adapter's per-request path. `withPayer`
+ * false is a compare request, which takes no payer.
+ */
+export function acceptRequest(
+  input: unknown,
+  checks: FastChecks,
+  withPayer: true,
+  skipKeys?: ReadonlySet<string>,
+): NormalizedRequest | undefined;
+export function acceptRequest(
+  input: unknown,
+  checks: FastChecks,
+  withPayer: false,
+): Omit<NormalizedRequest, 'payer'> | undefined;
+export function acceptRequest(
+  input: unknown,
+  checks: FastChecks,
+  withPayer: boolean,
+  skipKeys?: ReadonlySet<string>,
+): NormalizedRequest | Omit<NormalizedRequest, 'payer'> | undefined {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return undefined;
+  if (Object.getPrototypeOf(input) !== Object.prototype) return undefined;
+  const { payers, families, icdKey, procCode, drugName } = checks;
+  const r = input as Record<string, unknown>;
+  let payer: string | undefined;
+  let dateOfService: string | undefined;
+  let lineOfBusiness = 'commercial';
+  let medicarePrimary = false;
+  let groupPolicy = false;
+  let planType: string | undefined;
+  let providerParticipating: boolean | undefined;
+  let homePlan: string | undefined;
+  let setting: string | undefined;
+  let drug: string | undefined;
+  let route: string | undefined;
+  let indication: string | undefined;
+  let procedureCodes: ProcedureCode[] | undefined;
+  let diagnosisCodes: string[] | undefined;
+  for (const k in r) {
+    if (!Object.prototype.hasOwnProperty.call(r, k)) return undefined;
+    const v = r[k];
+    switch (k) {
+      case 'payer':
+        if (!withPayer || !payerString(v) || !payers.has(v)) return undefined;
+        payer = v;
+        break;
+      case 'dateOfService':
+        if (typeof v !== 'string' || !isCalendarDate(v)) return undefined;
+        dateOfService = v;
+        break;
+      case 'lineOfBusiness':
+        if (typeof v !== 'string' || !LOB.has(v)) return undefined;
+        lineOfBusiness = v;
+        break;
+      case 'planType':
+        if (typeof v !== 'string' || !PLAN.has(v)) return undefined;
+        planType = v;
+        break;
+      case 'medicarePrimary':
+        if (typeof v !== 'boolean') return undefined;
+        medicarePrimary = v;
+        break;
+      case 'providerParticipating':
+        if (typeof v !== 'boolean') return undefined;
+        providerParticipating = v;
+        break;
+      case 'groupPolicy':
+        if (typeof v !== 'boolean') return undefined;
+        groupPolicy = v;
+        break;
+      case 'homePlan':
+        if (!homePlanString(v)) return undefined;
+        homePlan = v;
+        break;
+      case 'setting':
+        if (typeof v !== 'string' || !SETTING.has(v)) return undefined;
+        setting = v;
+        break;
+      case 'drug': {
+        const name = typeof v === 'string' ? drugName(v) : null;
+        if (name === null) return undefined;
+        drug = name;
+        break;
+      }
+      case 'route':
+        if (typeof v !== 'string' || !ROUTE.has(v)) return undefined;
+        route = v;
+        break;
+      case 'indication':
+        if (!indicationString(v) || !families.has(v)) return undefined;
+        indication = v;
+        break;
+      case 'procedureCodes':
+        procedureCodes = codeList(v, MAX_PROCEDURE_CODES, MAX_PROCEDURE_CODE_LENGTH, procCode);
+        if (!procedureCodes) return undefined;
+        break;
+      case 'diagnosisCodes':
+        diagnosisCodes = codeList(v, MAX_DIAGNOSIS_CODES, MAX_DIAGNOSIS_CODE_LENGTH, icdKey);
+        if (!diagnosisCodes) return undefined;
+        break;
+      default:
+        if (!skipKeys?.has(k)) return undefined;
+    }
+  }
+  if ((withPayer && payer === undefined) || dateOfService === undefined) return undefined;
+  // The field order of the full validator's result (and of normalizedRequest above).
+  const out: Record<string, unknown> = {
+    lineOfBusiness,
+    medicarePrimary,
+    groupPolicy,
+    dateOfService,
+    procedureCodes: procedureCodes ?? [],
+    diagnosisCodes: diagnosisCodes ?? [],
+  };
+  if (withPayer) out.payer = payer;
+  if (planType !== undefined) out.planType = planType;
+  if (providerParticipating !== undefined) out.providerParticipating = providerParticipating;
+  if (homePlan !== undefined) out.homePlan = homePlan;
+  if (setting !== undefined) out.setting = setting;
+  if (drug !== undefined) out.drug = drug;
+  if (route !== undefined) out.route = route;
+  if (indication !== undefined) out.indication = indication;
+  return out as unknown as NormalizedRequest;
 }
 
 /** An array of code strings within the limits, each mapped by `lookup`; undefined if any is not. */

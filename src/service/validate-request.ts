@@ -1,31 +1,24 @@
-import { ROUTE_WORDS } from '../model/vocabulary.js';
-import type { ErrorObject } from 'ajv';
-import { strictValidator } from '../lazy-packages.js';
-import {
-  CompareRequestSchema,
-  CoverageRequestSchema,
-  isCalendarDate,
-  type CoverageRequest,
-} from '../model/coverage-request.js';
-import type { NormalizedRequest, ProcedureCode } from '../model/normalized-request.js';
-import { problem, type Problem } from '../model/problem.js';
-import { classifyProcedureCode, normalizeIcd10cm } from '../terminology/code-format.js';
+import type { NormalizedRequest } from '../model/normalized-request.js';
 import type { DecisionContext } from './load-context.js';
-import { drugNameProblem } from './drug-name.js';
-import { closest } from './suggest.js';
+import { acceptRequest, fastChecksOf } from './validate-request-fast.js';
+import {
+  fullyValidateCompareRequest,
+  fullyValidateCoverageRequest,
+  type Validated,
+} from './validate-request-full.js';
 
-// Compiled on first use: batch screening sends only the requests its fast path declines here.
-const validateCoverage = strictValidator(CoverageRequestSchema);
-const validateCompare = strictValidator(CompareRequestSchema);
-const MAX_PROBLEMS = 20;
+export type { Validated };
 
-export type Validated<T> = { ok: true; value: T } | { ok: false; problems: Problem[] };
+// One validation path for every adapter (CLI, HTTP, CDS Hooks, PAS, screening): plain checks
+// accept a valid request; only one they cannot accept goes to the schema validator, which names
+// its problems. Both give the same answer for every input (validate-request-fast.test.ts).
 
 export function validateCoverageRequest(
   input: unknown,
   ctx: DecisionContext,
 ): Validated<NormalizedRequest> {
-  return validate(input, ctx, true);
+  const value = acceptRequest(input, fastChecksOf(ctx), true);
+  return value ? { ok: true, value } : fullyValidateCoverageRequest(input, ctx);
 }
 
 /** A compare request: a CoverageRequest without payer, normalized once for every payer. */
@@ -33,263 +26,6 @@ export function validateCompareRequest(
   input: unknown,
   ctx: DecisionContext,
 ): Validated<Omit<NormalizedRequest, 'payer'>> {
-  return validate(input, ctx, false);
-}
-
-function validate(
-  input: unknown,
-  ctx: DecisionContext,
-  withPayer: true,
-): Validated<NormalizedRequest>;
-function validate(
-  input: unknown,
-  ctx: DecisionContext,
-  withPayer: false,
-): Validated<Omit<NormalizedRequest, 'payer'>>;
-function validate(
-  input: unknown,
-  ctx: DecisionContext,
-  withPayer: boolean,
-): Validated<NormalizedRequest> | Validated<Omit<NormalizedRequest, 'payer'>> {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    return {
-      ok: false,
-      problems: [
-        problem(
-          'wrong-type',
-          `the request must be a JSON object, not ${Array.isArray(input) ? 'an array' : input === null ? 'null' : typeof input}`,
-          '',
-        ),
-      ],
-    };
-  }
-  const validateFn = withPayer ? validateCoverage() : validateCompare();
-  const problems: Problem[] = [];
-  if (!validateFn(input)) {
-    const fields = Object.keys(
-      (withPayer ? CoverageRequestSchema : CompareRequestSchema).properties,
-    );
-    for (const e of validateFn.errors ?? []) {
-      const p = schemaProblem(e, fields, input as Record<string, unknown>, withPayer);
-      if (p) problems.push(p);
-    }
-  }
-  const req = input as CoverageRequest;
-  if (withPayer && typeof req.payer === 'string' && !ctx.policySet.payers.includes(req.payer)) {
-    const guess = closest(req.payer, ctx.policySet.payers);
-    problems.push(
-      problem(
-        'unknown-payer',
-        `payer '${req.payer}' is not one of: ${ctx.policySet.payers.join(', ')}`,
-        '/payer',
-        guess ? `did you mean '${guess}'?` : undefined,
-      ),
-    );
-  }
-  if (
-    typeof req.dateOfService === 'string' &&
-    !isCalendarDate(req.dateOfService) &&
-    // Not in YYYY-MM-DD form at all: the schema's problem already says so.
-    !problems.some((p) => p.path === '/dateOfService')
-  ) {
-    problems.push(
-      problem(
-        'invalid-date',
-        `dateOfService '${req.dateOfService}' is not a calendar date`,
-        '/dateOfService',
-        'use YYYY-MM-DD, e.g. 2025-09-15',
-      ),
-    );
-  }
-  if (
-    typeof req.indication === 'string' &&
-    !ctx.terminology.indications.families.has(req.indication)
-  ) {
-    const guess = closest(req.indication, [...ctx.terminology.indications.families.keys()]);
-    problems.push(
-      problem(
-        'unknown-value',
-        `indication '${req.indication}' is not an indication family`,
-        '/indication',
-        guess
-          ? `did you mean '${guess}'? (families are listed in policies/valuesets/indications.yaml)`
-          : 'families are listed in policies/valuesets/indications.yaml',
-      ),
-    );
-  }
-  if (typeof req.drug === 'string' && !problems.some((p) => p.path === '/drug')) {
-    const p = drugNameProblem(req.drug, ctx.terminology.drugs);
-    if (p) problems.push(p);
-  }
-  const diagnosisCodes: string[] = [];
-  if (Array.isArray(req.diagnosisCodes)) {
-    req.diagnosisCodes.forEach((c, i) => {
-      if (typeof c !== 'string') return;
-      const key = normalizeIcd10cm(c);
-      if (key === undefined)
-        problems.push(
-          problem(
-            'malformed-code',
-            `'${c}' is not an ICD-10-CM code`,
-            `/diagnosisCodes/${i}`,
-            'ICD-10-CM codes look like G90.521 or G90521: a letter, two characters, then up to four more',
-          ),
-        );
-      else diagnosisCodes.push(key);
-    });
-  }
-  const procedureCodes: ProcedureCode[] = [];
-  if (Array.isArray(req.procedureCodes)) {
-    req.procedureCodes.forEach((c, i) => {
-      if (typeof c !== 'string') return;
-      const pc = classifyProcedureCode(c);
-      if (!pc)
-        problems.push(
-          problem(
-            'malformed-code',
-            `'${c}' is not a CPT or HCPCS code`,
-            `/procedureCodes/${i}`,
-            'CPT codes are five digits (96365); HCPCS Level II codes are a letter and four digits (J3490)',
-          ),
-        );
-      else procedureCodes.push(pc);
-    });
-  }
-  if (problems.length > 0) return { ok: false, problems: problems.slice(0, MAX_PROBLEMS) };
-
-  const out: Omit<NormalizedRequest, 'payer'> & { payer?: string } = {
-    lineOfBusiness: req.lineOfBusiness ?? 'commercial',
-    medicarePrimary: req.medicarePrimary ?? false,
-    groupPolicy: req.groupPolicy ?? false,
-    dateOfService: req.dateOfService,
-    procedureCodes,
-    diagnosisCodes,
-  };
-  if (withPayer) out.payer = req.payer;
-  if (req.planType !== undefined) out.planType = req.planType;
-  if (req.providerParticipating !== undefined)
-    out.providerParticipating = req.providerParticipating;
-  if (req.homePlan !== undefined) out.homePlan = req.homePlan;
-  if (req.setting !== undefined) out.setting = req.setting;
-  if (req.drug !== undefined) out.drug = req.drug.trim();
-  if (req.route !== undefined) out.route = req.route;
-  if (req.indication !== undefined) out.indication = req.indication;
-  return { ok: true, value: out as NormalizedRequest };
-}
-
-const TYPE_EXAMPLES: Record<string, string> = {
-  array: 'a JSON array, e.g. ["G90.521"]',
-  string: 'a JSON string, in quotes, e.g. "ketamine"',
-  boolean: 'true or false, without quotes',
-  object: 'a JSON object, e.g. {"payer": "bcbsma", …}',
-  number: 'a JSON number, without quotes',
-  integer: 'a whole number, without quotes',
-};
-
-function schemaProblem(
-  e: ErrorObject,
-  fields: string[],
-  input: Record<string, unknown>,
-  withPayer: boolean,
-): Problem | undefined {
-  const path = e.instancePath;
-  const field = path.split('/')[1] ?? '';
-  switch (e.keyword) {
-    case 'additionalProperties': {
-      const extra = (e.params as { additionalProperty: string }).additionalProperty;
-      if (!withPayer && extra === 'payer') {
-        return problem(
-          'unknown-field',
-          "a compare request is for every payer and takes no 'payer'",
-          '/payer',
-          "remove 'payer', or use check for one payer",
-        );
-      }
-      const guess = closest(extra, fields);
-      return problem(
-        'unknown-field',
-        `unknown field '${extra}'`,
-        `/${extra}`,
-        guess ? `did you mean '${guess}'?` : `known fields: ${fields.join(', ')}`,
-      );
-    }
-    case 'required': {
-      const missing = (e.params as { missingProperty: string }).missingProperty;
-      return problem(
-        'missing-field',
-        `'${missing}' is required`,
-        `/${missing}`,
-        missing === 'dateOfService' ? 'give the date of service as YYYY-MM-DD' : undefined,
-      );
-    }
-    case 'type': {
-      const expected = (e.params as { type: string }).type;
-      const value = valueAt(input, path);
-      return problem(
-        'wrong-type',
-        `${path.slice(1) || 'the request'} must be ${expected === 'array' ? 'an array' : `a ${expected}`}, not ${describeType(value)}`,
-        path,
-        `send ${path.slice(1) || 'it'} as ${TYPE_EXAMPLES[expected] ?? `a JSON ${expected}`}`,
-      );
-    }
-    case 'enum': {
-      const allowed = (e.params as { allowedValues: string[] }).allowedValues;
-      const value = textOf(valueAt(input, path));
-      const guess = ROUTE_WORDS[value.toLowerCase()] ?? closest(value, allowed);
-      return problem(
-        'unknown-value',
-        `${field} '${value}' is not one of: ${allowed.join(', ')}`,
-        path,
-        guess ? `did you mean '${guess}'?` : `use one of the values listed, e.g. '${allowed[0]}'`,
-      );
-    }
-    case 'pattern':
-      if (field === 'dateOfService')
-        return problem(
-          'invalid-date',
-          `dateOfService '${textOf(valueAt(input, path))}' is not a date in YYYY-MM-DD form`,
-          path,
-          'use YYYY-MM-DD, e.g. 2025-09-15',
-        );
-      return problem('invalid-value', `${path} ${e.message}`, path);
-    case 'maxItems':
-      return problem(
-        'invalid-value',
-        `${field} has too many entries (at most ${(e.params as { limit: number }).limit})`,
-        path,
-        'split the request',
-      );
-    case 'minLength':
-    case 'maxLength':
-      return problem('invalid-value', `${path.slice(1)} ${e.message}`, path);
-    default:
-      return problem(
-        'invalid-value',
-        `${path || 'the request'} ${e.message ?? 'is invalid'}`,
-        path,
-      );
-  }
-}
-
-function valueAt(input: Record<string, unknown>, pointer: string): unknown {
-  let cur: unknown = input;
-  for (const seg of pointer.split('/').slice(1))
-    cur = (cur as Record<string, unknown> | undefined)?.[seg];
-  return cur;
-}
-
-/**
- * A sent value as text for a message. Never String(v): a parsed object may carry a "toString"
- * key that is not a function, and converting it would throw.
- */
-function textOf(v: unknown): string {
-  return typeof v === 'string' ? v : (JSON.stringify(v) ?? typeof v);
-}
-
-function describeType(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'an array';
-  return typeof v === 'string'
-    ? `the string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v)}`
-    : `a ${typeof v}`;
+  const value = acceptRequest(input, fastChecksOf(ctx), false);
+  return value ? { ok: true, value } : fullyValidateCompareRequest(input, ctx);
 }

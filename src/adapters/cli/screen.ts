@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
-import { isCalendarDate } from '../../model/coverage-request.js';
+import { isCalendarDate } from '../../model/calendar-date.js';
 import type { DecisionContext } from '../../service/load-context.js';
 import { normalizeNdc, parseRecord } from '../batch/csv-reader.js';
 import { payerMapKey } from '../batch/payer-map.js';

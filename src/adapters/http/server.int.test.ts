@@ -347,6 +347,17 @@ describe('HTTP service on the embedded database', () => {
     assert.match(String(res.headers['content-security-policy']), /default-src 'self'/);
     assert.equal(res.headers['access-control-allow-origin'], undefined);
     assert.equal(res.headers['cache-control'], 'no-store');
+    // Errors too: a refused body and a route that does not exist.
+    for (const err of [
+      await post(app, '/v1/determinations', { ...CRPS, drug: 'aspirin' }),
+      await app.inject({ method: 'GET', url: '/v1/nowhere' }),
+    ]) {
+      assert.ok(err.statusCode >= 400);
+      assert.equal(err.headers['x-content-type-options'], 'nosniff');
+      assert.match(String(err.headers['content-security-policy']), /frame-ancestors 'none'/);
+      assert.equal(err.headers['cache-control'], 'no-store');
+      assert.match(String(err.headers['x-request-id']), /^[0-9a-f-]{36}$/);
+    }
   });
 
   test('fuzz: random and mutated bodies never produce a 500', async () => {

@@ -2,19 +2,57 @@ import type { WarningV1 } from '../../model/determination.js';
 import type { NormalizedRequest } from '../../model/normalized-request.js';
 import { displayIcd10cm } from '../../terminology/code-format.js';
 import { windowOn, type CodeSystem } from '../../terminology/code-system.js';
-import { describeAmbiguity } from '../../terminology/indications.js';
+import {
+  billableOn,
+  codeValidities,
+  type CodeValidities,
+  type CodeValidity,
+} from '../../terminology/code-validity.js';
+import { describeAmbiguity, type AmbiguousPlacement } from '../../terminology/indications.js';
 import type { Terminology } from '../../terminology/terminology.js';
 
 const SYSTEM_LABEL = { icd10cm: 'ICD-10-CM', hcpcs: 'HCPCS', cpt: 'CPT' } as const;
 
 /** Warnings for codes that are unknown, header-only or not valid on the date of service. */
 export function codeWarnings(req: NormalizedRequest, t: Terminology, out: WarningV1[]): void {
-  if (req.diagnosisCodes.length > 0) {
-    coverageWarning(t.icd10cm, req.dateOfService, out);
-    for (const code of req.diagnosisCodes) checkCode(t.icd10cm, code, req.dateOfService, out);
+  const date = req.dateOfService;
+  const diagnoses = req.diagnosisCodes;
+  const procedures = req.procedureCodes;
+  if (diagnoses.length === 0 && procedures.length === 0) return;
+  const v = validitiesOf(t);
+  if (diagnoses.length > 0) {
+    coverageWarning(t.icd10cm, date, out);
+    for (const code of diagnoses) {
+      const c = v.icd10cm.get(code);
+      if (!billableOn(c, date)) out.push(codeWarning(t.icd10cm, c, date));
+    }
   }
-  for (const pc of req.procedureCodes)
-    checkCode(pc.system === 'cpt' ? t.cpt : t.hcpcs, pc.code, req.dateOfService, out);
+  for (const pc of procedures) {
+    const isCpt = pc.system === 'cpt';
+    const c = (isCpt ? v.cpt : v.hcpcs).get(pc.code);
+    if (!billableOn(c, date)) out.push(codeWarning(isCpt ? t.cpt : t.hcpcs, c, date));
+  }
+}
+
+interface TerminologyValidities {
+  icd10cm: CodeValidities;
+  cpt: CodeValidities;
+  hcpcs: CodeValidities;
+}
+const validities = new WeakMap<Terminology, TerminologyValidities>();
+
+/** The three code sets' validities, found once per request rather than once per code. */
+function validitiesOf(t: Terminology): TerminologyValidities {
+  let v = validities.get(t);
+  if (!v) {
+    v = {
+      icd10cm: codeValidities(t.icd10cm),
+      cpt: codeValidities(t.cpt),
+      hcpcs: codeValidities(t.hcpcs),
+    };
+    validities.set(t, v);
+  }
+  return v;
 }
 
 // Today's claims fall after the newest release loaded, so this warning is on nearly every
@@ -22,6 +60,8 @@ export function codeWarnings(req: NormalizedRequest, t: Terminology, out: Warnin
 const coverageWarnings = new WeakMap<CodeSystem, Map<string, WarningV1 | null>>();
 
 function coverageWarning(cs: CodeSystem, date: string, out: WarningV1[]): void {
+  const { from, to } = cs.covers;
+  if (from <= date && (to === undefined || date <= to)) return;
   let byDate = coverageWarnings.get(cs);
   if (!byDate) coverageWarnings.set(cs, (byDate = new Map()));
   let w = byDate.get(date);
@@ -58,48 +98,71 @@ function buildCoverageWarning(cs: CodeSystem, date: string): WarningV1 | undefin
 /** A diagnosis whose indication family the value sets leave open is named, never guessed. */
 export function ambiguousPlacementWarning(code: string, t: Terminology, out: WarningV1[]): void {
   const a = t.indications.ambiguity(code);
-  if (a) {
-    out.push({
-      code: 'ambiguous-indication',
-      message: describeAmbiguity(a),
-      subject: displayIcd10cm(code),
-    });
-  }
+  if (a) out.push(ambiguityWarning(a));
 }
 
-function checkCode(cs: CodeSystem, code: string, date: string, out: WarningV1[]): void {
-  const record = cs.get(code);
-  // Most codes are valid: build display strings only for a warning.
-  const w = record ? windowOn(record, date) : undefined;
-  if (w?.billable) return;
+// The placement is computed once per code (indications.ts), so its warning is too.
+const ambiguityWarnings = new WeakMap<AmbiguousPlacement, WarningV1>();
+
+function ambiguityWarning(a: AmbiguousPlacement): WarningV1 {
+  let w = ambiguityWarnings.get(a);
+  if (!w) {
+    w = Object.freeze({
+      code: 'ambiguous-indication',
+      message: describeAmbiguity(a),
+      subject: displayIcd10cm(a.code),
+    });
+    ambiguityWarnings.set(a, w);
+  }
+  return w;
+}
+
+// A code's warning depends on the code and, unless it is unknown, the date: each is built once
+// and shared, frozen, per code (keyed '' when the date does not matter). Bounded per code.
+const codeWarningsByValidity = new WeakMap<CodeValidity, Map<string, WarningV1>>();
+
+function codeWarning(cs: CodeSystem, v: CodeValidity, date: string): WarningV1 {
+  let byDate = codeWarningsByValidity.get(v);
+  if (!byDate) codeWarningsByValidity.set(v, (byDate = new Map()));
+  const key = v.record ? date : '';
+  let w = byDate.get(key);
+  if (!w) {
+    w = Object.freeze(buildCodeWarning(cs, v, date));
+    if (byDate.size >= 256) byDate.clear();
+    byDate.set(key, w);
+  }
+  return w;
+}
+
+/** The warning for a code that is not billable on the date. */
+function buildCodeWarning(cs: CodeSystem, v: CodeValidity, date: string): WarningV1 {
+  const { code, record } = v;
   const display = cs.system === 'icd10cm' ? displayIcd10cm(code) : code;
   const label = `${SYSTEM_LABEL[cs.system]} ${display}`;
   if (!record) {
     const outsideSubset =
       cs.subsetPrefixes !== undefined && !cs.subsetPrefixes.some((p) => code.startsWith(p));
-    out.push(
-      outsideSubset
-        ? {
-            code: 'code-not-in-shipped-set',
-            message: `${label} is outside the codes medpolicy ships; it was not validated (load the complete CMS code set to check it)`,
-            subject: display,
-          }
-        : { code: 'unknown-code', message: `${label} is not in ${cs.version}`, subject: display },
-    );
-    return;
+    return outsideSubset
+      ? {
+          code: 'code-not-in-shipped-set',
+          message: `${label} is outside the codes medpolicy ships; it was not validated (load the complete CMS code set to check it)`,
+          subject: display,
+        }
+      : { code: 'unknown-code', message: `${label} is not in ${cs.version}`, subject: display };
   }
+  const w = windowOn(record, date);
   if (!w) {
     const spans = record.windows.map((x) => `${x.from} to ${x.to ?? 'now'}`).join(', ');
-    out.push({
+    return {
       code: 'code-not-effective',
       message: `${label} is not valid on ${date} (valid ${spans})`,
       subject: display,
-    });
-  } else if (!w.billable) {
-    out.push({
-      code: 'header-code',
-      message: `${label} is a header (non-billable) code on ${date}; report a more specific code`,
-      subject: display,
-    });
+    };
   }
+  // Windows never overlap, so a code not billable on the date is a header on it.
+  return {
+    code: 'header-code',
+    message: `${label} is a header (non-billable) code on ${date}; report a more specific code`,
+    subject: display,
+  };
 }

@@ -61,13 +61,25 @@ export function inferRoutes(
   t: Terminology,
   warnings: WarningV1[],
 ): readonly Route[] {
-  const implied: Route[] = [];
+  // The routes of the first code that implies any, until a later code adds one: most requests
+  // have one such code (or several implying the same), and then nothing is allocated.
+  let implied: readonly Route[] = NO_ROUTES;
+  let merged: Route[] | undefined;
   let firstCode: string | undefined;
   for (const pc of req.procedureCodes) {
     const routes = (pc.system === 'cpt' ? t.cpt : t.hcpcs).get(pc.code)?.routes;
     if (!routes) continue;
-    firstCode ??= pc.code;
-    for (const r of routes) if (!implied.includes(r)) implied.push(r);
+    if (firstCode === undefined) {
+      firstCode = pc.code;
+      implied = routes;
+      continue;
+    }
+    for (const r of routes) {
+      if (implied.includes(r)) continue;
+      merged ??= [...implied];
+      merged.push(r);
+      implied = merged;
+    }
   }
   if (req.route !== undefined) {
     if (implied.length > 0 && !implied.includes(req.route)) {
@@ -77,7 +89,7 @@ export function inferRoutes(
         subject: firstCode ?? 'procedureCodes',
       });
     }
-    return [req.route];
+    return routeAlone(req.route);
   }
   if (implied.length === 1) warnings.push(routeInferred(implied[0]!, firstCode!));
   else if (implied.length > 1) {
@@ -88,6 +100,16 @@ export function inferRoutes(
     });
   }
   return implied;
+}
+
+const NO_ROUTES: readonly Route[] = Object.freeze([]);
+const routesAlone = new Map<Route, readonly Route[]>();
+
+/** The given route as a list: one shared, frozen list per route. */
+function routeAlone(route: Route): readonly Route[] {
+  let routes = routesAlone.get(route);
+  if (!routes) routesAlone.set(route, (routes = Object.freeze([route])));
+  return routes;
 }
 
 // The two commonest warnings, one frozen object per drug or route and code (codes that name a
