@@ -39,7 +39,7 @@ export class RevisionFollower {
   constructor(
     private readonly source: SwappableContext,
     private readonly revisions: PublishedRevisions,
-    private readonly build: (revision: string, files: CorpusFile[]) => DecisionContext,
+    private readonly build: (revision: string, files: CorpusFile[]) => Promise<DecisionContext>,
     private readonly log: FollowerLog,
     /** Told of the context a swap replaced, once no new request can get it. */
     private readonly retired: (old: DecisionContext) => void = () => {},
@@ -102,7 +102,7 @@ export class RevisionFollower {
       if (!files) throw new Error('its files are not in the database');
       // Compiling takes the thread for a while: let the requests already read finish first.
       await new Promise((r) => setImmediate(r));
-      next = this.build(published, files);
+      next = await this.build(published, files);
     } catch (e) {
       const message = (e as Error).message;
       this.#failed = { revision: published, message };

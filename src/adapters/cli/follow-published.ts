@@ -30,8 +30,8 @@ export async function followPublishedRevision(
   const follower = new RevisionFollower(
     contexts,
     new PolicyRevisionStore(store.db),
-    (revision, files) => {
-      const ctx = contextOfRevision(revision, files, opts);
+    async (revision, files) => {
+      const ctx = await contextOfRevision(revision, files, opts);
       try {
         // As at start: a coverage map that does not load is refused here, not at the first call.
         loadCoverageMap(ctx.policiesDir);
