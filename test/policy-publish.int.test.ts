@@ -105,6 +105,21 @@ async function switched(instances: Instance[], revision: string, withinMs: numbe
   }
 }
 
+it('without DATABASE_URL, publishing is refused as a usage error: it is for PostgreSQL', async () => {
+  const saved = process.env['DATABASE_URL'];
+  delete process.env['DATABASE_URL'];
+  const err: string[] = [];
+  const status = await main(
+    ['policies', 'publish', '--policies', original],
+    () => {},
+    (s) => err.push(s),
+  ).finally(() => {
+    if (saved !== undefined) process.env['DATABASE_URL'] = saved;
+  });
+  assert.equal(status, 2);
+  assert.match(err.join('\n'), /publishing needs DATABASE_URL/);
+});
+
 describe('publishing a policy-set revision to a fleet', () => {
   let db: FreshDatabase;
   let a: Instance;
