@@ -4,17 +4,25 @@
 //               failures the requests that instance had in flight
 //   rolling     SIGTERM → drain → start again, one instance at a time, under load: no failures
 //   throughput  requests/s and p50/p99 through the balancer with 1 and with 3 instances
-// --phases kill,rolling,throughput chooses; a policy-publish-under-load phase belongs in PHASES.
+//   publish     `medpolicy policies publish` of a changed corpus under load, then a rollback:
+//               every answer names the old or the new revision, as its audit record does
+// --phases kill,rolling,throughput,publish chooses.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { appendFileSync, cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import pg from 'pg';
+import { packageRoot } from '../src/package-root.js';
 import { loadScenarioCases } from '../src/policies/scenario-cases.js';
 import { freshDatabase, type FreshDatabase } from '../test/support/postgres.js';
 import { startFleet, type Fleet } from './fleet-process.js';
 
 const { values } = parseArgs({
   options: {
-    phases: { type: 'string', default: 'kill,rolling,throughput' },
+    phases: { type: 'string', default: 'kill,rolling,throughput,publish' },
     port: { type: 'string', default: '18180' },
     connections: { type: 'string', default: '24' },
     'drain-ms': { type: 'string', default: '2000' },
@@ -31,6 +39,8 @@ const bodies = loadScenarioCases().map((c) => JSON.stringify(c.request));
 interface Load {
   /** Ids of the determinations answered 200. */
   acknowledged: string[];
+  /** The policy-set revision each of them names, in the same order. */
+  revisions: string[];
   result: Promise<autocannon.Result>;
   stop(): void;
 }
@@ -38,13 +48,17 @@ interface Load {
 /** POST /v1/determinations through the balancer until stopped (or for `amount` requests). */
 function load(url: string, opts: { amount?: number; duration?: number } = {}): Load {
   const acknowledged: string[] = [];
+  const revisions: string[] = [];
   const requests = bodies.map((body) => ({
     method: 'POST' as const,
     path: '/v1/determinations',
     headers: { 'content-type': 'application/json' },
     body,
     onResponse: (status: number, text: string) => {
-      if (status === 200) acknowledged.push((JSON.parse(text) as { id: string }).id);
+      if (status !== 200) return;
+      const answer = JSON.parse(text) as { id: string; revision: string };
+      acknowledged.push(answer.id);
+      revisions.push(answer.revision);
     },
   }));
   let instance: autocannon.Instance;
@@ -60,7 +74,7 @@ function load(url: string, opts: { amount?: number; duration?: number } = {}): L
       (err, res) => (err ? reject(err) : resolve(res)),
     );
   });
-  return { acknowledged, result, stop: () => instance.stop() };
+  return { acknowledged, revisions, result, stop: () => instance.stop() };
 }
 
 const failures = (r: autocannon.Result) => r.non2xx + r.errors + r.timeouts;
@@ -77,6 +91,52 @@ async function stored(db: FreshDatabase, ids: string[]): Promise<{ of: number; a
       [ids],
     );
     return { of: Number(res.rows[0]!.of), all: Number(res.rows[0]!.all) };
+  } finally {
+    await c.end();
+  }
+}
+
+/** `medpolicy policies publish ARGS` against the drill's database, in a process of its own. */
+async function publish(db: FreshDatabase, args: string[]): Promise<string> {
+  const child = spawn(
+    process.execPath,
+    [join(packageRoot(), 'bin', 'medpolicy.js'), 'policies', 'publish', '--by', 'drill', ...args],
+    { env: { ...process.env, DATABASE_URL: db.url }, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  const [code] = (await once(child, 'exit')) as [number | null];
+  if (code !== 0) throw new Error(`publish ${args.join(' ')} exited ${code}:\n${out}`);
+  return out.trim();
+}
+
+/** Milliseconds until every instance's /healthz reports `revision` (each asked directly). */
+async function allServe(fleet: Fleet, revision: string, timeoutMs = 30_000): Promise<number> {
+  const start = Date.now();
+  for (;;) {
+    const served = await Promise.all(
+      fleet.instances.map(async (i) => {
+        const res = await fetch(`http://127.0.0.1:${i.port}/healthz`);
+        return ((await res.json()) as { revision: string }).revision;
+      }),
+    );
+    if (served.every((r) => r === revision)) return Date.now() - start;
+    if (Date.now() - start > timeoutMs)
+      throw new Error(`after ${timeoutMs} ms the instances serve ${served.join(', ')}`);
+    await sleep(20);
+  }
+}
+
+/** The revision each determination was recorded with, by id. */
+async function recordedRevisions(db: FreshDatabase, ids: string[]): Promise<Map<string, string>> {
+  const c = new pg.Client({ connectionString: db.url });
+  await c.connect();
+  try {
+    const res = await c.query<{ id: string; revision: string }>(
+      'SELECT id::text, revision FROM determinations WHERE id = ANY($1::uuid[])',
+      [ids],
+    );
+    return new Map(res.rows.map((r) => [r.id, r.revision]));
   } finally {
     await c.end();
   }
@@ -160,6 +220,53 @@ const PHASES: Record<string, (db: FreshDatabase) => Promise<void>> = {
       });
     }
   },
+};
+
+PHASES['publish'] = async (db) => {
+  // Another revision that decides the same (its cases must pass): a policy file's text changed.
+  const work = mkdtempSync(join(tmpdir(), 'medpolicy-drill-corpus-'));
+  const changed = join(work, 'policies');
+  cpSync(join(packageRoot(), 'policies'), changed, { recursive: true });
+  appendFileSync(join(changed, 'bcbsma', '291.yaml'), `\n# drill ${Date.now()}\n`);
+  try {
+    // The shipped corpus, published first (the instances already serve it): what a rollback returns to.
+    await publish(db, ['--policies', join(packageRoot(), 'policies')]);
+    await withFleet(db, 3, async (fleet) => {
+      const run = load(fleet.url);
+      await sleep(2_000);
+      const before = run.revisions.at(-1);
+      const started = Date.now();
+      const published = await publish(db, ['--policies', changed]);
+      const publishMs = Date.now() - started;
+      const next = /published revision (\w+)/.exec(published)?.[1];
+      if (!before || !next) throw new Error(`no revision to compare: ${before}, ${published}`);
+      const switchMs = await allServe(fleet, next);
+      await sleep(2_000);
+      const rollbackStarted = Date.now();
+      await publish(db, ['--revision', before]);
+      const rollbackMs = await allServe(fleet, before);
+      const rollbackTotalMs = Date.now() - rollbackStarted;
+      await sleep(2_000);
+      run.stop();
+      const r = await run.result;
+      const count = new Map<string, number>();
+      for (const rev of run.revisions) count.set(rev, (count.get(rev) ?? 0) + 1);
+      const others = [...count.keys()].filter((rev) => rev !== before && rev !== next);
+      const recorded = await recordedRevisions(db, run.acknowledged);
+      const disagree = run.acknowledged.filter((id, i) => recorded.get(id) !== run.revisions[i]);
+      console.log(
+        `publish under load (3 instances, ${CONNECTIONS} connections): ${before} → ${next} → ${before} (rollback)\n` +
+          `  publish (check + store) ${publishMs} ms, then every instance serving it after ${switchMs} ms; ` +
+          `rollback: every instance back after ${rollbackMs} ms (${rollbackTotalMs} ms with the publish command)\n` +
+          `  200s ${run.acknowledged.length}: old revision ${count.get(before) ?? 0}, new ${count.get(next) ?? 0}, ` +
+          `other ${others.length === 0 ? 0 : others.join(',')}; answer and audit record disagree: ${disagree.length}; ` +
+          `failed requests ${failures(r)} (non-2xx ${r.non2xx}, errors ${r.errors}, timeouts ${r.timeouts}); ` +
+          `p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, max ${r.latency.max} ms`,
+      );
+    });
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
 };
 
 const db = await freshDatabase();

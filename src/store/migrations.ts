@@ -124,6 +124,27 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX rate_windows_window_start ON rate_windows (window_start);
     `,
   },
+  {
+    version: 5,
+    name: 'published policy-set revisions',
+    sql: `
+      -- A revision is the files of a policy corpus (path and text), kept whole so that any
+      -- instance can compile it again and check that it compiles to this revision.
+      CREATE TABLE policy_revisions (
+        revision      text PRIMARY KEY,
+        files         jsonb NOT NULL,
+        first_published_at timestamptz NOT NULL DEFAULT now()
+      );
+      -- Every publication, a rollback too (the publication of an older revision): the latest is
+      -- the one every instance serves.
+      CREATE TABLE policy_publications (
+        seq           bigserial PRIMARY KEY,
+        revision      text NOT NULL REFERENCES policy_revisions (revision),
+        published_at  timestamptz NOT NULL DEFAULT now(),
+        published_by  text
+      );
+    `,
+  },
 ];
 
 /** Applies every migration not yet applied; safe when several processes start at once. */

@@ -1,12 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import { buildServer, type ServerOptions } from '../../src/adapters/http/server.js';
 import { packageRoot } from '../../src/package-root.js';
+import type { ContextSource } from '../../src/service/context-source.js';
 import type { DecisionContext } from '../../src/service/load-context.js';
 import type { AuditStore } from '../../src/store/audit-store.js';
 
 /** The service as tests build it: open, unlimited, silent; options override. */
 export function testServer(
-  ctx: DecisionContext,
+  ctx: DecisionContext | ContextSource,
   store: AuditStore,
   extra: Partial<ServerOptions> = {},
 ): Promise<FastifyInstance> {

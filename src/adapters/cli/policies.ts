@@ -14,6 +14,7 @@ import { EXIT } from './exit-codes.js';
 import { table } from './render-table.js';
 
 export const POLICIES_USAGE = `Usage: medpolicy policies [--format table|json] [--vocabularies]
+       medpolicy policies publish [--policies DIR | --revision REVISION]   (see publish --help)
 
 Lists the loaded policies with their payers and versions, the policy-set revision and the code
 sets in use. Set MEDPOLICY_ICD10CM to newer CMS ICD-10-CM order files to extend the shipped history;
@@ -54,6 +55,8 @@ export async function listPolicies(
   ctx: () => Promise<DecisionContext> | DecisionContext,
   out: (s: string) => void,
 ): Promise<number> {
+  if (argv[0] === 'publish')
+    return (await import('./policies-publish.js')).publishPolicies(argv.slice(1), out);
   const { values } = parseArgs({
     args: argv,
     options: {

@@ -2,6 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { packageRoot } from '../../package-root.js';
+import { SwappableContext } from '../../service/context-source.js';
+import type { RevisionFollower } from '../../service/follow-published-revision.js';
+import { discardRevisionFiles } from '../../service/policy-corpus.js';
 import type { DecisionContext } from '../../service/load-context.js';
 import {
   DEFAULT_DATA_DIR,
@@ -14,6 +17,7 @@ import { fhirServerMatcher, type TrustedIssuer } from '../cdshooks/index.js';
 import type { CdsOptions } from '../http/routes/cds-hooks.js';
 import { buildServer } from '../http/server.js';
 import { EXIT, UsageError } from './exit-codes.js';
+import { followPublishedRevision } from './follow-published.js';
 
 export const SERVE_USAGE = `Usage: medpolicy serve [--port N] [--host ADDR] [options]
 
@@ -48,7 +52,10 @@ Options:
   -h, --help          show this help
 
 Environment:
-  DATABASE_URL        postgres://… to record in PostgreSQL instead of the embedded PGlite
+  DATABASE_URL        postgres://… to record in PostgreSQL instead of the embedded PGlite. The
+                      service then serves the policy-set revision last published there
+                      (\`medpolicy policies publish\`), switching to a newly published one
+                      within seconds, without a restart; until one is published, its files.
   MEDPOLICY_ICD10CM, MEDPOLICY_HCPCS   complete CMS code sets (see medpolicy --help)
 
 Logs are JSON lines on standard output with request ids, never request bodies or member data.
@@ -60,6 +67,8 @@ const DRAIN_DEADLINE_MS = 30_000;
 /** A few of a balancer's health-check intervals (deploy/haproxy.cfg checks every second, down after 2). */
 const DEFAULT_DRAIN_MS = 5_000;
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+/** How often an instance reads the published revision, in case a notification was missed. */
+const REVISION_POLL_MS = 5_000;
 const LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
 export async function serve(
@@ -145,12 +154,16 @@ export async function serve(
   };
   let publicUrl = values['public-url'];
   let draining = false;
+  const contexts = new SwappableContext(context);
+  // Set once the app's log exists; /healthz is not asked before the service listens.
+  const revisions: { follower?: RevisionFollower } = {};
   const app = await buildServer({
     draining: () => draining,
+    ...(storeOpts.databaseUrl ? { revisionStatus: () => revisions.follower!.status() } : {}),
     publicUrl: () =>
       publicUrl ?? `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${port}`,
     cds,
-    ctx: context,
+    ctx: contexts,
     store,
     root,
     requireApiKey,
@@ -159,6 +172,17 @@ export async function serve(
     version,
   });
   storeEvent = (message) => app.log.warn({ store: store.db.kind }, message);
+  const following = storeOpts.databaseUrl
+    ? await followPublishedRevision(
+        store,
+        storeOpts.databaseUrl,
+        contexts,
+        app.log,
+        REVISION_POLL_MS,
+      )
+    : undefined;
+  if (following) revisions.follower = following.follower;
+  const stopFollowing = async () => following?.stop();
   // The embedded store is this process's alone: `medpolicy keys` manages keys through it.
   const keyAdmin =
     storeOpts.databaseUrl || storeOpts.dataDir === 'memory://'
@@ -177,14 +201,18 @@ export async function serve(
     address = await app.listen({ port, host });
     publicUrl ??= address.replace('0.0.0.0', '127.0.0.1');
   } catch (e) {
+    await stopFollowing();
     await closeKeyAdmin();
     await store.close();
     throw e;
   }
+  const served = contexts.current().policySet.revision;
+  const policySource = revisions.follower?.status().published === served ? 'published' : 'files';
   app.log.info(
     {
       store: store.db.kind,
-      revision: context.policySet.revision,
+      revision: served,
+      policies: policySource,
       apiKeys: requireApiKey ? 'required' : 'not required',
       cdsFhirServers: anyFhirServer ? 'any (loopback development)' : cds.fhirServers,
     },
@@ -197,7 +225,7 @@ export async function serve(
     );
   // One plain line on stderr whatever the log level: for people, and for scripts that wait for it.
   process.stderr.write(
-    `medpolicy serving at ${address} (store: ${store.db.kind}, API keys: ${requireApiKey ? 'required' : 'not required'}; docs at ${address}/docs)\n`,
+    `medpolicy serving at ${address} (store: ${store.db.kind}, policies: revision ${served} ${policySource === 'published' ? 'as published' : 'from its files'}, API keys: ${requireApiKey ? 'required' : 'not required'}; docs at ${address}/docs)\n`,
   );
   if (!loopback && values.insecure)
     app.log.warn('serving without API keys on a non-loopback address (--insecure)');
@@ -235,8 +263,10 @@ export async function serve(
           clearInterval(idle);
           clearTimeout(deadline);
         })
+        .then(stopFollowing)
         .then(closeKeyAdmin)
         .then(() => store.close())
+        .then(() => discardRevisionFiles(contexts.current(), 0))
         .then(
           () => resolve(EXIT.decided),
           (e: unknown) => {

@@ -1,9 +1,16 @@
-import type { DecisionContext } from '../../service/load-context.js';
+import type { ContextSource } from '../../service/context-source.js';
+import type { RevisionStatus } from '../../service/follow-published-revision.js';
 import type { AuditStore } from '../../store/audit-store.js';
 
 /** What every route of the HTTP adapter works with. */
 export interface HttpDeps {
-  ctx: DecisionContext;
+  /**
+   * The decision context served. A published revision replaces it while the service runs: a
+   * handler reads it once, at its start, and uses that one object throughout.
+   */
+  contexts: ContextSource;
+  /** The revision served against the published one (fleet mode); absent: the files are served. */
+  revisionStatus?: () => RevisionStatus;
   store: AuditStore;
   /** Package root: where policy source documents are read from. */
   root: string;

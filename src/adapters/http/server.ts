@@ -5,7 +5,9 @@ import swaggerUi from '@fastify/swagger-ui';
 import { Ajv } from 'ajv';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { problem } from '../../model/problem.js';
+import { contextSource, type ContextSource } from '../../service/context-source.js';
 import { parseRequestText } from '../../service/decide-request.js';
+import type { DecisionContext } from '../../service/load-context.js';
 import { unstorableText } from '../../service/storable-text.js';
 import { registerAuth, routeNeedsKey } from './auth.js';
 import type { HttpDeps } from './deps.js';
@@ -25,7 +27,9 @@ import { webRoutes } from './routes/web.js';
 
 export type { HttpDeps } from './deps.js';
 
-export interface ServerOptions extends HttpDeps {
+export interface ServerOptions extends Omit<HttpDeps, 'contexts'> {
+  /** The context served, or its source when a published revision may replace it. */
+  ctx: DecisionContext | ContextSource;
   /** Require an API key on /v1 (always, off loopback, unless started --insecure). */
   requireApiKey: boolean;
   /** Requests per minute per API key; 0 turns the limit off. */
@@ -217,7 +221,8 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: false });
 
   const deps: HttpDeps = {
-    ctx: opts.ctx,
+    contexts: contextSource(opts.ctx),
+    ...(opts.revisionStatus ? { revisionStatus: opts.revisionStatus } : {}),
     store: opts.store,
     root: opts.root,
     publicUrl: () => opts.publicUrl().replace(/\/$/, ''),

@@ -16,6 +16,7 @@ import {
 } from '../../cdshooks/index.js';
 import { operationOutcome } from '../../pas/operation-outcome.js';
 import { policyPage, type HttpDeps } from '../deps.js';
+import { perContext } from '../per-context.js';
 import { RETRY_AFTER_SECONDS } from '../problem-json.js';
 import { fhirErrorHandler, FHIR_BODY_LIMIT } from './fhir-errors.js';
 
@@ -43,7 +44,8 @@ export function cdsHookRoutes(
 ): void {
   // Loaded and checked at start (with the policies, from the package): a broken map fails the
   // start, not the first EHR call.
-  const coverageMap = loadCoverageMap(deps.ctx.policiesDir);
+  const coverageMapOf = perContext((ctx) => loadCoverageMap(ctx.policiesDir));
+  coverageMapOf(deps.contexts.current());
   // In the audit database, so a used token stays used across restarts and instances.
   const jtis = new JtiReplayStore(deps.store.db);
   const discovery = discoveryDocument();
@@ -76,6 +78,7 @@ export function cdsHookRoutes(
         },
       },
       async (request, reply) => {
+        const ctx = deps.contexts.current();
         if (clientAuthRequired(request.ip, opts.auth)) {
           const verdict = await verifyCdsClientJwt(request.headers.authorization, {
             audience: `${deps.publicUrl()}/cds-services/${request.params.id}`,
@@ -94,11 +97,11 @@ export function cdsHookRoutes(
           }
         }
         const result = await handleHook(request.params.id, request.body, {
-          ctx: deps.ctx,
+          ctx,
           now: () => new Date(),
           newId: randomUUID,
           policyUrl: (id) => policyPage(deps, id),
-          coverageMap,
+          coverageMap: coverageMapOf(ctx),
           record: (assertion) => deps.store.recordCoverageAssertion(assertion),
           fhirServerAllowed,
           onFhirReadFailure: (failure) => request.log.warn({ ehrRead: failure }, 'EHR read failed'),

@@ -9,8 +9,6 @@ import type { HttpDeps } from '../deps.js';
 import { ProblemSchema } from './schemas.js';
 
 export function codeRoutes(app: FastifyInstance, deps: HttpDeps): void {
-  const t = deps.ctx.terminology;
-
   app.get<{ Params: { system: CodeSystemId; code: string }; Querystring: { date?: string } }>(
     '/v1/codes/:system/:code',
     {
@@ -30,6 +28,7 @@ export function codeRoutes(app: FastifyInstance, deps: HttpDeps): void {
       },
     },
     async (request, reply) => {
+      const t = deps.contexts.current().terminology;
       const { system, code } = request.params;
       const r = lookupCode(t, system, code, request.query.date);
       if (r.ok) return r.code;
@@ -61,16 +60,19 @@ export function codeRoutes(app: FastifyInstance, deps: HttpDeps): void {
         ),
       },
     },
-    async (request) => ({
-      system: request.params.system,
-      version: t[request.params.system].version,
-      items: searchCodes(
-        t,
-        request.params.system,
-        request.query.q,
-        Number(request.query.limit ?? 20),
-        request.query.date,
-      ),
-    }),
+    async (request) => {
+      const t = deps.contexts.current().terminology;
+      return {
+        system: request.params.system,
+        version: t[request.params.system].version,
+        items: searchCodes(
+          t,
+          request.params.system,
+          request.query.q,
+          Number(request.query.limit ?? 20),
+          request.query.date,
+        ),
+      };
+    },
   );
 }

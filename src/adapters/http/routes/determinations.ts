@@ -74,8 +74,9 @@ const headers = Type.Object({
 });
 
 export function determinationRoutes(app: FastifyInstance, deps: HttpDeps): void {
-  const { ctx, store } = deps;
-  const DeterminationSchema = determinationSchema(ctx.terminology.bases.ids);
+  const { store } = deps;
+  // The schema documents the answer (OpenAPI); the bases are the code's, whichever revision serves.
+  const DeterminationSchema = determinationSchema(deps.contexts.current().terminology.bases.ids);
   const meta = (request: { requester: string; id: string }) => ({
     requester: request.requester,
     requestId: request.id,
@@ -97,7 +98,7 @@ export function determinationRoutes(app: FastifyInstance, deps: HttpDeps): void 
     },
     (request, reply) =>
       answerRecorded(request, reply, store, () => {
-        const r = decideForRecord(request.body, ctx, meta(request), {
+        const r = decideForRecord(request.body, deps.contexts.current(), meta(request), {
           explain: request.query.explain === 'full',
         });
         if (!r.ok) return { error: r.error };
@@ -128,7 +129,7 @@ export function determinationRoutes(app: FastifyInstance, deps: HttpDeps): void 
     },
     (request, reply) =>
       answerRecorded(request, reply, store, () => {
-        const r = compareForRecord(request.body, ctx, meta(request), {
+        const r = compareForRecord(request.body, deps.contexts.current(), meta(request), {
           explain: request.query.explain === 'full',
         });
         if (!r.ok) return { error: r.error };

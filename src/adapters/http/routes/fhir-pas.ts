@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { readClaimResponse, submitPasBundle } from '../../pas/index.js';
 import { loadCoverageMap } from '../../cdshooks/index.js';
 import { policyPage, type HttpDeps } from '../deps.js';
+import { perContext } from '../per-context.js';
 import { fhirErrorHandler, FHIR_BODY_LIMIT } from './fhir-errors.js';
 
 const FHIR_JSON = 'application/fhir+json; charset=utf-8';
@@ -10,7 +11,8 @@ const FHIR_JSON = 'application/fhir+json; charset=utf-8';
 /** Da Vinci PAS: Claim/$submit and the ClaimResponses it made. */
 export function fhirPasRoutes(app: FastifyInstance, deps: HttpDeps): void {
   // Loaded and checked at start: a broken map fails the start, not the first EHR call.
-  const coverageMap = loadCoverageMap(deps.ctx.policiesDir);
+  const coverageMapOf = perContext((ctx) => loadCoverageMap(ctx.policiesDir));
+  coverageMapOf(deps.contexts.current());
   app.register(async (fhir) => {
     fhir.setErrorHandler(fhirErrorHandler);
     fhir.post(
@@ -24,13 +26,14 @@ export function fhirPasRoutes(app: FastifyInstance, deps: HttpDeps): void {
         },
       },
       async (request, reply) => {
+        const ctx = deps.contexts.current();
         const result = await submitPasBundle(request.body, {
-          ctx: deps.ctx,
+          ctx,
           store: deps.store,
           now: () => new Date(),
           newId: randomUUID,
           policyUrl: (id) => policyPage(deps, id),
-          coverageMap,
+          coverageMap: coverageMapOf(ctx),
         });
         return reply.code(result.status).type(FHIR_JSON).send(result.body);
       },

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { describeTerminology } from '../../../terminology/terminology.js';
+import type { RevisionStatus } from '../../../service/follow-published-revision.js';
 import type { HttpDeps } from '../deps.js';
 
 export function healthRoutes(app: FastifyInstance, deps: HttpDeps): void {
@@ -7,6 +8,8 @@ export function healthRoutes(app: FastifyInstance, deps: HttpDeps): void {
     '/healthz',
     { schema: { summary: 'Ready when the service and its database answer', tags: ['service'] } },
     async (_request, reply) => {
+      const ctx = deps.contexts.current();
+      const status = deps.revisionStatus?.();
       if (deps.draining?.()) {
         reply.code(503);
         return { status: 'draining', store: deps.store.db.kind };
@@ -18,9 +21,19 @@ export function healthRoutes(app: FastifyInstance, deps: HttpDeps): void {
         status: database ? 'ok' : 'unavailable',
         database: database ? 'ok' : 'unreachable',
         store: deps.store.db.kind,
-        revision: deps.ctx.policySet.revision,
-        codeSets: describeTerminology(deps.ctx.terminology),
+        revision: ctx.policySet.revision,
+        ...(status ? { published: publishedState(status) } : {}),
+        codeSets: describeTerminology(ctx.terminology),
       };
     },
   );
+}
+
+/** The published revision and whether this instance serves it; why not, when it failed here. */
+function publishedState(s: RevisionStatus) {
+  return {
+    revision: s.published ?? null,
+    served: s.published === undefined || s.published === s.revision,
+    ...(s.error ? { error: s.error } : {}),
+  };
 }

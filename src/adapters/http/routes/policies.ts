@@ -6,14 +6,21 @@ import { policyDetail, policyIndex } from '../../../service/policy-views.js';
 import { describeTerminology } from '../../../terminology/terminology.js';
 import { sendProblem } from '../problem-json.js';
 import type { HttpDeps } from '../deps.js';
+import { perContext } from '../per-context.js';
 import { ProblemSchema } from './schemas.js';
 
 export function policyRoutes(app: FastifyInstance, deps: HttpDeps): void {
-  const { ctx } = deps;
-  const index = policyIndex(ctx.policySet, describeTerminology(ctx.terminology));
-  const byId = new Map(ctx.policySet.policies.map((p) => [p.id, p]));
-  const ids = [...byId.keys()];
-  const notFound = (reply: Parameters<typeof sendProblem>[0], id: string) =>
+  const views = perContext((ctx) => {
+    const byId = new Map(ctx.policySet.policies.map((p) => [p.id, p]));
+    return {
+      ctx,
+      index: policyIndex(ctx.policySet, describeTerminology(ctx.terminology)),
+      byId,
+      ids: [...byId.keys()],
+    };
+  });
+  const current = () => views(deps.contexts.current());
+  const notFound = (reply: Parameters<typeof sendProblem>[0], id: string, ids: string[]) =>
     sendProblem(reply, 'not-found', `no policy has id '${id}'`, '/id', `known: ${ids.join(', ')}`);
 
   app.get(
@@ -25,7 +32,7 @@ export function policyRoutes(app: FastifyInstance, deps: HttpDeps): void {
         tags: ['policies'],
       },
     },
-    async () => index,
+    async () => current().index,
   );
 
   app.get<{ Params: { id: string } }>(
@@ -39,8 +46,9 @@ export function policyRoutes(app: FastifyInstance, deps: HttpDeps): void {
       },
     },
     async (request, reply) => {
+      const { byId, ids } = current();
       const p = byId.get(request.params.id);
-      return p ? policyDetail(p) : notFound(reply, request.params.id);
+      return p ? policyDetail(p) : notFound(reply, request.params.id, ids);
     },
   );
 
@@ -55,9 +63,10 @@ export function policyRoutes(app: FastifyInstance, deps: HttpDeps): void {
       },
     },
     async (request, reply) => {
+      const { ctx, byId, ids } = current();
       const p = byId.get(request.params.id);
-      if (!p) return notFound(reply, request.params.id);
-      const dir = deps.ctx.policiesDir ?? join(deps.root, 'policies');
+      if (!p) return notFound(reply, request.params.id, ids);
+      const dir = ctx.policiesDir ?? join(deps.root, 'policies');
       const text = readFileSync(join(dir, p.sourcePath.replace(/^policies\//, '')), 'utf8');
       return reply.type('text/plain; charset=utf-8').send(text);
     },
