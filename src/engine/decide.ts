@@ -297,22 +297,30 @@ function withSilences(
   const productSpeaks =
     r.outcome !== 'out-of-scope' || r.outOfScopeReason === 'product-not-governed';
   for (const s of vp.silences) {
-    let subject = policy.id;
+    let w: WarningV1;
     if (s.touches) {
       if (!reachedDiagnosis) continue;
       if (s.silence.when && evalCondition(s.silence.when, f.req) !== true) continue;
+      let first: Candidate | undefined;
       let touched: string | undefined;
       for (const c of f.candidates) {
         if (!s.touches.has(c.family)) continue;
-        touched = touched === undefined ? c.described : `${touched}, ${c.described}`;
+        if (first === undefined) first = c;
+        else touched = `${touched ?? first.described}, ${c.described}`;
       }
-      if (touched === undefined) continue;
-      subject = touched;
+      if (first === undefined) continue;
+      // One diagnosis touched (the common case): its warning is found by the shared candidate,
+      // without building the subject.
+      w =
+        touched === undefined
+          ? candidateSilenceWarning(policy, s, first)
+          : silenceWarning(policy, s, touched);
     } else {
       if (!productSpeaks) continue;
       if (s.silence.when && evalCondition(s.silence.when, f.req) !== true) continue;
+      w = silenceWarning(policy, s, policy.id);
     }
-    f.warnings.push(silenceWarning(policy, s, subject));
+    f.warnings.push(w);
     if (r.outcome === 'out-of-scope') (extra ??= []).push(...s.silence.reasons);
   }
   return extra ? { ...r, reasons: [...r.reasons, ...extra] } : r;
@@ -332,6 +340,20 @@ function silenceWarning(policy: CompiledPolicy, plan: SilencePlan, subject: stri
     });
     if (bySubject.size >= 1024) bySubject.clear();
     bySubject.set(subject, w);
+  }
+  return w;
+}
+
+function candidateSilenceWarning(
+  policy: CompiledPolicy,
+  plan: SilencePlan,
+  c: Candidate,
+): WarningV1 {
+  let w = plan.byCandidate.get(c);
+  if (!w) {
+    w = silenceWarning(policy, plan, c.described);
+    if (plan.byCandidate.size >= 1024) plan.byCandidate.clear();
+    plan.byCandidate.set(c, w);
   }
   return w;
 }

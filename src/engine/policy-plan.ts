@@ -51,6 +51,8 @@ export interface SilencePlan {
   readonly touches: ReadonlySet<string> | undefined;
   /** Its text-silent warnings, by subject (bounded). */
   readonly warnings: Map<string, WarningV1>;
+  /** Its text-silent warnings for one diagnosis, by the engine's shared candidate (bounded). */
+  readonly byCandidate: Map<object, WarningV1>;
 }
 
 const plans = new WeakMap<CompiledPolicy, PolicyPlan>();
@@ -109,7 +111,7 @@ function silencePlan(
       if (reaches(silence.indications, indications.lineage(family))) touches.add(family);
     }
   }
-  return { silence, touches, warnings: new Map() };
+  return { silence, touches, warnings: new Map(), byCandidate: new Map() };
 }
 
 function reaches(indications: readonly string[], lineage: ReadonlySet<string>): boolean {
