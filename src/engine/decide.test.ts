@@ -67,6 +67,18 @@ describe('engine', () => {
     assert.match(later.message, /header \(non-billable\) code on 2025-09-16/);
   });
 
+  it('names every diagnosis a silence touches, and shares the warning of one diagnosis', () => {
+    const req = { ...base, procedureCodes: ['96365'], diagnosisCodes: ['F17.210'] };
+    const silent = (d: ReturnType<typeof decided>) =>
+      d.warnings.find((w) => w.code === 'text-silent');
+    const [a, b] = [silent(decided(req)), silent(decided(req))];
+    assert.match(a!.message, /PTSD\) \(F17\.210 \(substance-use\)\); this answer/);
+    assert.equal(a, b, 'text-silent rebuilt');
+    assert.ok(Object.isFrozen(a));
+    const both = silent(decided({ ...req, diagnosisCodes: ['F17.210', 'F10.20'] }));
+    assert.match(both!.message, /\(F17\.210 \(substance-use\), F10\.20 \(substance-use\)\)/);
+  });
+
   it('imports nothing that does I/O', () => {
     const dir = join(packageRoot(), 'src/engine');
     const files = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter(

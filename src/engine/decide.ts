@@ -2,7 +2,6 @@ import type {
   CompiledPolicy,
   CompiledPolicySet,
   CompiledProductRule,
-  CompiledSilence,
   CompiledStatement,
   CompiledVersion,
   FamilyIndex,
@@ -25,8 +24,14 @@ import { ambiguousPlacementWarning, codeWarnings } from './criteria/code-warning
 import { evalCondition } from './criteria/condition.js';
 import { statementCoversDrug } from './criteria/drug-in-scope.js';
 import { inferDrug, inferRoutes } from './criteria/infer-drug-and-route.js';
-import { priorAuthFor, type PriorAuthAnswer } from './criteria/prior-auth.js';
-import { versionAt } from './criteria/version-at.js';
+import { priorAuthWith, type PriorAuthAnswer } from './criteria/prior-auth.js';
+import {
+  planOf,
+  versionPlanAt,
+  type PolicyPlan,
+  type SilencePlan,
+  type VersionPlan,
+} from './policy-plan.js';
 
 // The evaluator: a pure function of (request, policy set, terminology). No I/O, no clock.
 //
@@ -177,7 +182,10 @@ type CandidateOf = (key: string, isFamily: boolean) => Candidate | undefined;
 const candidateTables = new WeakMap<IndicationIndex, CandidateOf>();
 const CANDIDATE_LIMIT = 100_000;
 
+let lastCandidates: { indications: IndicationIndex; of: CandidateOf } | undefined;
+
 function candidatesOf(indications: IndicationIndex): CandidateOf {
+  if (lastCandidates?.indications === indications) return lastCandidates.of;
   let of = candidateTables.get(indications);
   if (!of) {
     const byCode = new Map<string, Candidate | null>();
@@ -208,6 +216,7 @@ function candidatesOf(indications: IndicationIndex): CandidateOf {
     };
     candidateTables.set(indications, of);
   }
+  lastCandidates = { indications, of };
   return of;
 }
 
@@ -259,8 +268,11 @@ function outOfScope(
 }
 
 function evaluatePolicy(policy: CompiledPolicy, f: Facts): PolicyResult {
-  const r = evaluateVersionOf(policy, f);
-  return r.version && r.version.silences.length > 0 ? withSilences(policy, r.version, r, f) : r;
+  const plan = planOf(policy, f.terminology.indications);
+  const vp = versionPlanAt(plan, f.versionDate);
+  if (!vp) return notYetInForce(policy, f);
+  const r = evaluateVersionOf(plan, vp, f);
+  return r.version && vp.silences.length > 0 ? withSilences(policy, vp, r, f) : r;
 }
 
 /**
@@ -271,57 +283,54 @@ function evaluatePolicy(policy: CompiledPolicy, f: Facts): PolicyResult {
  */
 function withSilences(
   policy: CompiledPolicy,
-  version: CompiledVersion,
+  vp: VersionPlan,
   r: PolicyResult,
   f: Facts,
 ): PolicyResult {
   let extra: ReasonV1[] | undefined;
-  for (const s of version.silences) {
-    if (s.when && evalCondition(s.when, f.req) !== true) continue;
-    let subject = policy.id;
-    if (s.indications) {
-      // Only where the answer got as far as the diagnosis: not for a drug, route or product the
-      // policy does not reach.
-      if (
-        r.outcome === 'out-of-scope' &&
-        r.outOfScopeReason !== 'excluded-use' &&
-        r.reasons[0]?.rule !== 'scope:indication'
-      )
-        continue;
+  // Only where the answer got as far as the diagnosis: not for a drug, route or product the
+  // policy does not reach.
+  const reachedDiagnosis =
+    r.outcome !== 'out-of-scope' ||
+    r.outOfScopeReason === 'excluded-use' ||
+    r.reasons[0]?.rule === 'scope:indication';
+  const productSpeaks =
+    r.outcome !== 'out-of-scope' || r.outOfScopeReason === 'product-not-governed';
+  for (const s of vp.silences) {
+    let w: WarningV1;
+    if (s.touches) {
+      if (!reachedDiagnosis) continue;
+      if (s.silence.when && evalCondition(s.silence.when, f.req) !== true) continue;
+      let first: Candidate | undefined;
       let touched: string | undefined;
       for (const c of f.candidates) {
-        if (version.byFamily.get(c.family)?.statements.length) continue;
-        if (!reaches(s.indications, f.terminology.indications.lineage(c.family))) continue;
-        touched = touched === undefined ? c.described : `${touched}, ${c.described}`;
+        if (!s.touches.has(c.family)) continue;
+        if (first === undefined) first = c;
+        else touched = `${touched ?? first.described}, ${c.described}`;
       }
-      if (touched === undefined) continue;
-      subject = touched;
-    } else if (r.outcome === 'out-of-scope' && r.outOfScopeReason !== 'product-not-governed') {
-      continue;
+      if (first === undefined) continue;
+      // One diagnosis touched (the common case): its warning is found by the shared candidate,
+      // without building the subject.
+      w =
+        touched === undefined
+          ? candidateSilenceWarning(policy, s, first)
+          : silenceWarning(policy, s, touched);
+    } else {
+      if (!productSpeaks) continue;
+      if (s.silence.when && evalCondition(s.silence.when, f.req) !== true) continue;
+      w = silenceWarning(policy, s, policy.id);
     }
-    f.warnings.push(silenceWarning(policy, s, subject));
-    if (r.outcome === 'out-of-scope') (extra ??= []).push(...s.reasons);
+    f.warnings.push(w);
+    if (r.outcome === 'out-of-scope') (extra ??= []).push(...s.silence.reasons);
   }
   return extra ? { ...r, reasons: [...r.reasons, ...extra] } : r;
 }
 
-function reaches(indications: readonly string[], lineage: ReadonlySet<string>): boolean {
-  for (const i of indications) if (lineage.has(i)) return true;
-  return false;
-}
-
-// The same few silences speak on many requests: each warning is built once per policy, silence
-// and subject, and shared, frozen (bounded per silence).
-const silenceWarnings = new WeakMap<
-  CompiledPolicy,
-  WeakMap<CompiledSilence, Map<string, WarningV1>>
->();
-
-function silenceWarning(policy: CompiledPolicy, s: CompiledSilence, subject: string): WarningV1 {
-  let bySilence = silenceWarnings.get(policy);
-  if (!bySilence) silenceWarnings.set(policy, (bySilence = new WeakMap()));
-  let bySubject = bySilence.get(s);
-  if (!bySubject) bySilence.set(s, (bySubject = new Map()));
+// The same few silences speak on many requests: each warning is built once per silence and
+// subject, and shared, frozen (bounded per silence).
+function silenceWarning(policy: CompiledPolicy, plan: SilencePlan, subject: string): WarningV1 {
+  const s = plan.silence;
+  const bySubject = plan.warnings;
   let w = bySubject.get(subject);
   if (!w) {
     w = Object.freeze({
@@ -335,10 +344,24 @@ function silenceWarning(policy: CompiledPolicy, s: CompiledSilence, subject: str
   return w;
 }
 
-function evaluateVersionOf(policy: CompiledPolicy, f: Facts): PolicyResult {
+function candidateSilenceWarning(
+  policy: CompiledPolicy,
+  plan: SilencePlan,
+  c: Candidate,
+): WarningV1 {
+  let w = plan.byCandidate.get(c);
+  if (!w) {
+    w = silenceWarning(policy, plan, c.described);
+    if (plan.byCandidate.size >= 1024) plan.byCandidate.clear();
+    plan.byCandidate.set(c, w);
+  }
+  return w;
+}
+
+function evaluateVersionOf(plan: PolicyPlan, vp: VersionPlan, f: Facts): PolicyResult {
   const { req, trace } = f;
-  const version = versionAt(policy, f.versionDate);
-  if (!version) return notYetInForce(policy, f);
+  const policy = plan.policy;
+  const version = vp.version;
   trace?.push({
     step: 'version',
     detail: `${policy.id}: version ${version.id} (${version.effectiveFrom} to ${version.effectiveTo ?? 'now'})`,
@@ -349,7 +372,7 @@ function evaluateVersionOf(policy: CompiledPolicy, f: Facts): PolicyResult {
     version.effectiveTo === undefined &&
     f.versionDate > policy.nextReview.by
   )
-    f.warnings.push(reviewOverdue(policy));
+    f.warnings.push((plan.overdue ??= reviewOverdue(policy)));
 
   // Product.
   let product: CompiledProductRule | undefined;
@@ -440,7 +463,7 @@ function evaluateVersionOf(policy: CompiledPolicy, f: Facts): PolicyResult {
   }
 
   if (missing || !decided) {
-    const pa = priorAuthFor(version, req);
+    const pa = priorAuthWith(version, vp.priorAuthAnswers, vp.priorAuthDefault, req);
     const reasons = [...(missingReasons ?? []), ...pa.reasons];
     return result(
       'needs-info',
@@ -499,7 +522,7 @@ function evaluateVersionOf(policy: CompiledPolicy, f: Facts): PolicyResult {
     outcome = 'not-covered';
     basis = statement.verdict;
   }
-  const pa = priorAuthFor(version, req);
+  const pa = priorAuthWith(version, vp.priorAuthAnswers, vp.priorAuthDefault, req);
   trace?.push({ step: 'prior-auth', detail: pa.priorAuth });
   return result(
     outcome,
@@ -509,9 +532,9 @@ function evaluateVersionOf(policy: CompiledPolicy, f: Facts): PolicyResult {
     version,
     decided.family,
     NO_STRINGS,
-    decidedReasons(statements, statement.verdict, product, pa),
+    decidedReasons(vp, statements, statement.verdict, product, pa),
     NO_STRINGS,
-    noticesFor(version, outcome, req),
+    noticesFor(vp, outcome, req),
   );
 }
 
@@ -546,23 +569,18 @@ function notYetInForce(policy: CompiledPolicy, f: Facts): PolicyResult {
   );
 }
 
-// The same words for every request a policy answers after its review date: built once, shared.
-const overdueWarnings = new WeakMap<CompiledPolicy, WarningV1>();
+// The same words for every request a policy answers after its review date: built once per
+// policy plan, shared.
 
 /** The text in force is the newest encoded, but the payer meant to review it before this date. */
 function reviewOverdue(policy: CompiledPolicy): WarningV1 {
-  let w = overdueWarnings.get(policy);
-  if (!w) {
-    const review = policy.nextReview!;
-    const quote = review.reasons[0]?.citation?.quote ?? review.by;
-    w = Object.freeze({
-      code: 'policy-review-overdue',
-      message: `${policy.id} says "${quote}" (by ${review.by}); for a later date of service the payer may have revised the text since the copy encoded here (${policy.asOf})`,
-      subject: policy.id,
-    });
-    overdueWarnings.set(policy, w);
-  }
-  return w;
+  const review = policy.nextReview!;
+  const quote = review.reasons[0]?.citation?.quote ?? review.by;
+  return Object.freeze({
+    code: 'policy-review-overdue',
+    message: `${policy.id} says "${quote}" (by ${review.by}); for a later date of service the payer may have revised the text since the copy encoded here (${policy.asOf})`,
+    subject: policy.id,
+  });
 }
 
 function textUnavailable(policy: CompiledPolicy, version: CompiledVersion, f: Facts): PolicyResult {
@@ -692,61 +710,50 @@ function referReasons(statements: readonly CompiledStatement[]): readonly Reason
   return reasons;
 }
 
-const sharedNotices = new WeakMap<CompiledVersion, Map<Outcome, readonly NoticeV1[]>>();
-
 function noticesFor(
-  version: CompiledVersion,
+  vp: VersionPlan,
   outcome: Outcome,
   req: NormalizedRequest,
 ): readonly NoticeV1[] {
   // Only a version without conditional notices has a table: its notices depend on the outcome.
-  let byOutcome = sharedNotices.get(version);
+  const byOutcome = vp.notices;
   const hit = byOutcome?.get(outcome);
   if (hit) return hit;
-  const conditional = version.notices.some((n) => n.when);
   const out: NoticeV1[] = [];
-  for (const n of version.notices) {
+  for (const n of vp.version.notices) {
     if (n.outcomes && !n.outcomes.has(outcome)) continue;
     if (n.when && evalCondition(n.when, req) !== true) continue;
     out.push(...n.notices);
   }
-  if (conditional) return out;
-  if (!byOutcome) sharedNotices.set(version, (byOutcome = new Map()));
+  if (!byOutcome) return out;
   const frozen = Object.freeze(out);
   byOutcome.set(outcome, frozen);
   return frozen;
 }
 
 // The reasons of a decided outcome depend only on the statements, the product rule and the
-// prior-auth answer, all compiled objects: they are assembled once and shared, frozen.
-const NO_PRODUCT = {};
-const sharedReasons = new WeakMap<
-  readonly CompiledStatement[],
-  WeakMap<object, WeakMap<PriorAuthAnswer, readonly ReasonV1[]>>
->();
-
+// prior-auth answer, all compiled objects: they are assembled once per version plan and shared,
+// frozen. Few (product, answer) pairs meet one list of statements: a scan finds them.
 function decidedReasons(
+  vp: VersionPlan,
   statements: readonly CompiledStatement[],
   verdict: string,
   product: CompiledProductRule | undefined,
   pa: PriorAuthAnswer,
 ): readonly ReasonV1[] {
-  let byProduct = sharedReasons.get(statements);
-  if (!byProduct) sharedReasons.set(statements, (byProduct = new WeakMap()));
-  let byPa = byProduct.get(product ?? NO_PRODUCT);
-  if (!byPa) byProduct.set(product ?? NO_PRODUCT, (byPa = new WeakMap()));
-  let reasons = byPa.get(pa);
-  if (!reasons) {
-    const out: ReasonV1[] = [];
-    // A conditional answer turns on the product's sentence: it comes first, then what the
-    // policy's statements say for members it governs outright.
-    if (product?.effect === 'conditional') out.push(...product.reasons);
-    for (const s of statements) if (s.verdict === verdict) out.push(...s.reasons);
-    if (product && product.effect !== 'conditional') out.push(...product.reasons);
-    out.push(...pa.reasons);
-    reasons = Object.freeze(out);
-    byPa.set(pa, reasons);
-  }
+  let known = vp.decidedReasons.get(statements);
+  if (!known) vp.decidedReasons.set(statements, (known = []));
+  for (const k of known) if (k.product === product && k.pa === pa) return k.reasons;
+  const out: ReasonV1[] = [];
+  // A conditional answer turns on the product's sentence: it comes first, then what the
+  // policy's statements say for members it governs outright.
+  if (product?.effect === 'conditional') out.push(...product.reasons);
+  for (const s of statements) if (s.verdict === verdict) out.push(...s.reasons);
+  if (product && product.effect !== 'conditional') out.push(...product.reasons);
+  out.push(...pa.reasons);
+  const reasons = Object.freeze(out);
+  // Conditional prior-auth answers are one per set of missing fields: bounded.
+  if (known.length < 64) known.push({ product, pa, reasons });
   return reasons;
 }
 

@@ -42,7 +42,10 @@ interface TerminologyValidities {
 const validities = new WeakMap<Terminology, TerminologyValidities>();
 
 /** The three code sets' validities, found once per request rather than once per code. */
+let last: { t: Terminology; v: TerminologyValidities } | undefined;
+
 function validitiesOf(t: Terminology): TerminologyValidities {
+  if (last?.t === t) return last.v;
   let v = validities.get(t);
   if (!v) {
     v = {
@@ -52,6 +55,7 @@ function validitiesOf(t: Terminology): TerminologyValidities {
     };
     validities.set(t, v);
   }
+  last = { t, v };
   return v;
 }
 

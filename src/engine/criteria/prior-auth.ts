@@ -15,6 +15,27 @@ const ruleAnswers = new WeakMap<CompiledPriorAuthRule, PriorAuthAnswer>();
 const conditionalAnswers = new WeakMap<CompiledPriorAuthRule, Map<string, PriorAuthAnswer>>();
 const defaultAnswers = new WeakMap<CompiledVersion, PriorAuthAnswer>();
 
+/**
+ * priorAuthFor with the answers built beforehand: `answers[i]` is the answer of the version's
+ * rule i when it holds outright, `fallback` the default's.
+ */
+export function priorAuthWith(
+  version: CompiledVersion,
+  answers: readonly PriorAuthAnswer[],
+  fallback: PriorAuthAnswer,
+  req: NormalizedRequest,
+): PriorAuthAnswer {
+  const rules = version.priorAuthRules;
+  for (let i = 0; i < rules.length; i++) {
+    const rule = rules[i]!;
+    const t = evalCondition(rule.when, req);
+    if (t === true) return answers[i]!;
+    if (t === 'unknown')
+      return conditionalAnswer(rule, unknownFields(rule.when, req).join(' and '));
+  }
+  return fallback;
+}
+
 /** The first rule that holds decides; one that turns on a field the request lacks makes it conditional. */
 export function priorAuthFor(version: CompiledVersion, req: NormalizedRequest): PriorAuthAnswer {
   for (const rule of version.priorAuthRules) {

@@ -1,0 +1,130 @@
+import type {
+  CompiledPolicy,
+  CompiledProductRule,
+  CompiledSilence,
+  CompiledStatement,
+  CompiledVersion,
+} from '../model/compiled-policy.js';
+import type { NoticeV1, ReasonV1, WarningV1 } from '../model/determination.js';
+import type { Outcome } from '../model/vocabulary.js';
+import type { IndicationIndex } from '../terminology/indications.js';
+import type { PriorAuthAnswer } from './criteria/prior-auth.js';
+
+// What the engine works out once per policy and keeps: the answers and sentences that depend only
+// on compiled objects, gathered in one plan per policy so a request reaches all of them through a
+// single lookup (a weak-map lookup costs tens of nanoseconds, and a decision used to make a dozen).
+// A plan only ever gains entries; every value in it is frozen and shared by the decisions that use it.
+
+export interface PolicyPlan {
+  readonly policy: CompiledPolicy;
+  readonly indications: IndicationIndex;
+  /** In the order of policy.versions. */
+  readonly versions: readonly VersionPlan[];
+  /** Built on first use: the policy-review-overdue warning. */
+  overdue: WarningV1 | undefined;
+}
+
+export interface VersionPlan {
+  readonly version: CompiledVersion;
+  readonly silences: readonly SilencePlan[];
+  /** One answer per prior-auth rule that holds outright, in rule order; then the default. */
+  readonly priorAuthAnswers: readonly PriorAuthAnswer[];
+  readonly priorAuthDefault: PriorAuthAnswer;
+  /** Notices by outcome, for a version whose notices carry no condition (else undefined). */
+  readonly notices: Map<Outcome, readonly NoticeV1[]> | undefined;
+  /** The reasons of a decided outcome, by the statements that decided it. */
+  readonly decidedReasons: Map<readonly CompiledStatement[], DecidedReasons[]>;
+}
+
+export interface DecidedReasons {
+  readonly product: CompiledProductRule | undefined;
+  readonly pa: PriorAuthAnswer;
+  readonly reasons: readonly ReasonV1[];
+}
+
+export interface SilencePlan {
+  readonly silence: CompiledSilence;
+  /**
+   * For an indication silence, the families it speaks for: those its indications reach that no
+   * statement of the version speaks to.
+   */
+  readonly touches: ReadonlySet<string> | undefined;
+  /** Its text-silent warnings, by subject (bounded). */
+  readonly warnings: Map<string, WarningV1>;
+  /** Its text-silent warnings for one diagnosis, by the engine's shared candidate (bounded). */
+  readonly byCandidate: Map<object, WarningV1>;
+}
+
+const plans = new WeakMap<CompiledPolicy, PolicyPlan>();
+// Most runs decide under one policy after another of the same payer: the last plan is checked
+// before the weak map.
+let last: PolicyPlan | undefined;
+
+export function planOf(policy: CompiledPolicy, indications: IndicationIndex): PolicyPlan {
+  if (last && last.policy === policy && last.indications === indications) return last;
+  let plan = plans.get(policy);
+  if (!plan || plan.indications !== indications) {
+    plan = buildPlan(policy, indications);
+    plans.set(policy, plan);
+  }
+  last = plan;
+  return plan;
+}
+
+function buildPlan(policy: CompiledPolicy, indications: IndicationIndex): PolicyPlan {
+  return {
+    policy,
+    indications,
+    versions: Object.freeze(policy.versions.map((v) => versionPlan(v, indications))),
+    overdue: undefined,
+  };
+}
+
+function versionPlan(version: CompiledVersion, indications: IndicationIndex): VersionPlan {
+  return {
+    version,
+    silences: Object.freeze(version.silences.map((s) => silencePlan(version, s, indications))),
+    priorAuthAnswers: Object.freeze(
+      version.priorAuthRules.map((r) =>
+        Object.freeze({ priorAuth: r.priorAuth, reasons: r.reasons }),
+      ),
+    ),
+    priorAuthDefault: Object.freeze({
+      priorAuth: version.priorAuthDefault,
+      reasons: version.priorAuthDefaultReasons,
+    }),
+    notices: version.notices.some((n) => n.when) ? undefined : new Map(),
+    decidedReasons: new Map(),
+  };
+}
+
+function silencePlan(
+  version: CompiledVersion,
+  silence: CompiledSilence,
+  indications: IndicationIndex,
+): SilencePlan {
+  let touches: Set<string> | undefined;
+  if (silence.indications) {
+    touches = new Set();
+    for (const family of indications.families.keys()) {
+      if (version.byFamily.get(family)?.statements.length) continue;
+      if (reaches(silence.indications, indications.lineage(family))) touches.add(family);
+    }
+  }
+  return { silence, touches, warnings: new Map(), byCandidate: new Map() };
+}
+
+function reaches(indications: readonly string[], lineage: ReadonlySet<string>): boolean {
+  for (const i of indications) if (lineage.has(i)) return true;
+  return false;
+}
+
+/** The plan of the version in force on a date (ISO dates compare as strings), if any. */
+export function versionPlanAt(plan: PolicyPlan, date: string): VersionPlan | undefined {
+  const versions = plan.versions;
+  for (let i = versions.length - 1; i >= 0; i--) {
+    const v = versions[i]!;
+    if (v.version.effectiveFrom <= date) return v;
+  }
+  return undefined;
+}
