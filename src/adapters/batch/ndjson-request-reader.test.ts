@@ -163,4 +163,22 @@ describe('the NDJSON byte reader', () => {
       assert.ok(!v.ok && v.problems[0]!.code === 'unknown-drug' && v.problems[0]!.path === '/drug');
     }
   });
+
+  it('reads each date as the validator does, the first time and when the day comes again', () => {
+    const line = (date: string) => JSON.stringify({ payer: 'bcbsal', dateOfService: date });
+    // Days inside and outside the reader's table of days (1900–2299), real and impossible.
+    const dates = ['2025-09-15', '2024-02-29', '2025-02-29', '2025-04-31', '2025-00-10'];
+    dates.push('2025-13-01', '2025-01-00', '2025-01-32', '1900-01-01', '1899-12-31');
+    dates.push('2299-12-31', '2300-01-01', '0000-01-01', '9999-12-31', '2025-1a-01');
+    for (const round of [1, 2]) {
+      for (const date of dates) {
+        const valid = general.validate(JSON.parse(line(date)), ENVELOPE).ok;
+        assert.equal(
+          agree(line(date), `${date}, round ${round}`),
+          valid,
+          `${date}, round ${round}`,
+        );
+      }
+    }
+  });
 });

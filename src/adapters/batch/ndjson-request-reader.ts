@@ -81,11 +81,16 @@ class ByteVocabulary<T> {
   match(b: Uint8Array, s: number, end: number): T | undefined {
     const candidates = this.byFirst[b[s]!];
     if (candidates === undefined) return undefined;
-    next: for (const c of candidates) {
+    // Indexed loops, not for-of: this runs for every key and vocabulary value of every line.
+    for (let j = 0; j < candidates.length; j++) {
+      const c = candidates[j]!;
       const k = c.bytes;
-      const e = s + k.length;
+      const n = k.length;
+      const e = s + n;
       if (e >= end || b[e] !== QUOTE) continue;
-      for (let i = 1; i < k.length; i++) if (k[i] !== b[s + i]) continue next;
+      let i = 1;
+      while (i < n && k[i] === b[s + i]) i++;
+      if (i < n) continue;
       this.end = e;
       return c.value;
     }
@@ -169,9 +174,11 @@ export function ndjsonRequestReader(checks: FastChecks): NdjsonRequestReader {
   const procedureCodes = new ByteInterner(checks.procCode);
   const diagnosisCodes = new ByteInterner(checks.icdKey);
   const drugs = new ByteInterner(checks.drugName);
-  // Dates by their digits as one number: the string is made and checked once per day.
-  const dates = new Map<number, string | null>();
-  const MAX_DATES = 100_000;
+  // Dates by their digits, in a table indexed by year, month and day: the string is made and
+  // checked once per day, and a line costs an array load (a Map keyed by the number cost more
+  // than the rest of the date's reading).
+  const DATE_YEARS = 400; // 1900 to 2299; others are read each time
+  const dates: (string | null | undefined)[] = new Array(DATE_YEARS * 13 * 32).fill(undefined);
 
   // Where the last token read ended, and whether its bytes were all ASCII: cursors instead of a
   // result object per token.
@@ -199,18 +206,30 @@ export function ndjsonRequestReader(checks: FastChecks): NdjsonRequestReader {
 
   function date(b: Uint8Array, s: number, e: number): string | undefined {
     if (e - s !== 10 || b[s + 4] !== 0x2d || b[s + 7] !== 0x2d) return undefined;
-    let n = 0;
-    for (let i = 0; i < 10; i++) {
-      if (i === 4 || i === 7) continue;
+    let year = 0;
+    for (let i = 0; i < 4; i++) {
       const d = b[s + i]! - 0x30;
       if (d < 0 || d > 9) return undefined;
-      n = n * 10 + d;
+      year = year * 10 + d;
     }
-    let v = dates.get(n);
+    const m1 = b[s + 5]! - 0x30;
+    const m2 = b[s + 6]! - 0x30;
+    const d1 = b[s + 8]! - 0x30;
+    const d2 = b[s + 9]! - 0x30;
+    if (m1 < 0 || m1 > 9 || m2 < 0 || m2 > 9 || d1 < 0 || d1 > 9 || d2 < 0 || d2 > 9)
+      return undefined;
+    const month = m1 * 10 + m2;
+    const day = d1 * 10 + d2;
+    // Out of the table's range (and so never a valid date in it): checked each time.
+    if (year < 1900 || year >= 1900 + DATE_YEARS || month > 12 || day > 31) {
+      const t = text(b, s, e);
+      return checks.calendarDate(t) ? t : undefined;
+    }
+    const slot = ((year - 1900) * 13 + month) * 32 + day;
+    let v = dates[slot];
     if (v === undefined) {
       const t = text(b, s, e);
-      v = checks.calendarDate(t) ? t : null;
-      if (dates.size < MAX_DATES) dates.set(n, v);
+      v = dates[slot] = checks.calendarDate(t) ? t : null;
     }
     return v ?? undefined;
   }

@@ -134,7 +134,35 @@ export class Screener {
   private readonly root = new Map<unknown, Trie>();
   private readonly entries: RowEntry[] = [];
 
+  // The last line's entry and reasons: lines of one claim, and runs of similar claims, are often
+  // decided alike, and then a few identity compares replace the walk down the trie.
+  private last: RowEntry | undefined;
+  private lastReasons: readonly ReasonV1[] | undefined;
+
   private entry(d: DeterminationV1): RowEntry {
+    const l = this.last;
+    if (
+      l !== undefined &&
+      d.reasons === this.lastReasons &&
+      d.policy === l.ref &&
+      d.payer === l.payer &&
+      d.indication === l.indication &&
+      d.outcome === l.outcome &&
+      d.priorAuth === l.priorAuth &&
+      d.basis === l.basis &&
+      d.outOfScopeReason === l.outOfScopeReason
+    )
+      return l;
+    const e = this.lookup(d);
+    // Only an entry the trie holds: one past the bound is counted once, not by its count.
+    if (e.count >= 0 && Object.isFrozen(d.reasons)) {
+      this.last = e;
+      this.lastReasons = d.reasons;
+    }
+    return e;
+  }
+
+  private lookup(d: DeterminationV1): RowEntry {
     const rule = this.ruleOf(d.reasons);
     const t = step(
       step(step(step(step(step(this.root, d.policy), rule), d.payer), d.indication), d.outcome),
@@ -151,6 +179,7 @@ export class Screener {
       count: 0,
       ref: d.policy,
       payer: d.payer,
+      indication: d.indication,
       outcome: d.outcome,
       basis: d.basis,
       outOfScopeReason: d.outOfScopeReason,
@@ -166,6 +195,7 @@ export class Screener {
     } else {
       // Past the bound (only with unbounded distinct decisions): count straight into the tally.
       countDecided(this.tally, e);
+      e.count = -1; // not held: never the last entry
     }
     return e;
   }
@@ -307,8 +337,10 @@ interface RowEntry extends DecidedKey {
   tail: string;
   /** The tail is ASCII (policy ids and names nearly always are): copied without encoding. */
   asciiTail: boolean;
+  /** Lines counted here and not yet in the tally; -1 for an entry past the bound, not held. */
   count: number;
   ref: PolicyRefV1 | undefined;
+  indication: string | undefined;
 }
 
 function side(d: DeterminationV1): DiffSide {
