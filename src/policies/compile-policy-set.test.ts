@@ -103,6 +103,17 @@ describe('policy compiler', () => {
     assert.notEqual(edited.revision, set.revision);
   });
 
+  it('the revision changes when the CRD coverage map changes', () => {
+    // CRD answers follow the map: the same revision must not name two different behaviours.
+    const map = inputs.otherInputs.find((f) => f.path === 'policies/crd-coverage-map.yaml');
+    assert.ok(map, 'the coverage map is one of the inputs of the revision');
+    const edited = compilePolicySet(
+      { ...inputs, otherInputs: inputs.otherInputs.map((f) => (f === map ? { ...f, text: f.text + '\n# edited\n' } : f)) },
+      terminology,
+    );
+    assert.notEqual(edited.revision, set.revision);
+  });
+
   it('rejects a quote that is not in the source, naming file and line', () => {
     const text = bcbsma.text.replace('is INVESTIGATIONAL.', 'is NOT INVESTIGATIONAL.');
     const [p, ...rest] = problemsFor(text);

@@ -5,6 +5,8 @@ import { policiesDir } from '../package-root.js';
 import type { Terminology } from '../terminology/terminology.js';
 import { compilePolicySet, type PolicyInput } from './compile-policy-set.js';
 
+const COVERAGE_MAP_NAME = 'crd-coverage-map.yaml';
+
 /**
  * Every policy file under policies/<payer>/ (not the cases, value sets or sources), from the
  * policies directory `dir` (default: MEDPOLICY_POLICIES or the package's). Paths are reported as
@@ -16,6 +18,11 @@ export function readPolicyInputs(dir = policiesDir()) {
   const sources = new Map<string, string>();
   for (const entry of readdirSync(dir).sort()) {
     const sub = join(dir, entry);
+    // The CRD coverage map decides CRD answers: a change to it is a new revision like any other.
+    if (entry === COVERAGE_MAP_NAME) {
+      otherInputs.push({ path: `policies/${entry}`, text: readFileSync(sub, 'utf8') });
+      continue;
+    }
     if (!statSync(sub).isDirectory()) continue;
     for (const name of readdirSync(sub).sort()) {
       const path = join(sub, name);
