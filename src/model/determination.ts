@@ -57,6 +57,32 @@ export interface DeterminationV1 {
   /** Content hash of the compiled policy set that decided this. */
   revision: string;
   trace?: TraceStepV1[] | undefined;
+  /**
+   * The facts beyond the request that coverage still turns on, in the order the policy's
+   * conditions need them; each `id` is also in `missing`. Absent when none.
+   */
+  questions?: readonly QuestionV1[] | undefined;
+  /** The facts the decision used, as the request gave them. Absent when none. */
+  facts?: Readonly<Record<string, boolean>> | undefined;
+}
+
+/**
+ * A yes/no fact a policy sentence makes coverage turn on (issue #19): the CLI, the web UI and the
+ * DTR questionnaire all ask it in these words, with the sentence that makes it matter.
+ */
+export interface QuestionV1 {
+  /** The entry in `missing`: `facts.<fact>`. */
+  id: string;
+  /** The fact's id in policies/valuesets/facts.yaml, e.g. "primary-medicare-covered". */
+  fact: string;
+  /** The question as asked. */
+  text: string;
+  /** What a yes and a no mean, in words ("primary Medicare covered the service"). */
+  answers: { yes: string; no: string };
+  /** The policy's words that make the fact matter, with their citation. */
+  reason: ReasonV1;
+  /** The rule that waits on the fact, e.g. "product:bcn65-medicare-complementary". */
+  rule: string;
 }
 
 export interface TraceStepV1 {
