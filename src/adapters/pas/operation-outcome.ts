@@ -16,7 +16,8 @@ export type IssueType =
   | 'code-invalid'
   | 'throttled'
   | 'conflict'
-  | 'transient';
+  | 'transient'
+  | 'informational';
 
 export interface OperationOutcome {
   resourceType: 'OperationOutcome';
