@@ -52,6 +52,7 @@ import {
   ITS_QUESTION,
 } from './support/dtr-questions.js';
 import { bcn65Determination, clientItems, formOf, REFS } from './support/dtr-fixtures.js';
+import { claimResponseFixture } from './support/pas-claim-fixtures.js';
 
 let ctx: DecisionContext;
 let bcn: FormSource & { policy: CompiledPolicy };
@@ -297,4 +298,13 @@ describe('a DTR session, as resources', () => {
         assert.equal(qr.status, 'completed');
         assert.equal(qr.contained[0].derivedFrom![0], questionnaireCanonical(bcn));
       });
+});
+
+describe('the PAS fixtures the checker is tested on', () => {
+  it('are valid R4', () => {
+    assert.deepEqual(r4Errors(claimResponseFixture()), []);
+    // The R4 validator catches what §B.6 says the server once dropped.
+    const { insurer: _, ...noInsurer } = claimResponseFixture();
+    assert.match(r4Errors(noInsurer).join(), /ClaimResponse.insurer: Missing required property/);
+  });
 });
