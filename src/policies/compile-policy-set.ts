@@ -591,12 +591,11 @@ function factEffect(e: PolicyFactEffect): CompiledFactEffect {
   return Object.freeze({ kind: 'not-covered', basis: e.basis });
 }
 
-/** The sentence of an answer: what it means, then what it does. */
+/** The sentence of an answer: what it does, then what it means. */
 function factAnswerText(meaning: string, effect: CompiledFactEffect, terminology: Terminology): string {
-  const said = meaning.charAt(0).toUpperCase() + meaning.slice(1);
-  if (effect.kind === 'covered') return `${said}: covered under the policy's words below.`;
-  if (effect.kind === 'not-covered') return `${said}: not covered (${terminology.bases.label(effect.basis)}) under the policy's words below.`;
-  return `${said}: the policy's own statements decide, as for a member it governs outright.`;
+  if (effect.kind === 'covered') return `Covered: ${meaning}.`;
+  if (effect.kind === 'not-covered') return `Not covered (${terminology.bases.label(effect.basis)}): ${meaning}.`;
+  return `${meaning.charAt(0).toUpperCase()}${meaning.slice(1)}, so this policy's own statements decide.`;
 }
 
 /**
