@@ -16,7 +16,7 @@ import {
 
 /** What a YAML file is, which decides how it is checked. */
 export type YamlKind =
-  'policy' | 'indications' | 'drugs' | 'bases' | 'code-system' | 'icd10cm-changes';
+  'policy' | 'indications' | 'drugs' | 'bases' | 'facts' | 'code-system' | 'icd10cm-changes';
 
 /** The file the build writes: entry key → the value as JSON text. */
 export interface PrebuiltYamlV1 {

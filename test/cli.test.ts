@@ -217,3 +217,148 @@ describe('medpolicy: drug names and kinds of out-of-scope', () => {
     assert.match(r.stdout, /out of scope, product not governed: The member's product/);
   });
 });
+
+describe('medpolicy check --answers (facts beyond the request)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'medpolicy-answers-'));
+  const bcn65 = { ...crps, payer: 'bcn', lineOfBusiness: 'medicare-supplement' };
+  const LINE_676 =
+    'BCN65 (Medicare Complementary) Coinsurance covered if primary Medicare covers the service.';
+  const answers = (name: string, content: unknown) => {
+    const p = join(dir, name);
+    writeFileSync(p, typeof content === 'string' ? content : JSON.stringify(content));
+    return p;
+  };
+  const response = (code: string) => ({
+    resourceType: 'QuestionnaireResponse',
+    status: 'completed',
+    item: [
+      {
+        linkId: 'group-1',
+        item: [
+          {
+            linkId: 'primary-medicare-covered',
+            answer: [
+              { valueCoding: { system: 'http://terminology.hl7.org/CodeSystem/v2-0136', code } },
+            ],
+          },
+        ],
+      },
+    ],
+  });
+
+  it('the table of a conditional answer lists its question with the quote', () => {
+    const r = run(['check', '--format', 'table'], JSON.stringify(bcn65));
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /conditional/);
+    assert.match(r.stdout, /questions \(answer with --answers FILE/);
+    assert.match(
+      r.stdout,
+      /primary-medicare-covered: Did primary Medicare cover this service for this member\?/,
+    );
+    assert.ok(
+      r.stdout.includes(`"${LINE_676}" (policies/sources/bcbsm-bcn-iv-anesthetics.txt#L676)`),
+    );
+  });
+
+  it('JSON answers decide: yes covered, no not covered', () => {
+    const yes = run(
+      ['check', '--answers', answers('yes.json', { 'primary-medicare-covered': true })],
+      JSON.stringify(bcn65),
+    );
+    assert.equal(yes.status, 0, yes.stderr);
+    const d = JSON.parse(yes.stdout);
+    assert.equal(d.outcome, 'covered');
+    assert.equal(d.reasons[0].citation.quote, LINE_676);
+    assert.deepEqual(d.facts, { 'primary-medicare-covered': true });
+    const no = run(
+      ['check', '--answers', answers('no.json', { 'primary-medicare-covered': false })],
+      JSON.stringify(bcn65),
+    );
+    assert.equal(JSON.parse(no.stdout).outcome, 'not-covered');
+  });
+
+  it('reads a QuestionnaireResponse: Y, N, and ASKU (the question stays open)', () => {
+    const outcome = (code: string) =>
+      JSON.parse(
+        run(
+          ['check', '--answers', answers(`qr-${code}.json`, response(code))],
+          JSON.stringify(bcn65),
+        ).stdout,
+      ).outcome;
+    assert.equal(outcome('Y'), 'covered');
+    assert.equal(outcome('N'), 'not-covered');
+    assert.equal(outcome('ASKU'), 'conditional');
+  });
+
+  it('adds the answers to every NDJSON request, and keeps facts the request gives that agree', () => {
+    const lines = [
+      JSON.stringify(bcn65),
+      JSON.stringify({ ...bcn65, facts: { 'primary-medicare-covered': true } }),
+    ];
+    const r = run(
+      ['check', '--answers', answers('yes2.json', { 'primary-medicare-covered': true })],
+      lines.join('\n'),
+    );
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(
+      r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).outcome),
+      ['covered', 'covered'],
+    );
+  });
+
+  it('exits 2, deciding nothing, when an answer contradicts a request', () => {
+    const lines = [
+      JSON.stringify(bcn65),
+      JSON.stringify({ ...bcn65, facts: { 'primary-medicare-covered': false } }),
+    ];
+    const r = run(
+      ['check', '--answers', answers('yes3.json', { 'primary-medicare-covered': true })],
+      lines.join('\n'),
+    );
+    assert.equal(r.status, 2);
+    assert.equal(r.stdout, '');
+    assert.match(
+      r.stderr,
+      /--answers conflicts with the request on line 2: primary-medicare-covered is no in the request on line 2 but yes in/,
+    );
+    // A fact that spells a request field contradicts that field too.
+    const field = run(
+      ['check', '--answers', answers('pp.json', { 'provider-participating': false })],
+      JSON.stringify({ ...bcn65, providerParticipating: true }),
+    );
+    assert.equal(field.status, 2);
+    assert.match(field.stderr, /provider-participating is yes in the request but no in/);
+  });
+
+  it('exits 2 on an answers file that is not one: unknown fact, not a boolean, a bad answer code', () => {
+    const unknown = run(
+      ['check', '--answers', answers('u.json', { 'primary-medicare-coverd': true })],
+      JSON.stringify(bcn65),
+    );
+    assert.equal(unknown.status, 2);
+    assert.match(
+      unknown.stderr,
+      /"primary-medicare-coverd" is not a fact a policy turns on \(did you mean "primary-medicare-covered"\?\)/,
+    );
+    const notBool = run(
+      ['check', '--answers', answers('b.json', { 'primary-medicare-covered': 'yes' })],
+      JSON.stringify(bcn65),
+    );
+    assert.equal(notBool.status, 2);
+    assert.match(notBool.stderr, /must be true or false/);
+    const badCode = run(
+      ['check', '--answers', answers('c.json', response('YES'))],
+      JSON.stringify(bcn65),
+    );
+    assert.equal(badCode.status, 2);
+    assert.match(
+      badCode.stderr,
+      /primary-medicare-covered\) must be answered with a valueCoding Y, N or ASKU/,
+    );
+    const missing = run(['check', '--answers', join(dir, 'absent.json')], JSON.stringify(bcn65));
+    assert.equal(missing.status, 2);
+  });
+});

@@ -54,6 +54,31 @@ const inproc = async (args: string[]) => {
 };
 
 describe('medpolicy screen: NDJSON', () => {
+  it('decides facts beyond the request (the general path), on one thread and on two', () => {
+    const bcn65 = { ...crps, payer: 'bcn', lineOfBusiness: 'medicare-supplement' };
+    const input = [
+      JSON.stringify({ claimId: 'Y', ...bcn65, facts: { 'primary-medicare-covered': true } }),
+      JSON.stringify({ claimId: 'N', ...bcn65, facts: { 'primary-medicare-covered': false } }),
+      JSON.stringify({ claimId: 'U', ...bcn65 }),
+      JSON.stringify({ claimId: 'X', ...bcn65, facts: { 'primary-medicare-coverd': true } }),
+    ].join('\n');
+    const path = file('facts.ndjson', input + '\n');
+    for (const workers of ['1', '2']) {
+      const r = run([path, '--workers', workers]);
+      assert.equal(r.status, 1);
+      const got = rows(r.stdout);
+      assert.deepEqual(
+        got.map((x) => [x.claimId, x.outcome ?? (x.error as { code: string }).code, x.missing]),
+        [
+          ['Y', 'covered', undefined],
+          ['N', 'not-covered', undefined],
+          ['U', 'conditional', ['facts.primary-medicare-covered']],
+          ['X', 'unknown-fact', undefined],
+        ],
+      );
+    }
+  });
+
   it('writes one row per line in order, error rows with their line, and exits 1', () => {
     const input = [
       JSON.stringify({ claimId: 'A', claimLine: 1, ...crps }),

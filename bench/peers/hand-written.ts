@@ -15,6 +15,9 @@ import { CODE_ROUTES, HCPCS_DRUG, type Mp446Facts, type PeerDecision } from './m
 import { peerRequestProblem } from './validate-request.js';
 
 const NONE: readonly string[] = Object.freeze([]);
+const ASKS_FEP: readonly string[] = Object.freeze(['facts.fep-benefit-plan-covers']);
+const ASKS_HOME: readonly string[] = Object.freeze(['facts.home-plan-covers']);
+const ASKS_GROUP: readonly string[] = Object.freeze(['facts.group-policy-covers']);
 
 function versionAt(dos: string): string | null {
   if (dos < '2010-11-06') return null;
@@ -128,11 +131,13 @@ function decideLine(r: Request): PeerDecision {
   }
   if (r.routeCount > 1) return decision('needs-info', null, version, null, ['route'], codes);
   const family = r.decidingFamily;
+  // Each Benefit Application exception asks its fact beyond the request (facts.yaml).
   if (r.lineOfBusiness === 'fep')
-    return decision('conditional', 'fep-benefit-plan', version, family, NONE, codes);
-  if (r.homePlan) return decision('conditional', 'home-plan-policy', version, family, NONE, codes);
+    return decision('conditional', 'fep-benefit-plan', version, family, ASKS_FEP, codes);
+  if (r.homePlan)
+    return decision('conditional', 'home-plan-policy', version, family, ASKS_HOME, codes);
   if (r.groupPolicy)
-    return decision('conditional', 'group-specific-policy', version, family, NONE, codes);
+    return decision('conditional', 'group-specific-policy', version, family, ASKS_GROUP, codes);
   return decision('not-covered', 'investigational', version, family, NONE, codes);
 }
 

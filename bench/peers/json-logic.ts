@@ -87,11 +87,11 @@ export const MP446_JSONLOGIC: Record<string, unknown> = {
       { '>': [{ var: 'routes.length' }, 1] },
       ['needs-info', null, false],
       { '==': [{ var: 'lineOfBusiness' }, 'fep'] },
-      ['conditional', 'fep-benefit-plan', true],
+      ['conditional', 'fep-benefit-plan', true, 'facts.fep-benefit-plan-covers'],
       { var: 'homePlan' },
-      ['conditional', 'home-plan-policy', true],
+      ['conditional', 'home-plan-policy', true, 'facts.home-plan-covers'],
       { var: 'groupPolicy' },
-      ['conditional', 'group-specific-policy', true],
+      ['conditional', 'group-specific-policy', true, 'facts.group-policy-covers'],
       ['not-covered', 'investigational', true],
     ],
   },
@@ -142,7 +142,12 @@ export function decideWithJsonLogic(R: JsonLogicRules, f: Mp446Facts): PeerDecis
   }
   const missing = R.missing(f) as string[];
   const data = { ...f, version, role, missing };
-  const [outcome, basis, withIndication] = R.decision(data) as [string, string | null, boolean];
+  const [outcome, basis, withIndication, asks] = R.decision(data) as [
+    string,
+    string | null,
+    boolean,
+    string?,
+  ];
   const codesNotEffective = f.hcpcs.filter((code) => R.codeNotEffective({ dos: f.dos, code }));
   return {
     outcome,
@@ -150,7 +155,8 @@ export function decideWithJsonLogic(R: JsonLogicRules, f: Mp446Facts): PeerDecis
     priorAuth: 'not-applicable',
     version,
     indication: withIndication ? family : null,
-    missing: outcome === 'needs-info' ? (missing.length > 0 ? missing : ['route']) : [],
+    missing:
+      outcome === 'needs-info' ? (missing.length > 0 ? missing : ['route']) : asks ? [asks] : [],
     codesNotEffective,
   };
 }

@@ -138,6 +138,7 @@ export const DECISION_RULES: RuleProperties[] = [
       outcome: 'conditional',
       basis: 'fep-benefit-plan',
       indication: true,
+      asks: 'facts.fep-benefit-plan-covers',
     },
   ),
   outcome(
@@ -148,6 +149,7 @@ export const DECISION_RULES: RuleProperties[] = [
       outcome: 'conditional',
       basis: 'home-plan-policy',
       indication: true,
+      asks: 'facts.home-plan-covers',
     },
   ),
   outcome(
@@ -158,6 +160,7 @@ export const DECISION_RULES: RuleProperties[] = [
       outcome: 'conditional',
       basis: 'group-specific-policy',
       indication: true,
+      asks: 'facts.group-policy-covers',
     },
   ),
   outcome(
@@ -252,7 +255,14 @@ export async function decideJsonRulesEngine(f: Mp446Facts): Promise<PeerDecision
     priorAuth: 'not-applicable',
     version,
     indication: p.indication ? family : null,
-    missing: o === 'needs-info' ? (p.missing ? [p.missing as string] : missing) : [],
+    missing:
+      o === 'needs-info'
+        ? p.missing
+          ? [p.missing as string]
+          : missing
+        : p.asks
+          ? [p.asks as string]
+          : [],
     codesNotEffective,
   };
 }

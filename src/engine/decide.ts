@@ -9,10 +9,12 @@ import type {
 import type {
   DeterminationV1,
   NoticeV1,
+  QuestionV1,
   ReasonV1,
   TraceStepV1,
   WarningV1,
 } from '../model/determination.js';
+import { NO_FACTS } from '../model/facts.js';
 import type { NormalizedRequest } from '../model/normalized-request.js';
 import type { OutOfScopeReason } from '../model/out-of-scope-reason.js';
 import type { Basis, Outcome, PriorAuth, Route } from '../model/vocabulary.js';
@@ -22,6 +24,7 @@ import type { IndicationIndex } from '../terminology/indications.js';
 import type { Terminology } from '../terminology/terminology.js';
 import { ambiguousPlacementWarning, codeWarnings } from './criteria/code-warnings.js';
 import { evalCondition } from './criteria/condition.js';
+import { factReasons, factStep, factsUsed, isAnswer, type FactStep } from './criteria/facts.js';
 import { statementCoversDrug } from './criteria/drug-in-scope.js';
 import { inferDrug, inferRoutes } from './criteria/infer-drug-and-route.js';
 import { priorAuthWith, type PriorAuthAnswer } from './criteria/prior-auth.js';
@@ -46,7 +49,10 @@ import {
 //     would be decided differently are named in a warning;
 //  5. the statement's verdict gives outcome and basis; a conditional product rule turns it into
 //     `conditional`; a referral sends it to another policy;
-//  6. prior authorization by the first rule that holds.
+//  6. a conditional rule that turns on facts beyond the request (criteria/facts.ts): a fact
+//     given decides (covered; not covered; or the statements' verdict), one not given is asked
+//     (`conditional`, `missing` and `questions` name it);
+//  7. prior authorization by the first rule that holds.
 // When a payer has several policies, the first that speaks (any outcome but out-of-scope) wins.
 //
 // Objects on this path keep one shape each (absent fields are undefined, which JSON omits), and
@@ -95,6 +101,7 @@ interface PolicyResult {
   reasons: readonly ReasonV1[];
   missing: readonly string[];
   notices: readonly NoticeV1[];
+  questions: readonly QuestionV1[] | undefined;
 }
 
 type FamilyTable = ReadonlyMap<string, readonly CompiledStatement[]>;
@@ -153,6 +160,12 @@ export function decide(
     [{ text: `No policy of ${req.payer} is encoded.` }],
     'no-version-in-force',
   );
+  // Facts are rare: a request without any allocates nothing here.
+  const given = req.facts;
+  const echoed =
+    given === undefined || given === NO_FACTS
+      ? undefined
+      : factsUsed(given, chosen.version, chosen.version?.ref.id, warnings);
 
   // One literal, in the contract's field order.
   return {
@@ -172,6 +185,8 @@ export function decide(
     notices: chosen.notices,
     revision: policySet.revision,
     trace,
+    questions: chosen.questions,
+    facts: echoed,
   };
 }
 
@@ -231,6 +246,7 @@ function result(
   reasons: readonly ReasonV1[],
   missing: readonly string[],
   notices: readonly NoticeV1[],
+  questions?: readonly QuestionV1[],
 ): PolicyResult {
   return {
     outcome,
@@ -243,6 +259,7 @@ function result(
     reasons,
     missing,
     notices,
+    questions,
   };
 }
 
@@ -511,9 +528,15 @@ function evaluateVersionOf(plan: PolicyPlan, vp: VersionPlan, f: Facts): PolicyR
       statement.referTo,
     );
   }
+  const facts: FactStep | undefined = product?.facts ? factStep(product.facts, req) : undefined;
+  if (facts) trace?.push({ step: 'fact', detail: facts.trace });
   let outcome: Outcome;
   let basis: Basis | undefined;
-  if (product?.effect === 'conditional') {
+  if (facts && isAnswer(facts) && facts.effect.kind !== 'policy') {
+    outcome = facts.effect.kind;
+    basis = facts.effect.kind === 'not-covered' ? facts.effect.basis : undefined;
+  } else if (product?.effect === 'conditional' && !(facts && isAnswer(facts))) {
+    // No facts to ask, or some not given: coverage still turns on the product's sentence.
     outcome = 'conditional';
     basis = product.basis;
   } else if (statement.verdict === 'covered') {
@@ -524,6 +547,7 @@ function evaluateVersionOf(plan: PolicyPlan, vp: VersionPlan, f: Facts): PolicyR
   }
   const pa = priorAuthWith(version, vp.priorAuthAnswers, vp.priorAuthDefault, req);
   trace?.push({ step: 'prior-auth', detail: pa.priorAuth });
+  const asked = facts && !isAnswer(facts) ? facts : undefined;
   return result(
     outcome,
     basis,
@@ -532,9 +556,12 @@ function evaluateVersionOf(plan: PolicyPlan, vp: VersionPlan, f: Facts): PolicyR
     version,
     decided.family,
     NO_STRINGS,
-    decidedReasons(vp, statements, statement.verdict, product, pa),
-    NO_STRINGS,
+    facts && isAnswer(facts)
+      ? factReasons(facts, statements, statement.verdict, pa)
+      : decidedReasons(vp, statements, statement.verdict, product, pa),
+    asked ? asked.missing : NO_STRINGS,
     noticesFor(vp, outcome, req),
+    asked?.questions,
   );
 }
 

@@ -1,4 +1,5 @@
-import type { NoticeV1, PolicyRefV1, ReasonV1 } from './determination.js';
+import type { NoticeV1, PolicyRefV1, QuestionV1, ReasonV1 } from './determination.js';
+import type { FactRequestField } from './facts.js';
 import type {
   Basis,
   LineOfBusiness,
@@ -50,12 +51,44 @@ export interface CompiledSilence {
   reasons: readonly ReasonV1[];
 }
 
+/** What an answer to a fact does (policy files: whenYes / whenNo). */
+export type CompiledFactEffect =
+  | { readonly kind: 'covered' }
+  | { readonly kind: 'not-covered'; readonly basis: Basis }
+  /** The version's statements decide, as under an `applies` rule. */
+  | { readonly kind: 'policy' };
+
+/** One answer to a fact: what it does, and the reason that says so (built once, frozen). */
+export interface CompiledFactAnswer {
+  readonly value: boolean;
+  readonly effect: CompiledFactEffect;
+  /** The fact's sentence (one reason per quoted passage): first among the answer's reasons. */
+  readonly reasons: readonly ReasonV1[];
+  /** The trace step's words. */
+  readonly trace: string;
+}
+
+export interface CompiledFactRule {
+  /** The id in policies/valuesets/facts.yaml. */
+  readonly fact: string;
+  /** `facts.<fact>`: the entry in `missing`. */
+  readonly missing: string;
+  /** The request field the fact is another spelling of, read in its place. */
+  readonly requestField?: FactRequestField;
+  /** The question asked while the fact is not given, with its quote. */
+  readonly question: QuestionV1;
+  readonly yes: CompiledFactAnswer;
+  readonly no: CompiledFactAnswer;
+}
+
 export interface CompiledProductRule {
   id: string;
   when: CompiledCondition;
   effect: 'applies' | 'conditional' | 'not-applicable';
   basis?: Basis;
   reasons: readonly ReasonV1[];
+  /** Facts a conditional rule turns on, in the order they are asked. */
+  facts?: readonly CompiledFactRule[];
 }
 
 export interface CompiledPriorAuthRule {
@@ -103,6 +136,11 @@ export interface CompiledVersion {
   codes: readonly CompiledCode[];
   codeIndex: ReadonlyMap<string, CompiledCode>;
   notices: readonly CompiledNotice[];
+  /**
+   * The facts the version uses, in policy order: those its product rules turn on, then those
+   * spelling a request field one of its conditions names. A request's other facts are warned.
+   */
+  facts: ReadonlySet<string>;
   /** Indication family → the statements and exclusions that speak to it (ancestors resolved). */
   byFamily: ReadonlyMap<string, FamilyIndex>;
   /**

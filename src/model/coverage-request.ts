@@ -60,6 +60,13 @@ export const CoverageRequestSchema = Type.Object(
         description: 'ICD-10-CM codes in pointer order; with or without the dot, any case',
       }),
     ),
+    facts: Type.Optional(
+      Type.Record(Type.String({ pattern: '^[a-z0-9]+(-[a-z0-9]+)*$' }), Type.Boolean(), {
+        maxProperties: 32,
+        description:
+          'Facts beyond the request a policy condition turns on, by the ids of policies/valuesets/facts.yaml (e.g. {"primary-medicare-covered": true}); a determination that waits on one lists it in questions',
+      }),
+    ),
   },
   { additionalProperties: false, $id: 'CoverageRequest' },
 );

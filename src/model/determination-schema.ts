@@ -16,6 +16,21 @@ const Reason = Type.Object({
   rule: Type.Optional(Type.String({ description: 'The policy rule that produced this reason' })),
 });
 
+const Question = Type.Object(
+  {
+    id: Type.String({ description: 'The entry in missing: facts.<fact>' }),
+    fact: Type.String({ description: 'A fact id of policies/valuesets/facts.yaml' }),
+    text: Type.String({ description: 'The question as asked' }),
+    answers: Type.Object({
+      yes: Type.String({ description: 'What a yes means, in words' }),
+      no: Type.String({ description: 'What a no means, in words' }),
+    }),
+    reason: Reason,
+    rule: Type.String({ description: 'The rule that waits on the fact' }),
+  },
+  { description: 'A yes/no fact beyond the request that coverage turns on' },
+);
+
 /**
  * The wire shape, with the bases of the policies in use (policies/valuesets/bases.yaml) as the
  * basis enum: a payer-defined basis is published in the OpenAPI document as soon as it is data.
@@ -70,6 +85,17 @@ export const determinationSchema = (bases: readonly string[]) =>
       ),
       revision: Type.String({ description: 'Content hash of the policy set that decided this' }),
       trace: Type.Optional(Type.Array(Type.Object({ step: Type.String(), detail: Type.String() }))),
+      questions: Type.Optional(
+        Type.Array(Question, {
+          description:
+            "The facts beyond the request that coverage still turns on, in the order the policy asks them; each id is also in missing. Send the answers as the request's facts.",
+        }),
+      ),
+      facts: Type.Optional(
+        Type.Record(Type.String(), Type.Boolean(), {
+          description: "The request's facts the deciding policy uses, as given",
+        }),
+      ),
       id: Type.Optional(
         Type.String({ format: 'uuid', description: 'The audit record id (HTTP service only)' }),
       ),

@@ -1,3 +1,4 @@
+import type { RequestFacts } from './facts.js';
 import type { LineOfBusiness, PlanType, Route, Setting } from './vocabulary.js';
 
 export interface ProcedureCode {
@@ -22,4 +23,10 @@ export interface NormalizedRequest {
   procedureCodes: readonly ProcedureCode[];
   /** ICD-10-CM, uppercase, without the dot, in the order given. */
   diagnosisCodes: readonly string[];
+  /**
+   * Facts beyond the request, by id (policies/valuesets/facts.yaml): frozen, without prototype,
+   * and the one shared empty record (NO_FACTS) when the request gives none. A fact that spells a
+   * request field is folded into that field too.
+   */
+  facts: RequestFacts;
 }

@@ -53,6 +53,31 @@ const VersionSchema = strict({
   note: Type.Optional(Type.String()),
 });
 
+/**
+ * What one answer to a fact does: `covered`; `not-covered` with a basis of bases.yaml; or
+ * `policy`, the version's statements decide, as for a product the policy governs outright.
+ */
+const FactEffectSchema = Type.Union([
+  Type.Literal('covered'),
+  Type.Literal('policy'),
+  strict({ outcome: Type.Literal('not-covered'), basis: Type.String({ minLength: 1 }) }),
+]);
+
+/**
+ * A fact beyond the request a conditional product rule turns on. The keys are whenYes/whenNo,
+ * not yes/no, which a YAML 1.1 reader would read as booleans.
+ */
+const FactRuleSchema = strict({
+  /** An id of policies/valuesets/facts.yaml (checked by the compiler, which names the list). */
+  fact: Type.String({ minLength: 1 }),
+  /** The words that make the fact matter; verbatim. */
+  quote: Quote,
+  /** The question in this policy's words, in place of facts.yaml's. */
+  question: Type.Optional(Type.String({ minLength: 8 })),
+  whenYes: FactEffectSchema,
+  whenNo: FactEffectSchema,
+});
+
 const ProductRuleSchema = strict({
   id: Type.String({ minLength: 1 }),
   ...Dated,
@@ -61,6 +86,8 @@ const ProductRuleSchema = strict({
   /** An id of policies/valuesets/bases.yaml (checked by the compiler, which names the list). */
   basis: Type.Optional(Type.String({ minLength: 1 })),
   quote: Quote,
+  /** Facts the rule turns on, asked in this order: the first one given decides (see README). */
+  facts: Type.Optional(listOf(FactRuleSchema)),
 });
 
 const StatementSchema = strict({
@@ -177,6 +204,8 @@ export const PolicyFileSchema = strict({
 export type PolicyFile = Static<typeof PolicyFileSchema>;
 export type PolicyStatement = Static<typeof StatementSchema>;
 export type PolicyProductRule = Static<typeof ProductRuleSchema>;
+export type PolicyFactRule = Static<typeof FactRuleSchema>;
+export type PolicyFactEffect = Static<typeof FactEffectSchema>;
 export type PolicyPriorAuthRule = Static<typeof PriorAuthRuleSchema>;
 export type PolicyVersion = Static<typeof VersionSchema>;
 

@@ -89,6 +89,18 @@ export const PROBLEM_TYPES = {
     issue: 'code-invalid',
     hint: 'name the drug by its generic name, salt form or brand (policies/valuesets/drugs.yaml)',
   },
+  'unknown-fact': {
+    status: 422,
+    title: 'Unknown fact',
+    issue: 'code-invalid',
+    hint: 'name facts by the ids of policies/valuesets/facts.yaml',
+  },
+  'conflicting-fact': {
+    status: 422,
+    title: 'Conflicting fact',
+    issue: 'conflict',
+    hint: 'give the value once: as the request field or as the fact, not both with different values',
+  },
   'invalid-date': {
     status: 422,
     title: 'Invalid date',

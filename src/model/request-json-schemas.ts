@@ -97,6 +97,17 @@ export const COVERAGE_REQUEST_JSON_SCHEMA = {
         type: 'string',
       },
     },
+    facts: {
+      maxProperties: 32,
+      description:
+        'Facts beyond the request a policy condition turns on, by the ids of policies/valuesets/facts.yaml (e.g. {"primary-medicare-covered": true}); a determination that waits on one lists it in questions',
+      type: 'object',
+      patternProperties: {
+        '^[a-z0-9]+(-[a-z0-9]+)*$': {
+          type: 'boolean',
+        },
+      },
+    },
   },
 } as const;
 
@@ -187,6 +198,17 @@ export const COMPARE_REQUEST_JSON_SCHEMA = {
       items: {
         maxLength: 16,
         type: 'string',
+      },
+    },
+    facts: {
+      maxProperties: 32,
+      description:
+        'Facts beyond the request a policy condition turns on, by the ids of policies/valuesets/facts.yaml (e.g. {"primary-medicare-covered": true}); a determination that waits on one lists it in questions',
+      type: 'object',
+      patternProperties: {
+        '^[a-z0-9]+(-[a-z0-9]+)*$': {
+          type: 'boolean',
+        },
       },
     },
   },

@@ -82,6 +82,7 @@ describe('policy compiler', () => {
         ...v.statements.flatMap((s) => s.reasons),
         ...v.exclusions.flatMap((e) => e.reasons),
         ...v.productRules.flatMap((r) => r.reasons),
+        ...v.productRules.flatMap((r) => (r.facts ?? []).flatMap((f) => [...f.yes.reasons, ...f.no.reasons, f.question.reason])),
         ...v.priorAuthRules.flatMap((r) => r.reasons),
         ...v.priorAuthDefaultReasons,
         ...v.codes.flatMap((c) => c.reasons),

@@ -4,6 +4,9 @@ import { isCalendarDate } from '../model/calendar-date.js';
 import type {
   CompiledCode,
   CompiledCondition,
+  CompiledFactAnswer,
+  CompiledFactEffect,
+  CompiledFactRule,
   CompiledExclusion,
   CompiledNotice,
   CompiledPolicy,
@@ -18,7 +21,10 @@ import type {
 } from '../model/compiled-policy.js';
 import { LINES_OF_BUSINESS, ROUTES, type Route } from '../model/vocabulary.js';
 import type { CitationV1, ReasonV1 } from '../model/determination.js';
-import type { Condition, PolicyFile } from '../model/policy.js';
+import type { Condition, PolicyFactEffect, PolicyFile } from '../model/policy.js';
+import type { FactEntry } from '../model/facts.js';
+import { isDeepStrictEqual } from 'node:util';
+import { closest } from '../service/suggest.js';
 import { classifyProcedureCode, normalizeIcd10cm } from '../terminology/code-format.js';
 import { dayBefore } from '../terminology/code-system.js';
 import type { Terminology } from '../terminology/terminology.js';
@@ -254,6 +260,22 @@ function compileOne(
     checkCondition(r.when, ['products', 'rules', i, 'when']);
     if ((r.effect === 'conditional') !== (r.basis !== undefined)) report('rule', ['products', 'rules', i], 'a conditional product rule needs a basis, and only it may have one');
     if (r.basis !== undefined && !terminology.bases.get(r.basis)) report('unknown-reference', ['products', 'rules', i, 'basis'], `unknown basis "${r.basis}": add it to policies/valuesets/bases.yaml, which lists ${terminology.bases.ids.join(', ')}`);
+    if (r.facts && r.effect !== 'conditional') report('rule', ['products', 'rules', i, 'facts'], `facts are asked only on a conditional rule; rule "${r.id}" is ${r.effect}`);
+    const seenFacts = new Set<string>();
+    r.facts?.forEach((f, j) => {
+      const path: Path = ['products', 'rules', i, 'facts', j];
+      if (!terminology.facts.get(f.fact)) {
+        const guess = closest(f.fact, terminology.facts.ids);
+        report('unknown-reference', [...path, 'fact'], `unknown fact "${f.fact}"${guess ? ` (did you mean "${guess}"?)` : ''}: add it to policies/valuesets/facts.yaml, which lists ${terminology.facts.ids.join(', ')}`);
+      }
+      if (seenFacts.has(f.fact)) report('duplicate-id', [...path, 'fact'], `fact "${f.fact}" is listed twice in rule "${r.id}"`);
+      seenFacts.add(f.fact);
+      for (const key of ['whenYes', 'whenNo'] as const) {
+        const e = f[key];
+        if (typeof e === 'object' && !terminology.bases.get(e.basis)) report('unknown-reference', [...path, key, 'basis'], `unknown basis "${e.basis}": add it to policies/valuesets/bases.yaml, which lists ${terminology.bases.ids.join(', ')}`);
+      }
+      if (isDeepStrictEqual(f.whenYes, f.whenNo)) report('rule', [...path, 'whenNo'], `whenYes and whenNo of fact "${f.fact}" do the same: the answer would change nothing, so the fact need not be asked`);
+    });
   });
   policy.priorAuth.rules.forEach((r, i) => checkCondition(r.when, ['priorAuth', 'rules', i, 'when']));
   policy.codes?.forEach((c, i) => {
@@ -350,6 +372,39 @@ function compileOne(
       effect: r.effect,
       ...(r.basis ? { basis: r.basis } : {}),
       reasons: reasonsFor(productText(r.effect, r.basis, terminology), r.quote, ['products', 'rules', i, 'quote'], `product:${r.id}`),
+      ...(r.facts
+        ? {
+            facts: Object.freeze(
+              r.facts.map((f, j) => {
+                const entry = terminology.facts.get(f.fact) ?? { id: f.fact, question: f.fact, yesText: 'yes', noText: 'no', audience: 'admin' as const };
+                const path: Path = ['products', 'rules', i, 'facts', j];
+                const citations = citeAll(f.quote, [...path, 'quote']);
+                const answer = (value: boolean, e: PolicyFactEffect): CompiledFactAnswer => {
+                  const effect = factEffect(e);
+                  const text = factAnswerText(value ? entry.yesText : entry.noText, effect, terminology);
+                  const reasons = Object.freeze(citations.map((citation, k) => Object.freeze({ text: k === 0 ? text : `${text} (continued)`, citation, rule: `fact:${f.fact}` })));
+                  return Object.freeze({ value, effect, reasons, trace: `fact ${f.fact} = ${value} (request) → ${effect.kind === 'not-covered' ? `not-covered (${effect.basis})` : effect.kind}` });
+                };
+                const rule: CompiledFactRule = {
+                  fact: f.fact,
+                  missing: `facts.${f.fact}`,
+                  ...(entry.requestField ? { requestField: entry.requestField } : {}),
+                  question: Object.freeze({
+                    id: `facts.${f.fact}`,
+                    fact: f.fact,
+                    text: f.question ?? entry.question,
+                    answers: Object.freeze({ yes: entry.yesText, no: entry.noText }),
+                    reason: Object.freeze({ text: productText(r.effect, r.basis, terminology), citation: citations[0]!, rule: `fact:${f.fact}` }),
+                    rule: `product:${r.id}`,
+                  }),
+                  yes: answer(true, f.whenYes),
+                  no: answer(false, f.whenNo),
+                };
+                return Object.freeze(rule);
+              }),
+            ),
+          }
+        : {}),
     } satisfies CompiledProductRule,
   }));
   const paRules = policy.priorAuth.rules.map((r, i) => ({
@@ -420,6 +475,7 @@ function compileOne(
       codes: vCodes,
       codeIndex: new Map(vCodes.map((c) => [c.code, c])),
       notices: activeIn(notices).map((n) => n.compiled),
+      facts: factsUsed(activeIn(productRules).map((r) => r.compiled), activeIn(paRules).map((r) => r.compiled), activeIn(notices).map((n) => n.compiled), activeIn(silences).map((x) => x.compiled), terminology.facts.list),
       byFamily: indexFamilies(vStatements, vExclusions, terminology),
       scope: scopeTable(vStatements, terminology),
     };
@@ -527,6 +583,39 @@ function scopeTable(statements: CompiledStatement[], terminology: Terminology): 
     table.set(drug.id, byRoute);
   }
   return table;
+}
+
+function factEffect(e: PolicyFactEffect): CompiledFactEffect {
+  if (e === 'covered') return Object.freeze({ kind: 'covered' });
+  if (e === 'policy') return Object.freeze({ kind: 'policy' });
+  return Object.freeze({ kind: 'not-covered', basis: e.basis });
+}
+
+/** The sentence of an answer: what it does, then what it means. */
+function factAnswerText(meaning: string, effect: CompiledFactEffect, terminology: Terminology): string {
+  if (effect.kind === 'covered') return `Covered: ${meaning}.`;
+  if (effect.kind === 'not-covered') return `Not covered (${terminology.bases.label(effect.basis)}): ${meaning}.`;
+  return `${meaning.charAt(0).toUpperCase()}${meaning.slice(1)}, so this policy's own statements decide.`;
+}
+
+/**
+ * The facts a version uses, in policy order: its product rules' facts, then the facts that spell
+ * a request field one of its conditions names.
+ */
+function factsUsed(
+  products: readonly CompiledProductRule[],
+  priorAuth: readonly CompiledPriorAuthRule[],
+  notices: readonly CompiledNotice[],
+  silences: readonly CompiledSilence[],
+  vocabulary: readonly FactEntry[],
+): ReadonlySet<string> {
+  const used = new Set<string>();
+  for (const r of products) for (const f of r.facts ?? []) used.add(f.fact);
+  const conditions = [...products.map((r) => r.when), ...priorAuth.map((r) => r.when), ...notices.flatMap((n) => (n.when ? [n.when] : [])), ...silences.flatMap((x) => (x.when ? [x.when] : []))];
+  for (const f of vocabulary) {
+    if (f.requestField && conditions.some((c) => c[f.requestField!] !== undefined)) used.add(f.id);
+  }
+  return used;
 }
 
 function compileCondition(c: Condition): CompiledCondition {

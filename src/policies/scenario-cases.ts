@@ -18,6 +18,8 @@ export interface ScenarioExpect {
   drug?: string | null;
   referTo?: string[];
   missing?: string[];
+  /** Exactly the facts asked, in order (the `fact` of each question; [] for none). */
+  questions?: string[];
   /** Exactly these warning codes (order ignored). */
   warnings?: string[];
   /** Notice kinds that must be present. */
@@ -52,7 +54,7 @@ export interface RejectedScenarioCase extends Omit<ScenarioCase, 'expect'> {
   expect: { error: ScenarioError };
 }
 
-const EXPECT_KEYS = new Set(['outcome', 'basis', 'outOfScopeReason', 'priorAuth', 'version', 'indication', 'drug', 'referTo', 'missing', 'warnings', 'notices', 'reasons', 'reasonsNot']);
+const EXPECT_KEYS = new Set(['outcome', 'basis', 'outOfScopeReason', 'priorAuth', 'version', 'indication', 'drug', 'referTo', 'missing', 'questions', 'warnings', 'notices', 'reasons', 'reasonsNot']);
 const ERROR_KEYS = new Set(['status', 'code', 'path', 'hint']);
 
 /** The decided cases: every runner (engine, CLI, HTTP, fuzz seeds, benchmarks) decides these. */
@@ -123,6 +125,7 @@ export function caseMismatches(c: ScenarioCase, d: DeterminationV1): string[] {
   eq('drug', e.drug, d.drug);
   eq('referTo', e.referTo, d.referTo);
   eq('missing', e.missing, d.missing);
+  eq('questions', e.questions, (d.questions ?? []).map((q) => q.fact));
   if (e.warnings) eq('warnings', [...e.warnings].sort(), [...new Set(d.warnings.map((w) => w.code))].sort());
   for (const kind of e.notices ?? []) if (!d.notices.some((n) => n.kind === kind)) problems.push(`notices: no ${kind} notice`);
   (e.reasons ?? []).forEach((text, i) => {

@@ -109,6 +109,14 @@ const VALUES: unknown[] = [
   [' j3490 '.padEnd(MAX_CODE, ' ')],
   [' j3490 '.padEnd(MAX_CODE + 1, ' ')],
   {},
+  { 'primary-medicare-covered': true },
+  { 'primary-medicare-covered': 'yes' },
+  { 'primary-medicare-coverd': true },
+  { 'Primary Medicare': 1 },
+  { 'provider-participating': false },
+  { 'provider-participating': true, 'medicare-primary': true, 'group-policy-exists': false },
+  { 'home-plan-covers': false, 'fep-benefit-plan-covers': null },
+  Object.fromEntries(Array.from({ length: 33 }, (_, i) => [`fact-${i}`, true])),
 ];
 const FIELDS = [
   'payer',
@@ -125,6 +133,7 @@ const FIELDS = [
   'indication',
   'procedureCodes',
   'diagnosisCodes',
+  'facts',
   'dateofservice',
   'claimId',
   '__proto__',
@@ -185,6 +194,13 @@ describe('fast request validation', () => {
       indication: ['crps', 'treatment-resistant-depression'],
       procedureCodes: [[], ['96365'], ['96365', 'J3490'], [' j3490 '], ['0398T', '64555']],
       diagnosisCodes: [[], ['G90.521'], ['g90521', 'F33.2'], ['F32.A', 'M79.604']],
+      facts: [
+        {},
+        { 'primary-medicare-covered': true },
+        { 'home-plan-covers': false, 'group-policy-covers': true },
+        { 'provider-participating': true },
+        { 'medicare-primary': false, 'group-policy-exists': true },
+      ],
     };
     let s = 12345;
     const r = () => (s = (s * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
@@ -224,6 +240,104 @@ describe('fast request validation', () => {
     assert.deepEqual(
       bad.problems.map((p) => p.path),
       ['/payer'],
+    );
+  });
+});
+
+describe('facts in a request', () => {
+  const base = {
+    payer: 'bcn',
+    lineOfBusiness: 'medicare-supplement',
+    dateOfService: '2025-09-15',
+    diagnosisCodes: ['G90.521'],
+  };
+  const problems = (input: unknown) => {
+    const r = fast.validate(input);
+    assert.ok(!r.ok, 'expected a rejection');
+    agree(input, JSON.stringify(input));
+    return r.problems;
+  };
+
+  it('accepts known facts by the fast path, frozen, and folds a fact that spells a request field into it', () => {
+    const before = fast.fullValidations;
+    const r = fast.validate({
+      ...base,
+      facts: { 'primary-medicare-covered': true, 'provider-participating': false },
+    });
+    assert.ok(r.ok);
+    assert.equal(fast.fullValidations, before, 'went to the full validator');
+    assert.deepEqual(
+      { ...r.value.facts },
+      { 'primary-medicare-covered': true, 'provider-participating': false },
+    );
+    assert.ok(Object.isFrozen(r.value.facts));
+    assert.equal(r.value.providerParticipating, false);
+    const same = fast.validate({
+      ...base,
+      providerParticipating: false,
+      facts: { 'provider-participating': false },
+    });
+    assert.ok(same.ok);
+    const mp = fast.validate({
+      ...base,
+      facts: { 'medicare-primary': true, 'group-policy-exists': true },
+    });
+    assert.ok(mp.ok);
+    assert.equal(mp.value.medicarePrimary, true);
+    assert.equal(mp.value.groupPolicy, true);
+  });
+
+  it('gives a request without facts the one shared empty record, so every request has one shape', () => {
+    const a = fast.validate(base);
+    const b = fullyValidateCoverageRequest({ ...base, facts: {} }, ctx);
+    assert.ok(a.ok && b.ok);
+    assert.equal(a.value.facts, b.value.facts);
+    assert.deepEqual(Object.keys(a.value), Object.keys(b.value));
+  });
+
+  it('refuses an unknown fact, naming /facts/<key> and the nearest id', () => {
+    const [p, ...rest] = problems({ ...base, facts: { 'primary-medicare-coverd': true } });
+    assert.equal(rest.length, 0);
+    assert.equal(p!.code, 'unknown-fact');
+    assert.equal(p!.status, 422);
+    assert.equal(p!.path, '/facts/primary-medicare-coverd');
+    assert.match(p!.hint!, /did you mean 'primary-medicare-covered'\?/);
+    assert.match(p!.hint!, /policies\/valuesets\/facts\.yaml/);
+  });
+
+  it('refuses a fact that is not true or false', () => {
+    const [p, ...rest] = problems({ ...base, facts: { 'primary-medicare-covered': 'yes' } });
+    assert.equal(rest.length, 0);
+    assert.equal(p!.code, 'wrong-type');
+    assert.equal(p!.path, '/facts/primary-medicare-covered');
+    assert.match(p!.hint!, /true or false/);
+  });
+
+  it('refuses a fact that disagrees with the request field it spells', () => {
+    const [p, ...rest] = problems({
+      ...base,
+      providerParticipating: true,
+      facts: { 'provider-participating': false },
+    });
+    assert.equal(rest.length, 0);
+    assert.equal(p!.code, 'conflicting-fact');
+    assert.equal(p!.path, '/facts/provider-participating');
+    assert.match(p!.detail, /providerParticipating is true/);
+    const [q] = problems({ ...base, medicarePrimary: false, facts: { 'medicare-primary': true } });
+    assert.equal(q!.code, 'conflicting-fact');
+  });
+
+  it('refuses more than 32 facts', () => {
+    const many = Object.fromEntries(
+      Array.from({ length: 33 }, (_, i) => [
+        i === 0 ? 'primary-medicare-covered' : `fact-${i}`,
+        true,
+      ]),
+    );
+    const ps = problems({ ...base, facts: many });
+    assert.ok(
+      ps.some((p) => p.path === '/facts' && /32/.test(p.detail)),
+      JSON.stringify(ps),
     );
   });
 });

@@ -4,6 +4,8 @@ import type { NormalizedRequest, ProcedureCode } from '../model/normalized-reque
 import { LINES_OF_BUSINESS, PLAN_TYPES, ROUTES, SETTINGS } from '../model/vocabulary.js';
 import { classifyProcedureCode, normalizeIcd10cm } from '../terminology/code-format.js';
 import { drugNameProblem } from './drug-name.js';
+import { NO_FACTS, type FactVocabulary, type RequestFacts } from '../model/facts.js';
+import { acceptFacts, foldAliases, type AliasFields } from './request-facts.js';
 import type { DecisionContext } from './load-context.js';
 import { fullyValidateCoverageRequest, type Validated } from './validate-request-full.js';
 
@@ -55,6 +57,7 @@ export interface FastValidator {
 export interface FastChecks {
   readonly payers: ReadonlySet<string>;
   readonly families: ReadonlyMap<string, unknown>;
+  readonly facts: FactVocabulary;
   calendarDate(d: string): boolean;
   /** The canonical ICD-10-CM key, or null for a code that is not well formed. */
   icdKey(c: string): string | null;
@@ -72,6 +75,7 @@ export function fastChecks(ctx: DecisionContext): FastChecks {
   return {
     payers: new Set(ctx.policySet.payers),
     families: ctx.terminology.indications.families,
+    facts: ctx.terminology.facts,
     calendarDate(d) {
       let ok = dates.get(d);
       if (ok === undefined) {
@@ -124,6 +128,8 @@ export interface FastFields {
   indication: string | undefined;
   procedureCodes: ProcedureCode[];
   diagnosisCodes: string[];
+  /** Absent: none (readers that take no facts). */
+  facts?: RequestFacts;
 }
 
 /** The normalized request, with the same field order as validateCoverageRequest builds. */
@@ -135,6 +141,7 @@ export function normalizedRequest(f: FastFields): NormalizedRequest {
     dateOfService: f.dateOfService,
     procedureCodes: f.procedureCodes,
     diagnosisCodes: f.diagnosisCodes,
+    facts: f.facts ?? NO_FACTS,
     payer: f.payer,
   };
   if (f.planType !== undefined) out.planType = f.planType;
@@ -225,6 +232,9 @@ export function acceptRequest(
   let indication: string | undefined;
   let procedureCodes: ProcedureCode[] | undefined;
   let diagnosisCodes: string[] | undefined;
+  let factsInput: unknown;
+  let medicarePrimaryGiven = false;
+  let groupPolicyGiven = false;
   for (const k in r) {
     if (!Object.prototype.hasOwnProperty.call(r, k)) return undefined;
     const v = r[k];
@@ -248,6 +258,7 @@ export function acceptRequest(
       case 'medicarePrimary':
         if (typeof v !== 'boolean') return undefined;
         medicarePrimary = v;
+        medicarePrimaryGiven = true;
         break;
       case 'providerParticipating':
         if (typeof v !== 'boolean') return undefined;
@@ -256,6 +267,7 @@ export function acceptRequest(
       case 'groupPolicy':
         if (typeof v !== 'boolean') return undefined;
         groupPolicy = v;
+        groupPolicyGiven = true;
         break;
       case 'homePlan':
         if (!homePlanString(v)) return undefined;
@@ -287,11 +299,30 @@ export function acceptRequest(
         diagnosisCodes = codeList(v, MAX_DIAGNOSIS_CODES, MAX_DIAGNOSIS_CODE_LENGTH, icdKey);
         if (!diagnosisCodes) return undefined;
         break;
+      case 'facts':
+        factsInput = v;
+        break;
       default:
         if (!skipKeys?.has(k)) return undefined;
     }
   }
   if ((withPayer && payer === undefined) || dateOfService === undefined) return undefined;
+  let facts = NO_FACTS;
+  if (factsInput !== undefined) {
+    const accepted = acceptFacts(factsInput, checks.facts);
+    if (accepted === undefined) return undefined;
+    // Facts that spell a request field are folded into it; a disagreement is the full validator's to name.
+    const fields: AliasFields = {
+      medicarePrimary: medicarePrimaryGiven ? medicarePrimary : undefined,
+      providerParticipating,
+      groupPolicy: groupPolicyGiven ? groupPolicy : undefined,
+    };
+    if (!foldAliases(accepted, checks.facts, fields)) return undefined;
+    facts = accepted;
+    medicarePrimary = fields.medicarePrimary ?? false;
+    providerParticipating = fields.providerParticipating;
+    groupPolicy = fields.groupPolicy ?? false;
+  }
   // The field order of the full validator's result (and of normalizedRequest above).
   const out: Record<string, unknown> = {
     lineOfBusiness,
@@ -300,6 +331,7 @@ export function acceptRequest(
     dateOfService,
     procedureCodes: procedureCodes ?? [],
     diagnosisCodes: diagnosisCodes ?? [],
+    facts,
   };
   if (withPayer) out.payer = payer;
   if (planType !== undefined) out.planType = planType;

@@ -13,6 +13,8 @@ import { classifyProcedureCode, normalizeIcd10cm } from '../terminology/code-for
 import type { DecisionContext } from './load-context.js';
 import { drugNameProblem } from './drug-name.js';
 import { closest } from './suggest.js';
+import { NO_FACTS } from '../model/facts.js';
+import { acceptFacts, factProblems, foldAliases, type AliasFields } from './request-facts.js';
 
 // The full validator: Ajv against the schema, then the checks the schema cannot state, every
 // problem collected. It runs only for requests the fast path (validate-request-fast.ts) does not
@@ -159,20 +161,32 @@ function validate(
       else procedureCodes.push(pc);
     });
   }
+  const given: AliasFields = {
+    medicarePrimary: typeof req.medicarePrimary === 'boolean' ? req.medicarePrimary : undefined,
+    providerParticipating:
+      typeof req.providerParticipating === 'boolean' ? req.providerParticipating : undefined,
+    groupPolicy: typeof req.groupPolicy === 'boolean' ? req.groupPolicy : undefined,
+  };
+  if (req.facts !== undefined)
+    problems.push(...factProblems(req.facts, ctx.terminology.facts, given));
   if (problems.length > 0) return { ok: false, problems: problems.slice(0, MAX_PROBLEMS) };
+  // The schema and the checks above passed: the facts are known ids with boolean values.
+  const facts = req.facts === undefined ? NO_FACTS : acceptFacts(req.facts, ctx.terminology.facts)!;
+  foldAliases(facts, ctx.terminology.facts, given);
 
   const out: Omit<NormalizedRequest, 'payer'> & { payer?: string } = {
     lineOfBusiness: req.lineOfBusiness ?? 'commercial',
-    medicarePrimary: req.medicarePrimary ?? false,
-    groupPolicy: req.groupPolicy ?? false,
+    medicarePrimary: given.medicarePrimary ?? false,
+    groupPolicy: given.groupPolicy ?? false,
     dateOfService: req.dateOfService,
     procedureCodes,
     diagnosisCodes,
+    facts,
   };
   if (withPayer) out.payer = req.payer;
   if (req.planType !== undefined) out.planType = req.planType;
-  if (req.providerParticipating !== undefined)
-    out.providerParticipating = req.providerParticipating;
+  if (given.providerParticipating !== undefined)
+    out.providerParticipating = given.providerParticipating;
   if (req.homePlan !== undefined) out.homePlan = req.homePlan;
   if (req.setting !== undefined) out.setting = req.setting;
   if (req.drug !== undefined) out.drug = req.drug.trim();

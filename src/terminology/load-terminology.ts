@@ -7,6 +7,7 @@ import { readOrderFile } from './cms-order-file.js';
 import { mapCodeSystem, type CodeRecord, type CodeSystem } from './code-system.js';
 import { readHcpcsFile } from './cms-hcpcs-file.js';
 import { compileBases } from './bases.js';
+import { compileFacts } from '../model/facts.js';
 import {
   extendHistory,
   historyCodeSystem,
@@ -61,6 +62,11 @@ export const TERMINOLOGY_YAML = {
     kind: 'bases',
     path: 'policies/valuesets/bases.yaml',
     check: (data, file) => void compileBases(data, file),
+  },
+  facts: {
+    kind: 'facts',
+    path: 'policies/valuesets/facts.yaml',
+    check: (data, file) => void compileFacts(data, file),
   },
 } as const satisfies Record<string, TerminologyYaml>;
 
@@ -144,6 +150,7 @@ export function readTerminologyFiles(root: string, dir: string): TerminologyFile
     indications: readIndicationValueSets(dir),
     drugs: readValueSet(dir, TERMINOLOGY_YAML.drugs) as DrugCatalogFile,
     bases: readValueSet(dir, TERMINOLOGY_YAML.bases),
+    facts: readValueSet(dir, TERMINOLOGY_YAML.facts),
   };
 }
 

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { DrugCatalogFile, IndicationValueSetFile } from '../model/policy.js';
 import type { Route } from '../model/vocabulary.js';
+import { compileFacts } from '../model/facts.js';
 import { compileBases } from './bases.js';
 import { mapCodeSystem, type CodeRecord, type CodeSystem } from './code-system.js';
 import { compileDrugs } from './drugs.js';
@@ -36,6 +37,7 @@ export interface TerminologyFiles {
   indications: IndicationValueSetFile;
   drugs: DrugCatalogFile;
   bases: unknown;
+  facts: unknown;
 }
 
 /** Code systems an operator loaded from CMS files, in place of the shipped ones. */
@@ -91,5 +93,6 @@ export function terminologyFromFiles(
     indications: compileIndications(files.indications, icd10cm),
     drugs: compileDrugs(files.drugs),
     bases: compileBases(files.bases),
+    facts: compileFacts(files.facts),
   };
 }

@@ -1,3 +1,4 @@
+import type { FactVocabulary } from '../model/facts.js';
 import type { Bases } from './bases.js';
 import type { CodeSystem } from './code-system.js';
 import type { DrugCatalog } from './drugs.js';
@@ -12,6 +13,8 @@ export interface Terminology {
   drugs: DrugCatalog;
   /** policies/valuesets/bases.yaml: the bases a determination may carry, and their words. */
   bases: Bases;
+  /** policies/valuesets/facts.yaml: the yes/no facts beyond the request a policy may turn on. */
+  facts: FactVocabulary;
 }
 
 export function describeTerminology(t: Terminology): Record<string, string> {

@@ -55,6 +55,8 @@ const CLIENT_FIXABLE = new Set([
   'missing-field',
   'unknown-value',
   'unknown-payer',
+  'unknown-fact',
+  'conflicting-fact',
   'invalid-date',
   'malformed-code',
   'invalid-value',

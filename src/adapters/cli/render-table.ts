@@ -38,6 +38,17 @@ export function renderDetermination(d: DeterminationV1): string {
   for (const line of outOfScopeLegend([d])) out.push(`out of scope, ${line}`);
   if (d.referTo.length > 0) out.push(`refer to: ${d.referTo.join(', ')}`);
   if (d.missing.length > 0) out.push(`missing: ${d.missing.join(', ')}`);
+  if (d.questions && d.questions.length > 0) {
+    out.push('questions (answer with --answers FILE, or the request\'s "facts"):');
+    for (const q of d.questions) {
+      const c = q.reason.citation;
+      out.push(`  - ${q.fact}: ${q.text}${c ? `\n    "${c.quote}" (${c.source})` : ''}`);
+    }
+  }
+  if (d.facts) {
+    const given = Object.entries(d.facts).map(([k, v]) => `${k} = ${v ? 'yes' : 'no'}`);
+    out.push(`facts: ${given.join(', ')}`);
+  }
   if (d.reasons.length > 0) {
     out.push('reasons:');
     for (const r of d.reasons)
