@@ -47,6 +47,8 @@ function session(over: Partial<DtrSessionV1> = {}): DtrSessionV1 {
     request: REQUEST,
     coverage: 'Coverage/cov-1',
     order: 'MedicationRequest/ket-1',
+    intendedUse: 'withclaim',
+    crdVersion: '2.2',
     ...over,
   };
 }
@@ -62,6 +64,7 @@ function step(sessionId: string, n: number, over: Partial<DtrStepV1> = {}): DtrS
         answer: 'Y',
         origin: { source: 'manual', author: 'Practitioner/dr-1' },
       },
+      'its-home-plan': { answer: 'ASKU', origin: { source: 'auto-server' } },
     },
     asked: ['bcn65-coinsurance'],
     determination: { outcome: 'conditional', priorAuth: 'unknown', revision: 'r.3f9c2a1b7e04' },
@@ -115,6 +118,10 @@ function contract(name: string, open: () => Promise<AuditStore>) {
       );
       await rejectsWith(
         store.dtrSessions.createSession({ ...s, request: { ...REQUEST, drug: 'lidocaine' } }),
+        'session-conflict',
+      );
+      await rejectsWith(
+        store.dtrSessions.createSession({ ...s, intendedUse: 'withpa' }),
         'session-conflict',
       );
       assert.equal(await store.dtrSessions.getSession(randomUUID()), undefined);

@@ -158,6 +158,8 @@ interface SessionRecord {
   request: CoverageRequest;
   coverage?: string;
   order?: string;
+  intendedUse?: string;
+  crdVersion?: string;
 }
 
 interface StepRecord {
@@ -170,6 +172,8 @@ function sessionRecordText(s: DtrSessionV1): string {
   const record: SessionRecord = { request: requestWithoutMemberData(s.request) };
   if (s.coverage !== undefined) record.coverage = s.coverage;
   if (s.order !== undefined) record.order = s.order;
+  if (s.intendedUse !== undefined) record.intendedUse = s.intendedUse;
+  if (s.crdVersion !== undefined) record.crdVersion = s.crdVersion;
   return storableJsonText(canonicalJson(record));
 }
 
@@ -243,6 +247,8 @@ function sessionFromRow(r: SessionRow): DtrSessionV1 {
   if (r.payer !== null) s.payer = r.payer;
   if (record.coverage !== undefined) s.coverage = record.coverage;
   if (record.order !== undefined) s.order = record.order;
+  if (record.intendedUse !== undefined) s.intendedUse = record.intendedUse;
+  if (record.crdVersion !== undefined) s.crdVersion = record.crdVersion;
   return s;
 }
 

@@ -41,6 +41,12 @@ export interface DtrSessionV1 {
   coverage?: string | undefined;
   /** "MedicationRequest/123" on the client's system. */
   order?: string | undefined;
+  /** How the EHR is to use the answers (CRD DocReason code, e.g. withclaim): the QR's intendedUse. */
+  intendedUse?: string | undefined;
+  /** The CRD version the completion's coverage-information is written in (that of the assertion). */
+  crdVersion?: string | undefined;
+  // No Patient reference: the member is never stored here. The QR's subject comes from the
+  // client's own QR on each call.
 }
 
 export type DtrAnswerCode = 'Y' | 'N' | 'ASKU';
@@ -48,7 +54,14 @@ export type DtrAnswerCode = 'Y' | 'N' | 'ASKU';
 export interface DtrAnswerV1 {
   answer: DtrAnswerCode;
   /** DTR `information-origin`: who or what gave the answer. */
-  origin?: { source: 'auto' | 'override' | 'manual'; author?: string | undefined } | undefined;
+  origin?:
+    | {
+        /** The information-origin source code, e.g. manual, auto-client, auto-server, override. */
+        source: string;
+        /** A Practitioner, PractitionerRole or Device reference on the client's system. */
+        author?: string | undefined;
+      }
+    | undefined;
 }
 
 export interface DtrStepV1 {
