@@ -1,14 +1,13 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { AuditEventV1, AuditSummaryV1 } from '../model/audit-event.js';
+import type { CoverageRequest } from '../model/coverage-request.js';
 import type { AuditPort } from '../service/audit-port.js';
-import {
-  isDataException,
-  StoreRejectedValueError,
-  StoreUnavailableError,
-} from '../service/audit-port.js';
+import { isDataException, StoreUnavailableError } from '../service/audit-port.js';
 import { BatchWriter } from './batch-writer.js';
+import { requestWithoutMemberData, SqlDtrSessionStore } from './dtr-session-store.js';
 import { jsonOf } from '../service/json-text.js';
 import { migrate } from './migrations.js';
+import { guard, storableJsonText } from './store-guard.js';
 import type { Queryable, SqlClient } from './sql-client.js';
 
 export interface DeterminationFilter {
@@ -58,6 +57,18 @@ export interface ClaimResponseRow {
   claimResponse: unknown;
 }
 
+/** What a CRD coverage assertion was decided on, to continue from it (DTR, the web UI). */
+export interface AssertionRequestV1 {
+  assertionId: string;
+  madeAt: string;
+  hook: string;
+  payer?: string | undefined;
+  covered: string;
+  paNeeded?: string | undefined;
+  /** Only the CoverageRequest's own fields: no member data. Absent when none was decided. */
+  request?: CoverageRequest | undefined;
+}
+
 export interface ApiKeyInfo {
   id: string;
   name: string;
@@ -88,6 +99,8 @@ export class AuditStore implements AuditPort {
   private readonly assertionWriter: BatchWriter<CoverageAssertionRow>;
   /** Set when a write failed, cleared when one commits (or the health probe's write works). */
   private writesFailing = false;
+  /** DTR sessions and steps (migration 6), in the same database. */
+  readonly dtrSessions: SqlDtrSessionStore;
 
   private constructor(
     readonly db: SqlClient,
@@ -105,6 +118,7 @@ export class AuditStore implements AuditPort {
       200,
       isDataException,
     );
+    this.dtrSessions = new SqlDtrSessionStore(db, (p) => this.written(p));
   }
 
   static async open(db: SqlClient, description: string): Promise<AuditStore> {
@@ -366,6 +380,38 @@ export class AuditStore implements AuditPort {
     return res.rows[0]?.record;
   }
 
+  /** The request a CRD coverage assertion was decided on, without the rest of its record. */
+  async getCoverageAssertionRequest(id: string): Promise<AssertionRequestV1 | undefined> {
+    const res = await guard(
+      this.db.query<{
+        made_at: Date;
+        hook: string;
+        payer: string | null;
+        covered: string;
+        pa_needed: string | null;
+        request: string | null;
+      }>(
+        `SELECT made_at, hook, payer, covered, pa_needed, (record -> 'request')::text AS request
+         FROM coverage_assertions WHERE assertion_id = $1`,
+        [id],
+      ),
+    );
+    const row = res.rows[0];
+    if (!row) return undefined;
+    const out: AssertionRequestV1 = {
+      assertionId: id,
+      madeAt: new Date(row.made_at).toISOString(),
+      hook: row.hook,
+      covered: row.covered,
+    };
+    if (row.payer !== null) out.payer = row.payer;
+    if (row.pa_needed !== null) out.paNeeded = row.pa_needed;
+    // The record says no member data, but it is what the hook mapped: keep only the fields.
+    if (row.request !== null && row.request !== 'null')
+      out.request = requestWithoutMemberData(JSON.parse(row.request) as CoverageRequest);
+    return out;
+  }
+
   /** A PAS ClaimResponse with its items' review actions and coverage-assertion ids, in one commit. */
   async saveClaimResponse(r: ClaimResponseRow): Promise<void> {
     await this.written(
@@ -408,19 +454,6 @@ export function hashApiKey(key: string): string {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/**
- * Every store failure as one of two kinds: the database refused a value of the request (the
- * client's error, never retried as an outage) or the store could not be reached or write.
- */
-async function guard<T>(p: Promise<T>): Promise<T> {
-  try {
-    return await p;
-  } catch (e) {
-    if (e instanceof StoreUnavailableError || e instanceof StoreRejectedValueError) throw e;
-    throw isDataException(e) ? new StoreRejectedValueError(e) : new StoreUnavailableError(e);
-  }
-}
-
 const INSERT_ASSERTIONS = `
   INSERT INTO coverage_assertions (assertion_id, made_at, service_id, hook, payer, covered,
     pa_needed, record)
@@ -458,11 +491,10 @@ async function insertEvents(db: Queryable, events: AuditEventV1[]): Promise<void
   await db.query(INSERT_EVENTS, [`[${rows.join(',')}]`], 'insert-determinations');
 }
 
-// A request may carry a NUL character in a free-text field; PostgreSQL's JSON types refuse it.
 function jsonText(value: unknown): string {
-  const text = typeof value === 'object' && value !== null ? jsonOf(value) : JSON.stringify(value);
-  if (!text.includes('\\u0000')) return text;
-  return text.replace(/(?<!\\)((?:\\\\)*)\\u0000/g, '$1\\ufffd');
+  return storableJsonText(
+    typeof value === 'object' && value !== null ? jsonOf(value) : JSON.stringify(value),
+  );
 }
 
 async function findIdempotent(

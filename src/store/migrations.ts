@@ -145,6 +145,39 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 6,
+    name: 'DTR sessions and their steps',
+    sql: `
+      -- One row per DTR session ($questionnaire-package), keyed by the QuestionnaireResponse's
+      -- identifier: $next-question carries no other context. record holds the CoverageRequest
+      -- decided (no member identifiers) and the client's coverage and order references.
+      -- The assertion it continues must be one this service made (CRD found-11), hence the key.
+      CREATE TABLE dtr_sessions (
+        id                     text PRIMARY KEY,
+        created_at             timestamptz NOT NULL,
+        coverage_assertion_id  text REFERENCES coverage_assertions (assertion_id),
+        payer                  text,
+        policy                 text NOT NULL,
+        policy_version         text NOT NULL,
+        questionnaire          text NOT NULL,
+        record                 json NOT NULL
+      );
+      CREATE INDEX dtr_sessions_assertion ON dtr_sessions (coverage_assertion_id)
+        WHERE coverage_assertion_id IS NOT NULL;
+
+      -- One row per $next-question answered, committed before the reply; a retried step finds
+      -- its row by the key and is answered from it instead of being written twice.
+      CREATE TABLE dtr_steps (
+        session_id  text NOT NULL REFERENCES dtr_sessions (id),
+        step        integer NOT NULL CHECK (step >= 1),
+        made_at     timestamptz NOT NULL,
+        status      text NOT NULL CHECK (status IN ('in-progress', 'completed')),
+        record      json NOT NULL,
+        PRIMARY KEY (session_id, step)
+      );
+    `,
+  },
 ];
 
 /** Applies every migration not yet applied; safe when several processes start at once. */

@@ -19,6 +19,7 @@ import { SECURITY_HEADERS } from './security-headers.js';
 import { jsonDeeperThan, MAX_JSON_DEPTH } from '../../service/json-depth.js';
 import { cdsHookRoutes, type CdsOptions } from './routes/cds-hooks.js';
 import { codeRoutes } from './routes/codes.js';
+import { coverageAssertionRoutes } from './routes/coverage-assertions.js';
 import { fhirPasRoutes } from './routes/fhir-pas.js';
 import { determinationRoutes } from './routes/determinations.js';
 import { healthRoutes } from './routes/health.js';
@@ -234,6 +235,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   codeRoutes(app, deps);
   const cds = opts.cds ?? { issuers: [] };
   cdsHookRoutes(app, deps, { ...cds, auth: cds.auth ?? (opts.requireApiKey ? 'always' : 'never') });
+  coverageAssertionRoutes(app, deps);
   fhirPasRoutes(app, deps);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await webRoutes(app, deps);
