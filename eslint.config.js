@@ -18,8 +18,13 @@ export default tseslint.config(
     },
   },
   {
+    // CommonJS (bin/package.json), so that `check` starts without the ES module loader.
     files: ['bin/**'],
-    languageOptions: { globals: { process: 'readonly' } },
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { process: 'readonly', require: 'readonly' },
+    },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
     // Benchmarks and scripts print their results.

@@ -1,12 +1,11 @@
-import type * as Crypto from 'node:crypto';
-import { createRequire } from 'node:module';
-import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deserialize, serialize } from 'node:v8';
 import type { CompiledPolicySet } from '../model/compiled-policy.js';
 import { packageRoot, policiesDir } from '../package-root.js';
 import { terminologyFromFiles, type TerminologyFiles } from '../terminology/shipped-terminology.js';
+import { listFiles, stampFile, unchanged, type FileStamp } from './file-stamps.js';
 import type { DecisionContext } from './load-context.js';
 
 // Compiling the policy set (YAML, schemas, quote location, indexes) and building the terminology
@@ -15,10 +14,7 @@ import type { DecisionContext } from './load-context.js';
 // the policies directory, terminology/ and the compiled code that did the compiling. At run time
 // the artifact is used only when every one of those files is still what it was; otherwise (an
 // analyst's edit, another corpus, a rebuilt compiler, the operator's CMS files) the context is
-// compiled from the sources as before. The check costs a stat per file; a file whose times
-// changed (a checkout, a copy, an unpacked package) is hashed and compared, so a touch alone
-// does not throw the artifact away, and an edit that kept size and times cannot go unnoticed
-// (a change sets ctime, which nothing can set back).
+// compiled from the sources as before (file-stamps.ts says how a file is found unchanged).
 
 const FORMAT = 'medpolicy-prebuilt-context/1';
 
@@ -31,15 +27,6 @@ export const PREBUILT_CONTEXT_FILE = join(CODE_ROOT, '..', 'context', 'decision-
 // Directories of dist/src whose code decides what the context holds; the adapters, the store
 // and the web UI do not.
 const CODE_DIRS = ['', 'engine', 'model', 'policies', 'service', 'terminology'];
-
-/** One input file as it was when the artifact was built. */
-interface FileStamp {
-  path: string;
-  size: number;
-  mtimeMs: number;
-  ctimeMs: number;
-  sha256: string;
-}
 
 /** Every input, under the three roots it is read from. */
 export interface InputStamps {
@@ -74,26 +61,6 @@ export function contextRoots(opts: { root?: string; policiesDir?: string }): Con
   };
 }
 
-/**
- * Every file under `dir` (below it too when `deep`), as paths relative to it, sorted. Symbolic
- * links are followed, as the loaders follow them: a linked file's stamp is its target's.
- */
-function listFiles(dir: string, deep = true): string[] {
-  const out: string[] = [];
-  const walk = (rel: string, depth: number) => {
-    if (depth > 16) throw new Error(`${dir}: directories nested too deep (a link loop?)`);
-    for (const e of readdirSync(join(dir, rel), { withFileTypes: true })) {
-      const path = rel ? `${rel}/${e.name}` : e.name;
-      const kind = e.isSymbolicLink() ? statSync(join(dir, path)) : e;
-      if (kind.isDirectory()) {
-        if (deep) walk(path, depth + 1);
-      } else if (kind.isFile()) out.push(path);
-    }
-  };
-  walk('', 0);
-  return out.sort();
-}
-
 function codeFiles(): string[] {
   return CODE_DIRS.flatMap((d) =>
     listFiles(join(CODE_ROOT, d), d !== '')
@@ -102,53 +69,24 @@ function codeFiles(): string[] {
   );
 }
 
-// Required on first use: while every stamp matches, nothing is hashed, and loading the crypto
-// module was a noticeable part of what is left of start-up.
-const require = createRequire(import.meta.url);
-let crypto: typeof Crypto | undefined;
-const sha256 = (path: string) =>
-  (crypto ??= require('node:crypto') as typeof Crypto)
-    .createHash('sha256')
-    .update(readFileSync(path))
-    .digest('base64url');
-
-function stamp(base: string, path: string): FileStamp {
-  const full = join(base, path);
-  const s = statSync(full);
-  return { path, size: s.size, mtimeMs: s.mtimeMs, ctimeMs: s.ctimeMs, sha256: sha256(full) };
-}
-
-/** Whether the files under `base` are exactly the stamped ones, each with its stamped content. */
-function unchanged(base: string, paths: readonly string[], stamps: readonly FileStamp[]): boolean {
-  if (paths.length !== stamps.length) return false;
-  return stamps.every((was, i) => {
-    if (paths[i] !== was.path) return false;
-    const full = join(base, was.path);
-    const now = statSync(full);
-    if (now.size !== was.size) return false;
-    if (now.mtimeMs === was.mtimeMs && now.ctimeMs === was.ctimeMs) return true;
-    return sha256(full) === was.sha256;
-  });
-}
-
 const terminologyDir = (roots: ContextRoots) => join(roots.root, 'terminology');
 
 /** The stamps of every file the context of `roots` is compiled from: take them before compiling. */
 export function stampInputs(roots: ContextRoots): InputStamps {
   const term = terminologyDir(roots);
   return {
-    policies: listFiles(roots.policiesDir).map((p) => stamp(roots.policiesDir, p)),
-    terminology: listFiles(term).map((p) => stamp(term, p)),
-    code: codeFiles().map((p) => stamp(CODE_ROOT, p)),
+    policies: listFiles(roots.policiesDir).map((p) => stampFile(roots.policiesDir, p)),
+    terminology: listFiles(term).map((p) => stampFile(term, p)),
+    code: codeFiles().map((p) => stampFile(CODE_ROOT, p)),
   };
 }
 
 function inputsUnchanged(roots: ContextRoots, inputs: InputStamps): boolean {
   const term = terminologyDir(roots);
   return (
-    unchanged(roots.policiesDir, listFiles(roots.policiesDir), inputs.policies) &&
-    unchanged(term, listFiles(term), inputs.terminology) &&
-    unchanged(CODE_ROOT, codeFiles(), inputs.code)
+    unchanged(roots.policiesDir, inputs.policies, listFiles(roots.policiesDir)) &&
+    unchanged(term, inputs.terminology, listFiles(term)) &&
+    unchanged(CODE_ROOT, inputs.code, codeFiles())
   );
 }
 

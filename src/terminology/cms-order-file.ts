@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync } from './gunzip.js';
 
 /** One line of a CMS ICD-10-CM order file. */
 export interface OrderFileEntry {

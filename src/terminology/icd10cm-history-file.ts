@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync } from './gunzip.js';
 import {
   compressStatuses,
   expandStatuses,

@@ -1,4 +1,5 @@
-import { EXIT, UsageError } from './exit-codes.js';
+import { EXIT } from './exit-codes.js';
+import { runCommand, type Command } from './run-command.js';
 import type { DecisionContext } from '../../service/load-context.js';
 import { openContext } from '../../service/open-context.js';
 
@@ -28,15 +29,6 @@ Environment:
                         policies (policies/README.md)
   DATABASE_URL          serve/keys: record in this PostgreSQL database instead of the embedded one
   MEDPOLICY_DATA_DIR    serve/keys: the embedded database's directory (default .medpolicy/data)`;
-
-interface Command {
-  usage: string;
-  run: (
-    argv: string[],
-    ctx: () => Promise<DecisionContext>,
-    out: (s: string) => void,
-  ) => Promise<number> | number;
-}
 
 // Each command is imported only when it runs: `screen` and `check` start without loading the
 // HTTP server and database drivers that `serve` needs.
@@ -69,16 +61,5 @@ export async function main(
   }
   const cmd = await load();
   let context: Promise<DecisionContext> | undefined;
-  const ctx = () => (context ??= openContext());
-  try {
-    return await cmd.run(rest, ctx, out);
-  } catch (e) {
-    const error = e as Error & { code?: string };
-    if (error instanceof UsageError || error.code?.startsWith('ERR_PARSE_ARGS')) {
-      err(`medpolicy ${command}: ${error.message}\n\n${cmd.usage}`);
-      return EXIT.misuse;
-    }
-    err(`medpolicy ${command}: ${error.message}`);
-    return EXIT.misuse;
-  }
+  return runCommand(command, cmd, rest, () => (context ??= openContext()), out, err);
 }
