@@ -85,10 +85,29 @@ export function startServe(store: BenchStore): Promise<ServeProcess> {
   return store === 'postgres' ? startServeOnPostgres() : startServeOnEmbedded();
 }
 
+/**
+ * A floor server (bench/support/floor-server.ts) as its own process: what any JSON POST service
+ * costs on bare Node http or one minimal Fastify route, under the same load.
+ */
+export async function startFloor(
+  kind: 'node' | 'fastify',
+): Promise<{ base: string; pid: number; stop(): Promise<void> }> {
+  const child = spawn(
+    process.execPath,
+    [join(packageRoot(), 'dist', 'bench', 'support', 'floor-server.js'), kind],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  const { base, stop } = await serving(child);
+  return { base, pid: child.pid!, stop };
+}
+
 function spawnServe(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
   return spawn(
     process.execPath,
     [
+      // e.g. BENCH_SERVE_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile the service
+      // (node refuses --cpu-prof in NODE_OPTIONS).
+      ...(process.env['BENCH_SERVE_NODE_ARGS'] ?? '').split(' ').filter(Boolean),
       join(packageRoot(), 'bin', 'medpolicy.js'),
       'serve',
       '--port',
@@ -112,7 +131,7 @@ async function serving(
   const base = await new Promise<string>((resolve, reject) => {
     const timer = setInterval(() => {
       startPeakTreeMiB = Math.max(startPeakTreeMiB, treeRssMiB(child.pid!));
-      const m = /medpolicy serving at (http:\/\/\S+) /.exec(err);
+      const m = /serving at (http:\/\/\S+) /.exec(err);
       if (m) {
         clearInterval(timer);
         resolve(m[1]!);
