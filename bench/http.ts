@@ -74,6 +74,8 @@ async function run(store: BenchStore): Promise<boolean> {
   const rss = rssMiB(service.pid);
 
   await service.stop();
+  // Group commit: how many determinations each commit carried, warm-up included.
+  const commits = await service.commitsInto('determinations');
   const stored = await service.count('determinations');
   await service.discard();
 
@@ -101,6 +103,9 @@ async function run(store: BenchStore): Promise<boolean> {
   );
   console.log(
     `  memory      service peak RSS ${rss.peak.toFixed(0)} MiB${embedded ? ` (target <= ${TARGET_EMBEDDED_PEAK_RSS_MIB})` : ''}, ${rss.now.toFixed(0)} MiB at the end; at start-up, with child processes, ${service.startPeakTreeMiB.toFixed(0)} MiB`,
+  );
+  console.log(
+    `  commits     ${commits} transactions wrote the ${stored} records: ${(stored / commits).toFixed(1)} per commit`,
   );
   console.log(
     `  stored      ${stored} records for ${warm + ok} answers of 200 (warm-up ${warm} + run ${ok}): ${accounted ? 'equal' : 'MISMATCH'}`,
