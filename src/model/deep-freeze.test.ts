@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { deepFreeze } from './deep-freeze.js';
+import { deepFreeze, frozenByDeepFreeze } from './deep-freeze.js';
 
 describe('deepFreeze', () => {
   it('freezes plain objects and arrays all the way down, inside Maps and Sets too', () => {
@@ -27,5 +27,14 @@ describe('deepFreeze', () => {
     const a: Record<string, unknown> = {};
     a['self'] = a;
     assert.ok(Object.isFrozen(deepFreeze(a)));
+  });
+});
+
+describe('frozenByDeepFreeze', () => {
+  it('tells the objects deepFreeze froze from those frozen otherwise', () => {
+    const compiled = deepFreeze({ reasons: [{ text: 'words' }] });
+    assert.ok(frozenByDeepFreeze(compiled));
+    assert.ok(frozenByDeepFreeze(compiled.reasons[0]!));
+    assert.ok(!frozenByDeepFreeze(Object.freeze({ text: 'words' })));
   });
 });

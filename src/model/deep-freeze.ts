@@ -7,6 +7,16 @@
  * policy reference). Once they can never change, their JSON text is written once and reused in
  * every answer (src/service/json-text.ts), and no adapter can alter a policy by editing an answer.
  */
+const frozenHere = new WeakSet<object>();
+
+/**
+ * Whether deepFreeze froze this object: a compiled part, shared and long-lived, as opposed to
+ * one an answer froze for itself (which is garbage a moment later, and not worth remembering).
+ */
+export function frozenByDeepFreeze(value: object): boolean {
+  return frozenHere.has(value);
+}
+
 export function deepFreeze<T>(value: T): T {
   freeze(value, new Set());
   return value;
@@ -30,4 +40,5 @@ function freeze(value: unknown, seen: Set<object>): void {
   if (!Array.isArray(value) && proto !== Object.prototype && proto !== null) return;
   for (const v of Object.values(value)) freeze(v, seen);
   Object.freeze(value);
+  frozenHere.add(value);
 }

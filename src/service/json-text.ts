@@ -1,3 +1,5 @@
+import { frozenByDeepFreeze } from '../model/deep-freeze.js';
+
 /**
  * One serialization per object: the HTTP answer and the audit record carry the same bytes, and a
  * 2 KB determination is not stringified twice on the hot path.
@@ -25,10 +27,12 @@ export function jsonWithId(id: string, value: object): string {
 // policy reference): compiled objects shared by every decision that cites them. Once such an
 // object is deep-frozen its JSON can never change, so its text is kept and spliced in, instead
 // of being escaped again for every answer. Whether a subtree is deep-frozen is found out while
-// writing it, so nothing mutable is ever cached, whoever built it.
+// writing it, so nothing mutable is ever cached, whoever built it. Only what deepFreeze froze
+// (the compiled policies) is remembered: an object an answer froze for itself dies with the
+// answer, and each such key would only make the collector's work on the WeakMap larger.
 const frozenText = new WeakMap<object, string>();
 
-/** Whether the subtree just written can be cached: frozen all the way down, data only. */
+/** Whether the subtree just written can be cached: deep-frozen by deepFreeze, data only. */
 let writtenFrozen = false;
 
 /** Thrown inside the walk for anything but plain data: the whole value goes to JSON.stringify. */
@@ -95,7 +99,7 @@ function writeObject(value: object): string {
     }
     text += '}';
   }
-  writtenFrozen = deep && frozen && onlyDataProperties(value);
+  writtenFrozen = deep && frozen && frozenByDeepFreeze(value) && onlyDataProperties(value);
   if (writtenFrozen) frozenText.set(value, text);
   return text;
 }
