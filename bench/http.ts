@@ -11,6 +11,7 @@ import {
   cpuMs,
   postgresCpuMs,
   rssMiB,
+  startFloor,
   startServe,
   type BenchStore,
 } from './support/serve-process.js';
@@ -35,6 +36,21 @@ const requests = bodies.map((body) => ({
 
 let allMet = true;
 for (const store of stores) allMet = (await run(store)) && allMet;
+// The floor under the CPU figure on this machine now: the same load on servers that do nothing
+// but read, parse and answer. BENCH_FLOOR=0 skips it.
+if (process.env['BENCH_FLOOR'] !== '0') {
+  for (const kind of ['node', 'fastify'] as const) {
+    const floor = await startFloor(kind);
+    await autocannon({ url: floor.base, connections, amount: 5_000, requests });
+    const cpu0 = cpuMs(floor.pid);
+    await autocannon({ url: floor.base, connections, amount: total, requests });
+    const us = ((cpuMs(floor.pid) - cpu0) * 1000) / total;
+    await floor.stop();
+    console.log(
+      `floor: ${kind === 'node' ? 'bare Node http' : 'one minimal Fastify route'} (parse, answer 1.7 KB) ${us.toFixed(0)} µs/request`,
+    );
+  }
+}
 console.log(allMet ? 'all targets met' : 'targets NOT all met');
 
 async function run(store: BenchStore): Promise<boolean> {
@@ -58,6 +74,8 @@ async function run(store: BenchStore): Promise<boolean> {
   const rss = rssMiB(service.pid);
 
   await service.stop();
+  // Group commit: how many determinations each commit carried, warm-up included.
+  const commits = await service.commitsInto('determinations');
   const stored = await service.count('determinations');
   await service.discard();
 
@@ -85,6 +103,9 @@ async function run(store: BenchStore): Promise<boolean> {
   );
   console.log(
     `  memory      service peak RSS ${rss.peak.toFixed(0)} MiB${embedded ? ` (target <= ${TARGET_EMBEDDED_PEAK_RSS_MIB})` : ''}, ${rss.now.toFixed(0)} MiB at the end; at start-up, with child processes, ${service.startPeakTreeMiB.toFixed(0)} MiB`,
+  );
+  console.log(
+    `  commits     ${commits} transactions wrote the ${stored} records: ${(stored / commits).toFixed(1)} per commit`,
   );
   console.log(
     `  stored      ${stored} records for ${warm + ok} answers of 200 (warm-up ${warm} + run ${ok}): ${accounted ? 'equal' : 'MISMATCH'}`,

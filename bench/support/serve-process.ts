@@ -20,6 +20,8 @@ export interface ServeProcess {
   startPeakTreeMiB: number;
   /** Rows in a table of the service's database; on the embedded store, only once stopped. */
   count(table: string): Promise<number>;
+  /** How many transactions wrote a table's rows (its rows' distinct xmin); as count. */
+  commitsInto(table: string): Promise<number>;
   stop(): Promise<void>;
   /** Drops the database or removes the data directory. */
   discard(): Promise<void>;
@@ -37,18 +39,27 @@ export async function startServeOnPostgres(): Promise<ServeProcess & { db: Fresh
     startPeakTreeMiB,
     db,
     async count(table) {
-      const client = new pg.Client({ connectionString: db.url });
-      await client.connect();
-      try {
-        const res = await client.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${table}`);
-        return Number(res.rows[0]!.n);
-      } finally {
-        await client.end();
-      }
+      return Number(await queryOne(db.url, `SELECT count(*)::text AS n FROM ${table}`));
+    },
+    async commitsInto(table) {
+      return Number(await queryOne(db.url, commitsSql(table)));
     },
     stop,
     discard: () => db.drop(),
   };
+}
+
+const commitsSql = (table: string) => `SELECT count(DISTINCT xmin::text)::text AS n FROM ${table}`;
+
+async function queryOne(url: string, sql: string): Promise<string> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const res = await client.query<{ n: string }>(sql);
+    return res.rows[0]!.n;
+  } finally {
+    await client.end();
+  }
 }
 
 /** `medpolicy serve` as its own process on the embedded store (PGlite) in a fresh data directory. */
@@ -65,30 +76,52 @@ export async function startServeOnEmbedded(): Promise<ServeProcess> {
     pid: child.pid!,
     store: 'embedded',
     startPeakTreeMiB,
-    async count(table) {
-      // The data directory is the service's alone while it runs: it is read after it stopped.
-      const { PGlite } = await import('@electric-sql/pglite');
-      const db = new PGlite(dataDir);
-      try {
-        const res = await db.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${table}`);
-        return Number(res.rows[0]!.n);
-      } finally {
-        await db.close();
-      }
-    },
+    count: (table) => embeddedScalar(dataDir, `SELECT count(*)::text AS n FROM ${table}`),
+    commitsInto: (table) => embeddedScalar(dataDir, commitsSql(table)),
     stop,
     discard: async () => rmSync(dir, { recursive: true, force: true }),
   };
+}
+
+/** The data directory is the service's alone while it runs: it is read after it stopped. */
+async function embeddedScalar(dataDir: string, sql: string): Promise<number> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  const db = new PGlite(dataDir);
+  try {
+    const res = await db.query<{ n: string }>(sql);
+    return Number(res.rows[0]!.n);
+  } finally {
+    await db.close();
+  }
 }
 
 export function startServe(store: BenchStore): Promise<ServeProcess> {
   return store === 'postgres' ? startServeOnPostgres() : startServeOnEmbedded();
 }
 
+/**
+ * A floor server (bench/support/floor-server.ts) as its own process: what any JSON POST service
+ * costs on bare Node http or one minimal Fastify route, under the same load.
+ */
+export async function startFloor(
+  kind: 'node' | 'fastify',
+): Promise<{ base: string; pid: number; stop(): Promise<void> }> {
+  const child = spawn(
+    process.execPath,
+    [join(packageRoot(), 'dist', 'bench', 'support', 'floor-server.js'), kind],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  const { base, stop } = await serving(child);
+  return { base, pid: child.pid!, stop };
+}
+
 function spawnServe(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
   return spawn(
     process.execPath,
     [
+      // e.g. BENCH_SERVE_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile the service
+      // (node refuses --cpu-prof in NODE_OPTIONS).
+      ...(process.env['BENCH_SERVE_NODE_ARGS'] ?? '').split(' ').filter(Boolean),
       join(packageRoot(), 'bin', 'medpolicy.js'),
       'serve',
       '--port',
@@ -112,7 +145,7 @@ async function serving(
   const base = await new Promise<string>((resolve, reject) => {
     const timer = setInterval(() => {
       startPeakTreeMiB = Math.max(startPeakTreeMiB, treeRssMiB(child.pid!));
-      const m = /medpolicy serving at (http:\/\/\S+) /.exec(err);
+      const m = /serving at (http:\/\/\S+) /.exec(err);
       if (m) {
         clearInterval(timer);
         resolve(m[1]!);

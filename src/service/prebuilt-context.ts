@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deserialize, serialize } from 'node:v8';
 import type { CompiledPolicySet } from '../model/compiled-policy.js';
+import { deepFreeze } from '../model/deep-freeze.js';
 import { packageRoot, policiesDir } from '../package-root.js';
 import { terminologyFromFiles, type TerminologyFiles } from '../terminology/shipped-terminology.js';
 import { listFiles, stampFile, unchanged, type FileStamp } from './file-stamps.js';
@@ -129,7 +130,8 @@ export function readPrebuiltContext(
     if (header.format !== FORMAT || !inputsUnchanged(roots, header.inputs)) return undefined;
     const payload = deserialize(bytes.subarray(headEnd)) as PrebuiltPayloadV1;
     return {
-      policySet: payload.policySet,
+      // Compiled policies are deep-frozen wherever they come from (see deepFreeze).
+      policySet: deepFreeze(payload.policySet),
       terminology: terminologyFromFiles(
         roots.root,
         payload.terminologyFiles,
