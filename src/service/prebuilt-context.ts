@@ -117,6 +117,7 @@ export function writePrebuiltContext(
 export function readPrebuiltContext(
   roots: ContextRoots,
   file: string = PREBUILT_CONTEXT_FILE,
+  { freeze = true }: { freeze?: boolean } = {},
 ): DecisionContext | undefined {
   let bytes: Buffer;
   try {
@@ -130,8 +131,9 @@ export function readPrebuiltContext(
     if (header.format !== FORMAT || !inputsUnchanged(roots, header.inputs)) return undefined;
     const payload = deserialize(bytes.subarray(headEnd)) as PrebuiltPayloadV1;
     return {
-      // Compiled policies are deep-frozen wherever they come from (see deepFreeze).
-      policySet: deepFreeze(payload.policySet),
+      // Compiled policies are deep-frozen wherever they come from (see deepFreeze), except in a
+      // one-shot process that asks not to: freezing costs more than deserializing (~20 ms cold).
+      policySet: freeze ? deepFreeze(payload.policySet) : payload.policySet,
       terminology: terminologyFromFiles(
         roots.root,
         payload.terminologyFiles,

@@ -44,7 +44,9 @@ export function checkPrebuilt(
     if (stamps.format !== CHECK_BUNDLE_FORMAT || !unchanged(codeRoot, stamps.inputs)) return;
     const opts = terminologyOptionsFromEnv(process.env);
     if (loadsOperatorFiles(opts)) return;
-    context = readPrebuiltContext(contextRoots(opts));
+    // One request and exit: nothing outlives the answer, so freezing the set (which only guards
+    // long-lived shared objects and the serializer's cache) is not worth its ~20 ms.
+    context = readPrebuiltContext(contextRoots(opts), undefined, { freeze: false });
   } catch {
     return; // not built, or a setting the ordinary command reports
   }
