@@ -18,9 +18,14 @@ import type { OutOfScopeReason } from '../model/out-of-scope-reason.js';
 import type { Basis, Outcome, PriorAuth, Route } from '../model/vocabulary.js';
 import { displayIcd10cm } from '../terminology/code-format.js';
 import type { Drug } from '../terminology/drugs.js';
-import type { IndicationIndex } from '../terminology/indications.js';
 import type { Terminology } from '../terminology/terminology.js';
-import { ambiguousPlacementWarning, codeWarnings } from './criteria/code-warnings.js';
+import {
+  diagnosisList,
+  procedureList,
+  type Candidate,
+  type ProcedureList,
+} from './code-lists.js';
+import { codeWarnings } from './criteria/code-warnings.js';
 import { evalCondition } from './criteria/condition.js';
 import { statementCoversDrug } from './criteria/drug-in-scope.js';
 import { inferDrug, inferRoutes } from './criteria/infer-drug-and-route.js';
@@ -62,15 +67,6 @@ export interface DecideOptions {
   asOf?: string;
 }
 
-interface Candidate {
-  readonly family: string;
-  /** The diagnosis code it came from, or undefined for the request's `indication`. */
-  readonly code: string | undefined;
-  readonly entry: string | undefined;
-  /** How messages name it: "G90.521 (crps)", or the family alone. */
-  readonly described: string;
-}
-
 interface Facts {
   req: NormalizedRequest;
   terminology: Terminology;
@@ -78,6 +74,7 @@ interface Facts {
   routes: readonly Route[];
   candidates: readonly Candidate[];
   unclassified: readonly string[];
+  procedures: ProcedureList;
   warnings: WarningV1[];
   trace: TraceStepV1[] | undefined;
   /** The date that selects the policy version: the date of service, or the asOf option. */
@@ -111,29 +108,22 @@ export function decide(
 ): DeterminationV1 {
   const warnings: WarningV1[] = [];
   const trace: TraceStepV1[] | undefined = options?.trace ? [] : undefined;
-  codeWarnings(req, terminology, warnings);
-  const drug = inferDrug(req, terminology, warnings);
-  const routes = inferRoutes(req, terminology, warnings);
-  const candidates: Candidate[] = [];
-  let unclassified: string[] | undefined;
-  const candidateOf = candidatesOf(terminology.indications);
-  if (req.indication !== undefined) candidates.push(candidateOf(req.indication, true)!);
-  for (const code of req.diagnosisCodes) {
-    const c = candidateOf(code, false);
-    if (c) candidates.push(c);
-    else {
-      (unclassified ??= []).push(code);
-      ambiguousPlacementWarning(code, terminology, warnings);
-    }
-  }
-  if (trace) traceFacts(trace, req, drug, routes, candidates, unclassified ?? NO_STRINGS);
+  const diagnoses = diagnosisList(terminology, req.indication, req.diagnosisCodes);
+  const procedures = procedureList(terminology, req.procedureCodes);
+  codeWarnings(diagnoses, procedures, req.dateOfService, terminology, warnings);
+  const drug = inferDrug(req, procedures, terminology, warnings);
+  const routes = inferRoutes(req, procedures, warnings);
+  const { candidates, unclassified, ambiguities } = diagnoses;
+  for (let i = 0; i < ambiguities.length; i++) warnings.push(ambiguities[i]!);
+  if (trace) traceFacts(trace, req, drug, routes, candidates, unclassified);
   const facts: Facts = {
     req,
     terminology,
     drug,
     routes,
     candidates,
-    unclassified: unclassified ?? NO_STRINGS,
+    unclassified,
+    procedures,
     warnings,
     trace,
     versionDate: options?.asOf ?? req.dateOfService,
@@ -173,51 +163,6 @@ export function decide(
     revision: policySet.revision,
     trace,
   };
-}
-
-// A diagnosis code's candidate (its family and value-set entry) depends only on the code and
-// the value sets: one frozen object per code, so a request allocates none. Keyed by the
-// request's indication too (as a family given outright), in a map of its own.
-type CandidateOf = (key: string, isFamily: boolean) => Candidate | undefined;
-const candidateTables = new WeakMap<IndicationIndex, CandidateOf>();
-const CANDIDATE_LIMIT = 100_000;
-
-let lastCandidates: { indications: IndicationIndex; of: CandidateOf } | undefined;
-
-function candidatesOf(indications: IndicationIndex): CandidateOf {
-  if (lastCandidates?.indications === indications) return lastCandidates.of;
-  let of = candidateTables.get(indications);
-  if (!of) {
-    const byCode = new Map<string, Candidate | null>();
-    const byFamily = new Map<string, Candidate>();
-    of = (key, isFamily) => {
-      if (isFamily) {
-        let c = byFamily.get(key);
-        if (!c) {
-          c = Object.freeze({ family: key, code: undefined, entry: undefined, described: key });
-          if (byFamily.size < CANDIDATE_LIMIT) byFamily.set(key, c);
-        }
-        return c;
-      }
-      let c = byCode.get(key);
-      if (c === undefined) {
-        const m = indications.classify(key);
-        c = m
-          ? Object.freeze({
-              family: m.family,
-              code: key,
-              entry: m.entry,
-              described: `${displayIcd10cm(key)} (${m.family})`,
-            })
-          : null;
-        if (byCode.size < CANDIDATE_LIMIT) byCode.set(key, c);
-      }
-      return c ?? undefined;
-    };
-    candidateTables.set(indications, of);
-  }
-  lastCandidates = { indications, of };
-  return of;
 }
 
 function result(
@@ -419,7 +364,7 @@ function evaluateVersionOf(plan: PolicyPlan, vp: VersionPlan, f: Facts): PolicyR
       );
     } else {
       (missing ??= []).push('drug');
-      (missingReasons ??= []).push({ text: noDrugText(f) });
+      (missingReasons ??= []).push({ text: f.procedures.noDrugText });
     }
     if (f.routes.length > 0) {
       const routes = f.routes;
@@ -628,15 +573,6 @@ function indicationOutOfScope(version: CompiledVersion, f: Facts): PolicyResult 
     ],
     'not-addressed',
   );
-}
-
-function noDrugText(f: Facts): string {
-  for (const pc of f.req.procedureCodes) {
-    const record = pc.system === 'hcpcs' ? f.terminology.hcpcs.get(pc.code) : undefined;
-    if (record && !record.drug)
-      return `${pc.code} (${record.display}) names no drug; give the drug.`;
-  }
-  return 'The request names no drug, and no procedure code names one.';
 }
 
 function describe(c: Candidate): string {
