@@ -170,7 +170,12 @@ function diagnosisListOf(
   const unclassified: string[] = [];
   const ambiguities: WarningV1[] = [];
   if (indication !== undefined)
-    candidates.push({ family: indication, code: undefined, entry: undefined, described: indication });
+    candidates.push({
+      family: indication,
+      code: undefined,
+      entry: undefined,
+      described: indication,
+    });
   const icd10cm = codeValidities(t.icd10cm);
   for (const code of codes) {
     const c = candidateOf(tb, code);
@@ -195,7 +200,12 @@ function candidateOf(tb: Tables, code: string): Candidate | undefined {
   if (c === undefined) {
     const m = tb.t.indications.classify(code);
     c = m
-      ? { family: m.family, code, entry: m.entry, described: `${displayIcd10cm(code)} (${m.family})` }
+      ? {
+          family: m.family,
+          code,
+          entry: m.entry,
+          described: `${displayIcd10cm(code)} (${m.family})`,
+        }
       : null;
     if (tb.candidates.size < LIMIT) tb.candidates.set(code, c);
   }

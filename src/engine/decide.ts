@@ -19,12 +19,7 @@ import type { Basis, Outcome, PriorAuth, Route } from '../model/vocabulary.js';
 import { displayIcd10cm } from '../terminology/code-format.js';
 import type { Drug } from '../terminology/drugs.js';
 import type { Terminology } from '../terminology/terminology.js';
-import {
-  diagnosisList,
-  procedureList,
-  type Candidate,
-  type ProcedureList,
-} from './code-lists.js';
+import { diagnosisList, procedureList, type Candidate, type ProcedureList } from './code-lists.js';
 import { codeWarnings } from './criteria/code-warnings.js';
 import { evalCondition } from './criteria/condition.js';
 import { statementCoversDrug } from './criteria/drug-in-scope.js';
