@@ -4,7 +4,6 @@ import type {
   CompiledProductRule,
   CompiledStatement,
   CompiledVersion,
-  FamilyIndex,
 } from '../model/compiled-policy.js';
 import type {
   DeterminationV1,
@@ -19,12 +18,19 @@ import type { Basis, Outcome, PriorAuth, Route } from '../model/vocabulary.js';
 import { displayIcd10cm } from '../terminology/code-format.js';
 import type { Drug } from '../terminology/drugs.js';
 import type { Terminology } from '../terminology/terminology.js';
-import { diagnosisList, procedureList, type Candidate, type ProcedureList } from './code-lists.js';
+import {
+  diagnosisList,
+  procedureList,
+  type Candidate,
+  type DiagnosisList,
+  type ProcedureList,
+} from './code-lists.js';
 import { codeWarnings } from './criteria/code-warnings.js';
 import { evalCondition } from './criteria/condition.js';
 import { statementCoversDrug } from './criteria/drug-in-scope.js';
 import { inferDrug, inferRoutes } from './criteria/infer-drug-and-route.js';
 import { priorAuthWith, type PriorAuthAnswer } from './criteria/prior-auth.js';
+import { pickIndication, scopePick, type IndicationPick } from './indication-pick.js';
 import {
   planOf,
   versionPlanAt,
@@ -69,6 +75,7 @@ interface Facts {
   routes: readonly Route[];
   candidates: readonly Candidate[];
   unclassified: readonly string[];
+  diagnoses: DiagnosisList;
   procedures: ProcedureList;
   warnings: WarningV1[];
   trace: TraceStepV1[] | undefined;
@@ -89,11 +96,8 @@ interface PolicyResult {
   notices: readonly NoticeV1[];
 }
 
-type FamilyTable = ReadonlyMap<string, readonly CompiledStatement[]>;
-
 const NO_STRINGS: readonly string[] = Object.freeze([]);
 const NO_NOTICES: readonly NoticeV1[] = Object.freeze([]);
-const NO_STATEMENTS: readonly CompiledStatement[] = Object.freeze([]);
 
 export function decide(
   req: NormalizedRequest,
@@ -118,6 +122,7 @@ export function decide(
     routes,
     candidates,
     unclassified,
+    diagnoses,
     procedures,
     warnings,
     trace,
@@ -241,20 +246,9 @@ function withSilences(
     if (s.touches) {
       if (!reachedDiagnosis) continue;
       if (s.silence.when && evalCondition(s.silence.when, f.req) !== true) continue;
-      let first: Candidate | undefined;
-      let touched: string | undefined;
-      for (const c of f.candidates) {
-        if (!s.touches.has(c.family)) continue;
-        if (first === undefined) first = c;
-        else touched = `${touched ?? first.described}, ${c.described}`;
-      }
-      if (first === undefined) continue;
-      // One diagnosis touched (the common case): its warning is found by the shared candidate,
-      // without building the subject.
-      w =
-        touched === undefined
-          ? candidateSilenceWarning(policy, s, first)
-          : silenceWarning(policy, s, touched);
+      const touched = touchedSilenceWarning(policy, s, f.diagnoses);
+      if (!touched) continue;
+      w = touched;
     } else {
       if (!productSpeaks) continue;
       if (s.silence.when && evalCondition(s.silence.when, f.req) !== true) continue;
@@ -284,18 +278,27 @@ function silenceWarning(policy: CompiledPolicy, plan: SilencePlan, subject: stri
   return w;
 }
 
-function candidateSilenceWarning(
+// Whom an indication silence touches depends only on the list of diagnoses: its warning (or
+// none) is found once per list, shared.
+function touchedSilenceWarning(
   policy: CompiledPolicy,
   plan: SilencePlan,
-  c: Candidate,
-): WarningV1 {
-  let w = plan.byCandidate.get(c);
-  if (!w) {
-    w = silenceWarning(policy, plan, c.described);
-    if (plan.byCandidate.size >= 1024) plan.byCandidate.clear();
-    plan.byCandidate.set(c, w);
+  diagnoses: DiagnosisList,
+): WarningV1 | undefined {
+  let w = plan.byDiagnoses.get(diagnoses);
+  if (w === undefined) {
+    let first: Candidate | undefined;
+    let touched: string | undefined;
+    for (const c of diagnoses.candidates) {
+      if (!plan.touches!.has(c.family)) continue;
+      if (first === undefined) first = c;
+      else touched = `${touched ?? first.described}, ${c.described}`;
+    }
+    w = first === undefined ? null : silenceWarning(policy, plan, touched ?? first.described);
+    if (plan.byDiagnoses.size >= 16_384) plan.byDiagnoses.clear();
+    plan.byDiagnoses.set(diagnoses, w);
   }
-  return w;
+  return w ?? undefined;
 }
 
 function evaluateVersionOf(plan: PolicyPlan, vp: VersionPlan, f: Facts): PolicyResult {
@@ -335,17 +338,19 @@ function evaluateVersionOf(plan: PolicyPlan, vp: VersionPlan, f: Facts): PolicyR
     return outOfScope(version, productNotNamed(req), 'product-not-governed');
   }
 
-  // Scope: drug, route. A known drug with one route selects a precomputed family table.
+  // Scope: drug, route. A known drug with one route selects a precomputed family table, under
+  // which the diagnosis that decides is found once per list of diagnoses (indication-pick.ts).
   let missing: string[] | undefined;
   let missingReasons: ReasonV1[] | undefined;
-  let familyTable: FamilyTable | undefined;
-  let inScope: readonly CompiledStatement[] = version.statements;
+  let pick: IndicationPick;
   if (f.drug && f.routes.length === 1) {
-    const byRoute = version.scope.get(f.drug.id);
+    const byRoute = vp.scope.get(f.drug.id);
     if (!byRoute) return drugOutOfScope(version, f);
-    familyTable = byRoute.get(f.routes[0]!);
-    if (!familyTable) return routeOutOfScope(version, f);
+    const scope = byRoute.get(f.routes[0]!);
+    if (!scope) return routeOutOfScope(version, f);
+    pick = scopePick(version, scope, f.diagnoses, f.drug);
   } else {
+    let inScope: readonly CompiledStatement[] = version.statements;
     if (f.drug) {
       const drug = f.drug;
       inScope = inScope.filter((s) => statementCoversDrug(s, drug.id, drug.classes));
@@ -371,35 +376,20 @@ function evaluateVersionOf(plan: PolicyPlan, vp: VersionPlan, f: Facts): PolicyR
         text: 'The request gives no route, and no procedure code implies one.',
       });
     }
+    pick = pickIndication(version, f.diagnoses, undefined, inScope, f.drug);
   }
 
   // Indication: the first diagnosis the version speaks to decides.
-  let decided: Candidate | undefined;
-  let statements: readonly CompiledStatement[] = NO_STATEMENTS;
-  let excluded: FamilyIndex | undefined;
-  for (const c of f.candidates) {
-    const idx = version.byFamily.get(c.family);
-    if (!idx) continue;
-    statements = scopedStatements(idx, c.family, familyTable, inScope);
-    if (statements.length > 0) {
-      decided = c;
-      break;
-    }
-    if (idx.exclusions.length > 0) {
-      decided = c;
-      excluded = idx;
-      break;
-    }
-  }
+  const { decided, statements, excluded } = pick;
   if (f.candidates.length === 0 && f.unclassified.length === 0) {
     (missing ??= []).push('diagnosisCodes');
     (missingReasons ??= []).push({ text: 'The request gives no diagnosis code or indication.' });
   } else if (excluded && decided) {
     trace?.push({ step: 'indication', detail: `${describe(decided)} is excluded from the policy` });
-    otherDiagnosisWarnings(version, decided, undefined, familyTable, inScope, f);
+    pushAll(f.warnings, pick.others);
     return outOfScope(version, excluded.exclusionReasons, 'excluded-use', decided.family);
   } else if (!decided) {
-    return indicationOutOfScope(version, f);
+    return outOfScope(version, pick.notAddressed!, 'not-addressed');
   }
 
   if (missing || !decided) {
@@ -440,7 +430,7 @@ function evaluateVersionOf(plan: PolicyPlan, vp: VersionPlan, f: Facts): PolicyR
     step: 'statement',
     detail: `${describe(decided)} → statement ${statement.id} (${statement.verdict})`,
   });
-  otherDiagnosisWarnings(version, decided, statement, familyTable, inScope, f);
+  pushAll(f.warnings, pick.others);
 
   if (statement.verdict === 'refer') {
     return outOfScope(
@@ -476,17 +466,6 @@ function evaluateVersionOf(plan: PolicyPlan, vp: VersionPlan, f: Facts): PolicyR
     NO_STRINGS,
     noticesFor(vp, outcome, req),
   );
-}
-
-/** The version's statements for a family that survived the drug and route filters. */
-function scopedStatements(
-  idx: FamilyIndex,
-  family: string,
-  familyTable: FamilyTable | undefined,
-  inScope: readonly CompiledStatement[],
-): readonly CompiledStatement[] {
-  if (familyTable) return familyTable.get(family) ?? NO_STATEMENTS;
-  return idx.statements.filter((s) => inScope.includes(s));
 }
 
 function notYetInForce(policy: CompiledPolicy, f: Facts): PolicyResult {
@@ -547,23 +526,6 @@ function routeOutOfScope(version: CompiledVersion, f: Facts): PolicyResult {
       {
         text: `The policy does not speak to ${f.routes.join(' or ')} administration${f.drug ? ` of ${f.drug.label.toLowerCase()}` : ''}.`,
         rule: 'scope:route',
-      },
-    ],
-    'not-addressed',
-  );
-}
-
-function indicationOutOfScope(version: CompiledVersion, f: Facts): PolicyResult {
-  let asked = '';
-  for (const c of f.candidates) asked = asked ? `${asked}, ${c.described}` : c.described;
-  for (const code of f.unclassified)
-    asked = asked ? `${asked}, ${displayIcd10cm(code)}` : displayIcd10cm(code);
-  return outOfScope(
-    version,
-    [
-      {
-        text: `The policy does not speak to ${asked}${f.drug ? ` for ${f.drug.label.toLowerCase()}` : ''}.`,
-        rule: 'scope:indication',
       },
     ],
     'not-addressed',
@@ -688,31 +650,6 @@ function decidedReasons(
   return reasons;
 }
 
-/** Later diagnoses that this version would decide differently are named, never silently dropped. */
-function otherDiagnosisWarnings(
-  version: CompiledVersion,
-  chosen: Candidate,
-  statement: CompiledStatement | undefined,
-  familyTable: FamilyTable | undefined,
-  inScope: readonly CompiledStatement[],
-  f: Facts,
-): void {
-  if (f.candidates.length < 2) return;
-  for (const c of f.candidates) {
-    if (c === chosen || c.family === chosen.family) continue;
-    const idx = version.byFamily.get(c.family);
-    if (!idx) continue;
-    const other = scopedStatements(idx, c.family, familyTable, inScope)[0];
-    // After an excluded first diagnosis (no statement), any later one a statement decides differs.
-    const differs = other
-      ? other.verdict !== statement?.verdict
-      : statement !== undefined && idx.exclusions.length > 0;
-    if (differs) {
-      f.warnings.push({
-        code: 'other-diagnosis-differs',
-        message: `${describe(c)} would be decided ${other ? `as ${other.verdict}` : 'out of scope'}; the first applicable diagnosis, ${describe(chosen)}, decided`,
-        subject: c.code ? displayIcd10cm(c.code) : c.family,
-      });
-    }
-  }
+function pushAll(out: WarningV1[], ws: readonly WarningV1[]): void {
+  for (let i = 0; i < ws.length; i++) out.push(ws[i]!);
 }

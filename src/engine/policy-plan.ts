@@ -7,13 +7,18 @@ import type {
 } from '../model/compiled-policy.js';
 import type { NoticeV1, ReasonV1, WarningV1 } from '../model/determination.js';
 import type { Outcome } from '../model/vocabulary.js';
+import type { Route } from '../model/vocabulary.js';
 import type { IndicationIndex } from '../terminology/indications.js';
+import type { DiagnosisList } from './code-lists.js';
 import type { PriorAuthAnswer } from './criteria/prior-auth.js';
+import type { ScopePlan } from './indication-pick.js';
 
 // What the engine works out once per policy and keeps: the answers and sentences that depend only
 // on compiled objects, gathered in one plan per policy so a request reaches all of them through a
 // single lookup (a weak-map lookup costs tens of nanoseconds, and a decision used to make a dozen).
-// A plan only ever gains entries; every value in it is frozen and shared by the decisions that use it.
+// A plan only ever gains entries; every value in it is shared by the decisions that use it, and
+// those that go out in determinations are frozen. (Its own arrays are not: V8 walks a frozen
+// array about half as fast.)
 
 export interface PolicyPlan {
   readonly policy: CompiledPolicy;
@@ -26,6 +31,8 @@ export interface PolicyPlan {
 
 export interface VersionPlan {
   readonly version: CompiledVersion;
+  /** The version's scope table, drug → route → the scope's plan. */
+  readonly scope: ReadonlyMap<string, ReadonlyMap<Route, ScopePlan>>;
   readonly silences: readonly SilencePlan[];
   /** One answer per prior-auth rule that holds outright, in rule order; then the default. */
   readonly priorAuthAnswers: readonly PriorAuthAnswer[];
@@ -51,8 +58,8 @@ export interface SilencePlan {
   readonly touches: ReadonlySet<string> | undefined;
   /** Its text-silent warnings, by subject (bounded). */
   readonly warnings: Map<string, WarningV1>;
-  /** Its text-silent warnings for one diagnosis, by the engine's shared candidate (bounded). */
-  readonly byCandidate: Map<object, WarningV1>;
+  /** For an indication silence, its text-silent warning (or null) by list of diagnoses (bounded). */
+  readonly byDiagnoses: Map<DiagnosisList, WarningV1 | null>;
 }
 
 const plans = new WeakMap<CompiledPolicy, PolicyPlan>();
@@ -75,19 +82,24 @@ function buildPlan(policy: CompiledPolicy, indications: IndicationIndex): Policy
   return {
     policy,
     indications,
-    versions: Object.freeze(policy.versions.map((v) => versionPlan(v, indications))),
+    versions: policy.versions.map((v) => versionPlan(v, indications)),
     overdue: undefined,
   };
 }
 
 function versionPlan(version: CompiledVersion, indications: IndicationIndex): VersionPlan {
+  const scope = new Map<string, Map<Route, ScopePlan>>();
+  for (const [drug, byRoute] of version.scope) {
+    const plans = new Map<Route, ScopePlan>();
+    for (const [route, familyTable] of byRoute) plans.set(route, { familyTable, picks: new Map() });
+    scope.set(drug, plans);
+  }
   return {
     version,
-    silences: Object.freeze(version.silences.map((s) => silencePlan(version, s, indications))),
-    priorAuthAnswers: Object.freeze(
-      version.priorAuthRules.map((r) =>
-        Object.freeze({ priorAuth: r.priorAuth, reasons: r.reasons }),
-      ),
+    scope,
+    silences: version.silences.map((s) => silencePlan(version, s, indications)),
+    priorAuthAnswers: version.priorAuthRules.map((r) =>
+      Object.freeze({ priorAuth: r.priorAuth, reasons: r.reasons }),
     ),
     priorAuthDefault: Object.freeze({
       priorAuth: version.priorAuthDefault,
@@ -111,7 +123,7 @@ function silencePlan(
       if (reaches(silence.indications, indications.lineage(family))) touches.add(family);
     }
   }
-  return { silence, touches, warnings: new Map(), byCandidate: new Map() };
+  return { silence, touches, warnings: new Map(), byDiagnoses: new Map() };
 }
 
 function reaches(indications: readonly string[], lineage: ReadonlySet<string>): boolean {
