@@ -32,8 +32,10 @@ import { inferDrug, inferRoutes } from './criteria/infer-drug-and-route.js';
 import { priorAuthWith, type PriorAuthAnswer } from './criteria/prior-auth.js';
 import { pickIndication, scopePick, type IndicationPick } from './indication-pick.js';
 import {
+  listPlanOf,
   planOf,
   versionPlanAt,
+  type ListPlan,
   type PolicyPlan,
   type SilencePlan,
   type VersionPlan,
@@ -81,6 +83,9 @@ interface Facts {
   trace: TraceStepV1[] | undefined;
   /** The date that selects the policy version: the date of service, or the asOf option. */
   versionDate: string;
+  /** The last version's plan for the diagnoses (listPlanFor). */
+  listVersion: VersionPlan | undefined;
+  listPlan: ListPlan | undefined;
 }
 
 interface PolicyResult {
@@ -127,6 +132,8 @@ export function decide(
     warnings,
     trace,
     versionDate: options?.asOf ?? req.dateOfService,
+    listVersion: undefined,
+    listPlan: undefined,
   };
 
   let chosen: PolicyResult | undefined;
@@ -241,12 +248,14 @@ function withSilences(
     r.reasons[0]?.rule === 'scope:indication';
   const productSpeaks =
     r.outcome !== 'out-of-scope' || r.outOfScopeReason === 'product-not-governed';
-  for (const s of vp.silences) {
+  const silences = vp.silences;
+  for (let i = 0; i < silences.length; i++) {
+    const s = silences[i]!;
     let w: WarningV1;
     if (s.touches) {
       if (!reachedDiagnosis) continue;
       if (s.silence.when && evalCondition(s.silence.when, f.req) !== true) continue;
-      const touched = touchedSilenceWarning(policy, s, f.diagnoses);
+      const touched = touchedSilenceWarning(policy, s, i, listPlanFor(vp, f), f.diagnoses);
       if (!touched) continue;
       w = touched;
     } else {
@@ -279,13 +288,15 @@ function silenceWarning(policy: CompiledPolicy, plan: SilencePlan, subject: stri
 }
 
 // Whom an indication silence touches depends only on the list of diagnoses: its warning (or
-// none) is found once per list, shared.
+// none) is found once per list, kept in the version's plan for the list, shared.
 function touchedSilenceWarning(
   policy: CompiledPolicy,
   plan: SilencePlan,
+  index: number,
+  lp: ListPlan,
   diagnoses: DiagnosisList,
 ): WarningV1 | undefined {
-  let w = plan.byDiagnoses.get(diagnoses);
+  let w = lp.silences[index];
   if (w === undefined) {
     let first: Candidate | undefined;
     let touched: string | undefined;
@@ -295,10 +306,18 @@ function touchedSilenceWarning(
       else touched = `${touched ?? first.described}, ${c.described}`;
     }
     w = first === undefined ? null : silenceWarning(policy, plan, touched ?? first.described);
-    if (plan.byDiagnoses.size >= 16_384) plan.byDiagnoses.clear();
-    plan.byDiagnoses.set(diagnoses, w);
+    lp.silences[index] = w;
   }
   return w ?? undefined;
+}
+
+/** The version's plan for the request's diagnoses, found once per request and version. */
+function listPlanFor(vp: VersionPlan, f: Facts): ListPlan {
+  if (f.listVersion !== vp) {
+    f.listPlan = listPlanOf(vp, f.diagnoses);
+    f.listVersion = vp;
+  }
+  return f.listPlan!;
 }
 
 function evaluateVersionOf(plan: PolicyPlan, vp: VersionPlan, f: Facts): PolicyResult {
@@ -348,7 +367,7 @@ function evaluateVersionOf(plan: PolicyPlan, vp: VersionPlan, f: Facts): PolicyR
     if (!byRoute) return drugOutOfScope(version, f);
     const scope = byRoute.get(f.routes[0]!);
     if (!scope) return routeOutOfScope(version, f);
-    pick = scopePick(version, scope, f.diagnoses, f.drug);
+    pick = scopePick(version, scope, listPlanFor(vp, f).picks, f.diagnoses, f.drug);
   } else {
     let inScope: readonly CompiledStatement[] = version.statements;
     if (f.drug) {

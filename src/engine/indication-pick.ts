@@ -29,27 +29,27 @@ export interface IndicationPick {
 const NO_STATEMENTS: readonly CompiledStatement[] = [];
 const NO_WARNINGS: readonly WarningV1[] = [];
 
-/** The scope of one (drug, route) in a version: its family table and the picks made under it. */
+/** The scope of one (drug, route) in a version: its family table, and its index in the version. */
 export interface ScopePlan {
   readonly familyTable: FamilyTable;
-  /** The pick of each list of diagnoses (bounded). */
-  readonly picks: Map<DiagnosisList, IndicationPick>;
+  readonly index: number;
 }
 
-const PICK_LIMIT = 16_384;
-
-/** The pick under a known drug and one route: found once per list of diagnoses, shared. */
+/**
+ * The pick under a known drug and one route: found once per list of diagnoses and kept in the
+ * version's plan for the list (`picks`, by scope index), shared.
+ */
 export function scopePick(
   version: CompiledVersion,
   scope: ScopePlan,
+  picks: (IndicationPick | undefined)[],
   diagnoses: DiagnosisList,
   drug: Drug,
 ): IndicationPick {
-  let p = scope.picks.get(diagnoses);
+  let p = picks[scope.index];
   if (!p) {
     p = pickIndication(version, diagnoses, scope.familyTable, version.statements, drug);
-    if (scope.picks.size >= PICK_LIMIT) scope.picks.clear();
-    scope.picks.set(diagnoses, p);
+    picks[scope.index] = p;
   }
   return p;
 }

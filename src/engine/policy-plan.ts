@@ -11,7 +11,7 @@ import type { Route } from '../model/vocabulary.js';
 import type { IndicationIndex } from '../terminology/indications.js';
 import type { DiagnosisList } from './code-lists.js';
 import type { PriorAuthAnswer } from './criteria/prior-auth.js';
-import type { ScopePlan } from './indication-pick.js';
+import type { IndicationPick, ScopePlan } from './indication-pick.js';
 
 // What the engine works out once per policy and keeps: the answers and sentences that depend only
 // on compiled objects, gathered in one plan per policy so a request reaches all of them through a
@@ -41,6 +41,16 @@ export interface VersionPlan {
   readonly notices: Map<Outcome, readonly NoticeV1[]> | undefined;
   /** The reasons of a decided outcome, by the statements that decided it. */
   readonly decidedReasons: Map<readonly CompiledStatement[], DecidedReasons[]>;
+  /** What depends only on this version and a list of diagnoses, by list (bounded). */
+  readonly byDiagnoses: Map<DiagnosisList, ListPlan>;
+}
+
+/** What a version makes of one list of diagnoses, each part worked out on first use. */
+export interface ListPlan {
+  /** The indication pick under each scope, by the scope's index. */
+  readonly picks: (IndicationPick | undefined)[];
+  /** Each indication silence's text-silent warning (null: it touches none), by silence index. */
+  readonly silences: (WarningV1 | null | undefined)[];
 }
 
 export interface DecidedReasons {
@@ -58,8 +68,6 @@ export interface SilencePlan {
   readonly touches: ReadonlySet<string> | undefined;
   /** Its text-silent warnings, by subject (bounded). */
   readonly warnings: Map<string, WarningV1>;
-  /** For an indication silence, its text-silent warning (or null) by list of diagnoses (bounded). */
-  readonly byDiagnoses: Map<DiagnosisList, WarningV1 | null>;
 }
 
 const plans = new WeakMap<CompiledPolicy, PolicyPlan>();
@@ -89,9 +97,10 @@ function buildPlan(policy: CompiledPolicy, indications: IndicationIndex): Policy
 
 function versionPlan(version: CompiledVersion, indications: IndicationIndex): VersionPlan {
   const scope = new Map<string, Map<Route, ScopePlan>>();
+  let index = 0;
   for (const [drug, byRoute] of version.scope) {
     const plans = new Map<Route, ScopePlan>();
-    for (const [route, familyTable] of byRoute) plans.set(route, { familyTable, picks: new Map() });
+    for (const [route, familyTable] of byRoute) plans.set(route, { familyTable, index: index++ });
     scope.set(drug, plans);
   }
   return {
@@ -107,6 +116,7 @@ function versionPlan(version: CompiledVersion, indications: IndicationIndex): Ve
     }),
     notices: version.notices.some((n) => n.when) ? undefined : new Map(),
     decidedReasons: new Map(),
+    byDiagnoses: new Map(),
   };
 }
 
@@ -123,7 +133,7 @@ function silencePlan(
       if (reaches(silence.indications, indications.lineage(family))) touches.add(family);
     }
   }
-  return { silence, touches, warnings: new Map(), byDiagnoses: new Map() };
+  return { silence, touches, warnings: new Map() };
 }
 
 function reaches(indications: readonly string[], lineage: ReadonlySet<string>): boolean {
@@ -139,4 +149,17 @@ export function versionPlanAt(plan: PolicyPlan, date: string): VersionPlan | und
     if (v.version.effectiveFrom <= date) return v;
   }
   return undefined;
+}
+
+const LIST_PLANS = 16_384;
+
+/** The version's plan for a list of diagnoses. */
+export function listPlanOf(vp: VersionPlan, diagnoses: DiagnosisList): ListPlan {
+  let lp = vp.byDiagnoses.get(diagnoses);
+  if (!lp) {
+    lp = { picks: [], silences: [] };
+    if (vp.byDiagnoses.size >= LIST_PLANS) vp.byDiagnoses.clear();
+    vp.byDiagnoses.set(diagnoses, lp);
+  }
+  return lp;
 }
