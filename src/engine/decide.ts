@@ -4,6 +4,7 @@ import type {
   CompiledProductRule,
   CompiledStatement,
   CompiledVersion,
+  FamilyIndex,
 } from '../model/compiled-policy.js';
 import type {
   DeterminationV1,
@@ -17,25 +18,16 @@ import type { OutOfScopeReason } from '../model/out-of-scope-reason.js';
 import type { Basis, Outcome, PriorAuth, Route } from '../model/vocabulary.js';
 import { displayIcd10cm } from '../terminology/code-format.js';
 import type { Drug } from '../terminology/drugs.js';
+import type { IndicationIndex } from '../terminology/indications.js';
 import type { Terminology } from '../terminology/terminology.js';
-import {
-  diagnosisList,
-  procedureList,
-  type Candidate,
-  type DiagnosisList,
-  type ProcedureList,
-} from './code-lists.js';
-import { codeWarnings } from './criteria/code-warnings.js';
+import { ambiguousPlacementWarning, codeWarnings } from './criteria/code-warnings.js';
 import { evalCondition } from './criteria/condition.js';
 import { statementCoversDrug } from './criteria/drug-in-scope.js';
 import { inferDrug, inferRoutes } from './criteria/infer-drug-and-route.js';
 import { priorAuthWith, type PriorAuthAnswer } from './criteria/prior-auth.js';
-import { pickIndication, scopePick, type IndicationPick } from './indication-pick.js';
 import {
-  listPlanOf,
   planOf,
   versionPlanAt,
-  type ListPlan,
   type PolicyPlan,
   type SilencePlan,
   type VersionPlan,
@@ -70,6 +62,15 @@ export interface DecideOptions {
   asOf?: string;
 }
 
+interface Candidate {
+  readonly family: string;
+  /** The diagnosis code it came from, or undefined for the request's `indication`. */
+  readonly code: string | undefined;
+  readonly entry: string | undefined;
+  /** How messages name it: "G90.521 (crps)", or the family alone. */
+  readonly described: string;
+}
+
 interface Facts {
   req: NormalizedRequest;
   terminology: Terminology;
@@ -77,15 +78,10 @@ interface Facts {
   routes: readonly Route[];
   candidates: readonly Candidate[];
   unclassified: readonly string[];
-  diagnoses: DiagnosisList;
-  procedures: ProcedureList;
   warnings: WarningV1[];
   trace: TraceStepV1[] | undefined;
   /** The date that selects the policy version: the date of service, or the asOf option. */
   versionDate: string;
-  /** The last version's plan for the diagnoses (listPlanFor). */
-  listVersion: VersionPlan | undefined;
-  listPlan: ListPlan | undefined;
 }
 
 interface PolicyResult {
@@ -101,8 +97,11 @@ interface PolicyResult {
   notices: readonly NoticeV1[];
 }
 
+type FamilyTable = ReadonlyMap<string, readonly CompiledStatement[]>;
+
 const NO_STRINGS: readonly string[] = Object.freeze([]);
 const NO_NOTICES: readonly NoticeV1[] = Object.freeze([]);
+const NO_STATEMENTS: readonly CompiledStatement[] = Object.freeze([]);
 
 export function decide(
   req: NormalizedRequest,
@@ -112,28 +111,32 @@ export function decide(
 ): DeterminationV1 {
   const warnings: WarningV1[] = [];
   const trace: TraceStepV1[] | undefined = options?.trace ? [] : undefined;
-  const diagnoses = diagnosisList(terminology, req.indication, req.diagnosisCodes);
-  const procedures = procedureList(terminology, req.procedureCodes);
-  codeWarnings(diagnoses, procedures, req.dateOfService, terminology, warnings);
-  const drug = inferDrug(req, procedures, terminology, warnings);
-  const routes = inferRoutes(req, procedures, warnings);
-  const { candidates, unclassified, ambiguities } = diagnoses;
-  for (let i = 0; i < ambiguities.length; i++) warnings.push(ambiguities[i]!);
-  if (trace) traceFacts(trace, req, drug, routes, candidates, unclassified);
+  codeWarnings(req, terminology, warnings);
+  const drug = inferDrug(req, terminology, warnings);
+  const routes = inferRoutes(req, terminology, warnings);
+  const candidates: Candidate[] = [];
+  let unclassified: string[] | undefined;
+  const candidateOf = candidatesOf(terminology.indications);
+  if (req.indication !== undefined) candidates.push(candidateOf(req.indication, true)!);
+  for (const code of req.diagnosisCodes) {
+    const c = candidateOf(code, false);
+    if (c) candidates.push(c);
+    else {
+      (unclassified ??= []).push(code);
+      ambiguousPlacementWarning(code, terminology, warnings);
+    }
+  }
+  if (trace) traceFacts(trace, req, drug, routes, candidates, unclassified ?? NO_STRINGS);
   const facts: Facts = {
     req,
     terminology,
     drug,
     routes,
     candidates,
-    unclassified,
-    diagnoses,
-    procedures,
+    unclassified: unclassified ?? NO_STRINGS,
     warnings,
     trace,
     versionDate: options?.asOf ?? req.dateOfService,
-    listVersion: undefined,
-    listPlan: undefined,
   };
 
   let chosen: PolicyResult | undefined;
@@ -170,6 +173,51 @@ export function decide(
     revision: policySet.revision,
     trace,
   };
+}
+
+// A diagnosis code's candidate (its family and value-set entry) depends only on the code and
+// the value sets: one frozen object per code, so a request allocates none. Keyed by the
+// request's indication too (as a family given outright), in a map of its own.
+type CandidateOf = (key: string, isFamily: boolean) => Candidate | undefined;
+const candidateTables = new WeakMap<IndicationIndex, CandidateOf>();
+const CANDIDATE_LIMIT = 100_000;
+
+let lastCandidates: { indications: IndicationIndex; of: CandidateOf } | undefined;
+
+function candidatesOf(indications: IndicationIndex): CandidateOf {
+  if (lastCandidates?.indications === indications) return lastCandidates.of;
+  let of = candidateTables.get(indications);
+  if (!of) {
+    const byCode = new Map<string, Candidate | null>();
+    const byFamily = new Map<string, Candidate>();
+    of = (key, isFamily) => {
+      if (isFamily) {
+        let c = byFamily.get(key);
+        if (!c) {
+          c = Object.freeze({ family: key, code: undefined, entry: undefined, described: key });
+          if (byFamily.size < CANDIDATE_LIMIT) byFamily.set(key, c);
+        }
+        return c;
+      }
+      let c = byCode.get(key);
+      if (c === undefined) {
+        const m = indications.classify(key);
+        c = m
+          ? Object.freeze({
+              family: m.family,
+              code: key,
+              entry: m.entry,
+              described: `${displayIcd10cm(key)} (${m.family})`,
+            })
+          : null;
+        if (byCode.size < CANDIDATE_LIMIT) byCode.set(key, c);
+      }
+      return c ?? undefined;
+    };
+    candidateTables.set(indications, of);
+  }
+  lastCandidates = { indications, of };
+  return of;
 }
 
 function result(
@@ -248,16 +296,25 @@ function withSilences(
     r.reasons[0]?.rule === 'scope:indication';
   const productSpeaks =
     r.outcome !== 'out-of-scope' || r.outOfScopeReason === 'product-not-governed';
-  const silences = vp.silences;
-  for (let i = 0; i < silences.length; i++) {
-    const s = silences[i]!;
+  for (const s of vp.silences) {
     let w: WarningV1;
     if (s.touches) {
       if (!reachedDiagnosis) continue;
       if (s.silence.when && evalCondition(s.silence.when, f.req) !== true) continue;
-      const touched = touchedSilenceWarning(policy, s, i, listPlanFor(vp, f), f.diagnoses);
-      if (!touched) continue;
-      w = touched;
+      let first: Candidate | undefined;
+      let touched: string | undefined;
+      for (const c of f.candidates) {
+        if (!s.touches.has(c.family)) continue;
+        if (first === undefined) first = c;
+        else touched = `${touched ?? first.described}, ${c.described}`;
+      }
+      if (first === undefined) continue;
+      // One diagnosis touched (the common case): its warning is found by the shared candidate,
+      // without building the subject.
+      w =
+        touched === undefined
+          ? candidateSilenceWarning(policy, s, first)
+          : silenceWarning(policy, s, touched);
     } else {
       if (!productSpeaks) continue;
       if (s.silence.when && evalCondition(s.silence.when, f.req) !== true) continue;
@@ -287,37 +344,18 @@ function silenceWarning(policy: CompiledPolicy, plan: SilencePlan, subject: stri
   return w;
 }
 
-// Whom an indication silence touches depends only on the list of diagnoses: its warning (or
-// none) is found once per list, kept in the version's plan for the list, shared.
-function touchedSilenceWarning(
+function candidateSilenceWarning(
   policy: CompiledPolicy,
   plan: SilencePlan,
-  index: number,
-  lp: ListPlan,
-  diagnoses: DiagnosisList,
-): WarningV1 | undefined {
-  let w = lp.silences[index];
-  if (w === undefined) {
-    let first: Candidate | undefined;
-    let touched: string | undefined;
-    for (const c of diagnoses.candidates) {
-      if (!plan.touches!.has(c.family)) continue;
-      if (first === undefined) first = c;
-      else touched = `${touched ?? first.described}, ${c.described}`;
-    }
-    w = first === undefined ? null : silenceWarning(policy, plan, touched ?? first.described);
-    lp.silences[index] = w;
+  c: Candidate,
+): WarningV1 {
+  let w = plan.byCandidate.get(c);
+  if (!w) {
+    w = silenceWarning(policy, plan, c.described);
+    if (plan.byCandidate.size >= 1024) plan.byCandidate.clear();
+    plan.byCandidate.set(c, w);
   }
-  return w ?? undefined;
-}
-
-/** The version's plan for the request's diagnoses, found once per request and version. */
-function listPlanFor(vp: VersionPlan, f: Facts): ListPlan {
-  if (f.listVersion !== vp) {
-    f.listPlan = listPlanOf(vp, f.diagnoses);
-    f.listVersion = vp;
-  }
-  return f.listPlan!;
+  return w;
 }
 
 function evaluateVersionOf(plan: PolicyPlan, vp: VersionPlan, f: Facts): PolicyResult {
@@ -357,19 +395,17 @@ function evaluateVersionOf(plan: PolicyPlan, vp: VersionPlan, f: Facts): PolicyR
     return outOfScope(version, productNotNamed(req), 'product-not-governed');
   }
 
-  // Scope: drug, route. A known drug with one route selects a precomputed family table, under
-  // which the diagnosis that decides is found once per list of diagnoses (indication-pick.ts).
+  // Scope: drug, route. A known drug with one route selects a precomputed family table.
   let missing: string[] | undefined;
   let missingReasons: ReasonV1[] | undefined;
-  let pick: IndicationPick;
+  let familyTable: FamilyTable | undefined;
+  let inScope: readonly CompiledStatement[] = version.statements;
   if (f.drug && f.routes.length === 1) {
-    const byRoute = vp.scope.get(f.drug.id);
+    const byRoute = version.scope.get(f.drug.id);
     if (!byRoute) return drugOutOfScope(version, f);
-    const scope = byRoute.get(f.routes[0]!);
-    if (!scope) return routeOutOfScope(version, f);
-    pick = scopePick(version, scope, listPlanFor(vp, f).picks, f.diagnoses, f.drug);
+    familyTable = byRoute.get(f.routes[0]!);
+    if (!familyTable) return routeOutOfScope(version, f);
   } else {
-    let inScope: readonly CompiledStatement[] = version.statements;
     if (f.drug) {
       const drug = f.drug;
       inScope = inScope.filter((s) => statementCoversDrug(s, drug.id, drug.classes));
@@ -383,7 +419,7 @@ function evaluateVersionOf(plan: PolicyPlan, vp: VersionPlan, f: Facts): PolicyR
       );
     } else {
       (missing ??= []).push('drug');
-      (missingReasons ??= []).push({ text: f.procedures.noDrugText });
+      (missingReasons ??= []).push({ text: noDrugText(f) });
     }
     if (f.routes.length > 0) {
       const routes = f.routes;
@@ -395,20 +431,35 @@ function evaluateVersionOf(plan: PolicyPlan, vp: VersionPlan, f: Facts): PolicyR
         text: 'The request gives no route, and no procedure code implies one.',
       });
     }
-    pick = pickIndication(version, f.diagnoses, undefined, inScope, f.drug);
   }
 
   // Indication: the first diagnosis the version speaks to decides.
-  const { decided, statements, excluded } = pick;
+  let decided: Candidate | undefined;
+  let statements: readonly CompiledStatement[] = NO_STATEMENTS;
+  let excluded: FamilyIndex | undefined;
+  for (const c of f.candidates) {
+    const idx = version.byFamily.get(c.family);
+    if (!idx) continue;
+    statements = scopedStatements(idx, c.family, familyTable, inScope);
+    if (statements.length > 0) {
+      decided = c;
+      break;
+    }
+    if (idx.exclusions.length > 0) {
+      decided = c;
+      excluded = idx;
+      break;
+    }
+  }
   if (f.candidates.length === 0 && f.unclassified.length === 0) {
     (missing ??= []).push('diagnosisCodes');
     (missingReasons ??= []).push({ text: 'The request gives no diagnosis code or indication.' });
   } else if (excluded && decided) {
     trace?.push({ step: 'indication', detail: `${describe(decided)} is excluded from the policy` });
-    pushAll(f.warnings, pick.others);
+    otherDiagnosisWarnings(version, decided, undefined, familyTable, inScope, f);
     return outOfScope(version, excluded.exclusionReasons, 'excluded-use', decided.family);
   } else if (!decided) {
-    return outOfScope(version, pick.notAddressed!, 'not-addressed');
+    return indicationOutOfScope(version, f);
   }
 
   if (missing || !decided) {
@@ -449,7 +500,7 @@ function evaluateVersionOf(plan: PolicyPlan, vp: VersionPlan, f: Facts): PolicyR
     step: 'statement',
     detail: `${describe(decided)} → statement ${statement.id} (${statement.verdict})`,
   });
-  pushAll(f.warnings, pick.others);
+  otherDiagnosisWarnings(version, decided, statement, familyTable, inScope, f);
 
   if (statement.verdict === 'refer') {
     return outOfScope(
@@ -485,6 +536,17 @@ function evaluateVersionOf(plan: PolicyPlan, vp: VersionPlan, f: Facts): PolicyR
     NO_STRINGS,
     noticesFor(vp, outcome, req),
   );
+}
+
+/** The version's statements for a family that survived the drug and route filters. */
+function scopedStatements(
+  idx: FamilyIndex,
+  family: string,
+  familyTable: FamilyTable | undefined,
+  inScope: readonly CompiledStatement[],
+): readonly CompiledStatement[] {
+  if (familyTable) return familyTable.get(family) ?? NO_STATEMENTS;
+  return idx.statements.filter((s) => inScope.includes(s));
 }
 
 function notYetInForce(policy: CompiledPolicy, f: Facts): PolicyResult {
@@ -549,6 +611,32 @@ function routeOutOfScope(version: CompiledVersion, f: Facts): PolicyResult {
     ],
     'not-addressed',
   );
+}
+
+function indicationOutOfScope(version: CompiledVersion, f: Facts): PolicyResult {
+  let asked = '';
+  for (const c of f.candidates) asked = asked ? `${asked}, ${c.described}` : c.described;
+  for (const code of f.unclassified)
+    asked = asked ? `${asked}, ${displayIcd10cm(code)}` : displayIcd10cm(code);
+  return outOfScope(
+    version,
+    [
+      {
+        text: `The policy does not speak to ${asked}${f.drug ? ` for ${f.drug.label.toLowerCase()}` : ''}.`,
+        rule: 'scope:indication',
+      },
+    ],
+    'not-addressed',
+  );
+}
+
+function noDrugText(f: Facts): string {
+  for (const pc of f.req.procedureCodes) {
+    const record = pc.system === 'hcpcs' ? f.terminology.hcpcs.get(pc.code) : undefined;
+    if (record && !record.drug)
+      return `${pc.code} (${record.display}) names no drug; give the drug.`;
+  }
+  return 'The request names no drug, and no procedure code names one.';
 }
 
 function describe(c: Candidate): string {
@@ -669,6 +757,31 @@ function decidedReasons(
   return reasons;
 }
 
-function pushAll(out: WarningV1[], ws: readonly WarningV1[]): void {
-  for (let i = 0; i < ws.length; i++) out.push(ws[i]!);
+/** Later diagnoses that this version would decide differently are named, never silently dropped. */
+function otherDiagnosisWarnings(
+  version: CompiledVersion,
+  chosen: Candidate,
+  statement: CompiledStatement | undefined,
+  familyTable: FamilyTable | undefined,
+  inScope: readonly CompiledStatement[],
+  f: Facts,
+): void {
+  if (f.candidates.length < 2) return;
+  for (const c of f.candidates) {
+    if (c === chosen || c.family === chosen.family) continue;
+    const idx = version.byFamily.get(c.family);
+    if (!idx) continue;
+    const other = scopedStatements(idx, c.family, familyTable, inScope)[0];
+    // After an excluded first diagnosis (no statement), any later one a statement decides differs.
+    const differs = other
+      ? other.verdict !== statement?.verdict
+      : statement !== undefined && idx.exclusions.length > 0;
+    if (differs) {
+      f.warnings.push({
+        code: 'other-diagnosis-differs',
+        message: `${describe(c)} would be decided ${other ? `as ${other.verdict}` : 'out of scope'}; the first applicable diagnosis, ${describe(chosen)}, decided`,
+        subject: c.code ? displayIcd10cm(c.code) : c.family,
+      });
+    }
+  }
 }

@@ -7,18 +7,13 @@ import type {
 } from '../model/compiled-policy.js';
 import type { NoticeV1, ReasonV1, WarningV1 } from '../model/determination.js';
 import type { Outcome } from '../model/vocabulary.js';
-import type { Route } from '../model/vocabulary.js';
 import type { IndicationIndex } from '../terminology/indications.js';
-import type { DiagnosisList } from './code-lists.js';
 import type { PriorAuthAnswer } from './criteria/prior-auth.js';
-import type { IndicationPick, ScopePlan } from './indication-pick.js';
 
 // What the engine works out once per policy and keeps: the answers and sentences that depend only
 // on compiled objects, gathered in one plan per policy so a request reaches all of them through a
 // single lookup (a weak-map lookup costs tens of nanoseconds, and a decision used to make a dozen).
-// A plan only ever gains entries; every value in it is shared by the decisions that use it, and
-// those that go out in determinations are frozen. (Its own arrays are not: V8 walks a frozen
-// array about half as fast.)
+// A plan only ever gains entries; every value in it is frozen and shared by the decisions that use it.
 
 export interface PolicyPlan {
   readonly policy: CompiledPolicy;
@@ -31,8 +26,6 @@ export interface PolicyPlan {
 
 export interface VersionPlan {
   readonly version: CompiledVersion;
-  /** The version's scope table, drug → route → the scope's plan. */
-  readonly scope: ReadonlyMap<string, ReadonlyMap<Route, ScopePlan>>;
   readonly silences: readonly SilencePlan[];
   /** One answer per prior-auth rule that holds outright, in rule order; then the default. */
   readonly priorAuthAnswers: readonly PriorAuthAnswer[];
@@ -41,16 +34,6 @@ export interface VersionPlan {
   readonly notices: Map<Outcome, readonly NoticeV1[]> | undefined;
   /** The reasons of a decided outcome, by the statements that decided it. */
   readonly decidedReasons: Map<readonly CompiledStatement[], DecidedReasons[]>;
-  /** What depends only on this version and a list of diagnoses, by list (bounded). */
-  readonly byDiagnoses: Map<DiagnosisList, ListPlan>;
-}
-
-/** What a version makes of one list of diagnoses, each part worked out on first use. */
-export interface ListPlan {
-  /** The indication pick under each scope, by the scope's index. */
-  readonly picks: (IndicationPick | undefined)[];
-  /** Each indication silence's text-silent warning (null: it touches none), by silence index. */
-  readonly silences: (WarningV1 | null | undefined)[];
 }
 
 export interface DecidedReasons {
@@ -68,6 +51,8 @@ export interface SilencePlan {
   readonly touches: ReadonlySet<string> | undefined;
   /** Its text-silent warnings, by subject (bounded). */
   readonly warnings: Map<string, WarningV1>;
+  /** Its text-silent warnings for one diagnosis, by the engine's shared candidate (bounded). */
+  readonly byCandidate: Map<object, WarningV1>;
 }
 
 const plans = new WeakMap<CompiledPolicy, PolicyPlan>();
@@ -90,25 +75,19 @@ function buildPlan(policy: CompiledPolicy, indications: IndicationIndex): Policy
   return {
     policy,
     indications,
-    versions: policy.versions.map((v) => versionPlan(v, indications)),
+    versions: Object.freeze(policy.versions.map((v) => versionPlan(v, indications))),
     overdue: undefined,
   };
 }
 
 function versionPlan(version: CompiledVersion, indications: IndicationIndex): VersionPlan {
-  const scope = new Map<string, Map<Route, ScopePlan>>();
-  let index = 0;
-  for (const [drug, byRoute] of version.scope) {
-    const plans = new Map<Route, ScopePlan>();
-    for (const [route, familyTable] of byRoute) plans.set(route, { familyTable, index: index++ });
-    scope.set(drug, plans);
-  }
   return {
     version,
-    scope,
-    silences: version.silences.map((s) => silencePlan(version, s, indications)),
-    priorAuthAnswers: version.priorAuthRules.map((r) =>
-      Object.freeze({ priorAuth: r.priorAuth, reasons: r.reasons }),
+    silences: Object.freeze(version.silences.map((s) => silencePlan(version, s, indications))),
+    priorAuthAnswers: Object.freeze(
+      version.priorAuthRules.map((r) =>
+        Object.freeze({ priorAuth: r.priorAuth, reasons: r.reasons }),
+      ),
     ),
     priorAuthDefault: Object.freeze({
       priorAuth: version.priorAuthDefault,
@@ -116,7 +95,6 @@ function versionPlan(version: CompiledVersion, indications: IndicationIndex): Ve
     }),
     notices: version.notices.some((n) => n.when) ? undefined : new Map(),
     decidedReasons: new Map(),
-    byDiagnoses: new Map(),
   };
 }
 
@@ -133,7 +111,7 @@ function silencePlan(
       if (reaches(silence.indications, indications.lineage(family))) touches.add(family);
     }
   }
-  return { silence, touches, warnings: new Map() };
+  return { silence, touches, warnings: new Map(), byCandidate: new Map() };
 }
 
 function reaches(indications: readonly string[], lineage: ReadonlySet<string>): boolean {
@@ -149,17 +127,4 @@ export function versionPlanAt(plan: PolicyPlan, date: string): VersionPlan | und
     if (v.version.effectiveFrom <= date) return v;
   }
   return undefined;
-}
-
-const LIST_PLANS = 16_384;
-
-/** The version's plan for a list of diagnoses. */
-export function listPlanOf(vp: VersionPlan, diagnoses: DiagnosisList): ListPlan {
-  let lp = vp.byDiagnoses.get(diagnoses);
-  if (!lp) {
-    lp = { picks: [], silences: [] };
-    if (vp.byDiagnoses.size >= LIST_PLANS) vp.byDiagnoses.clear();
-    vp.byDiagnoses.set(diagnoses, lp);
-  }
-  return lp;
 }
