@@ -32,6 +32,8 @@ export interface Candidate {
   readonly entry: string | undefined;
   /** How messages name it: "G90.521 (crps)", or the family alone. */
   readonly described: string;
+  /** The list of this candidate alone: most requests have one, and share it. */
+  readonly alone: readonly Candidate[];
 }
 
 export interface DiagnosisFacts {
@@ -134,13 +136,13 @@ function build(t: Terminology): CodeFacts {
         d = {
           validity: icd10cm.get(code),
           candidate: m
-            ? {
-                family: m.family,
-                familyIndex: families.get(m.family) ?? -1,
+            ? candidate(
+                m.family,
+                families.get(m.family) ?? -1,
                 code,
-                entry: m.entry,
-                described: `${displayIcd10cm(code)} (${m.family})`,
-              }
+                m.entry,
+                `${displayIcd10cm(code)} (${m.family})`,
+              )
             : undefined,
           ambiguity: a ? ambiguityWarning(a) : undefined,
         };
@@ -153,18 +155,25 @@ function build(t: Terminology): CodeFacts {
     indication(family) {
       let c = indications.get(family);
       if (!c) {
-        c = {
-          family,
-          familyIndex: families.get(family) ?? -1,
-          code: undefined,
-          entry: undefined,
-          described: family,
-        };
+        c = candidate(family, families.get(family) ?? -1, undefined, undefined, family);
         if (indications.size < LIMIT) indications.set(family, c);
       }
       return c;
     },
   };
+}
+
+function candidate(
+  family: string,
+  familyIndex: number,
+  code: string | undefined,
+  entry: string | undefined,
+  described: string,
+): Candidate {
+  const alone: Candidate[] = [];
+  const c: Candidate = { family, familyIndex, code, entry, described, alone };
+  alone.push(c);
+  return c;
 }
 
 const familyIndexes = new WeakMap<IndicationIndex, ReadonlyMap<string, number>>();

@@ -96,6 +96,7 @@ interface PolicyResult {
 }
 
 const NO_STRINGS: readonly string[] = Object.freeze([]);
+const NO_CANDIDATES: readonly Candidate[] = [];
 const NO_NOTICES: readonly NoticeV1[] = Object.freeze([]);
 // Plain, as the compiled statement lists are: one array shape where statements are read.
 const NO_STATEMENTS: readonly CompiledStatement[] = [];
@@ -112,17 +113,25 @@ export function decide(
   // (diagnoses, then procedure codes), the drug and route inferred, diagnoses left unplaced.
   const cf = codeFactsOf(terminology);
   const date = req.dateOfService;
-  const candidates: Candidate[] = [];
+  // One candidate (the common case) is its shared list; a second makes a list of the request's.
+  let candidates: readonly Candidate[] = NO_CANDIDATES;
   let unclassified: string[] | undefined;
   let ambiguities: WarningV1[] | undefined;
-  if (req.indication !== undefined) candidates.push(cf.indication(req.indication));
+  if (req.indication !== undefined) candidates = cf.indication(req.indication).alone;
   const diagnoses = req.diagnosisCodes;
   if (diagnoses.length > 0) coverageWarning(terminology.icd10cm, date, warnings);
   for (let i = 0; i < diagnoses.length; i++) {
     const code = diagnoses[i]!;
     const d = cf.diagnosis(code);
     checkCode(terminology.icd10cm, d.validity, date, warnings);
-    if (d.candidate) candidates.push(d.candidate);
+    const c = d.candidate;
+    if (c)
+      candidates =
+        candidates.length === 0
+          ? c.alone
+          : candidates.length === 1
+            ? [candidates[0]!, c]
+            : [...candidates, c];
     else {
       (unclassified ??= []).push(code);
       if (d.ambiguity) (ambiguities ??= []).push(d.ambiguity);
