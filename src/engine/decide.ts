@@ -20,18 +20,25 @@ import type { OutOfScopeReason } from '../model/out-of-scope-reason.js';
 import type { Basis, Outcome, PriorAuth, Route } from '../model/vocabulary.js';
 import { displayIcd10cm } from '../terminology/code-format.js';
 import type { Drug } from '../terminology/drugs.js';
-import type { IndicationIndex } from '../terminology/indications.js';
 import type { Terminology } from '../terminology/terminology.js';
-import { ambiguousPlacementWarning, codeWarnings } from './criteria/code-warnings.js';
+import { codeFactsOf, type Candidate } from './code-facts.js';
+import { checkCode, coverageWarning } from './criteria/code-warnings.js';
 import { evalCondition } from './criteria/condition.js';
 import { factReasons, factStep, factsUsed, isAnswer, type FactStep } from './criteria/facts.js';
 import { statementCoversDrug } from './criteria/drug-in-scope.js';
-import { inferDrug, inferRoutes } from './criteria/infer-drug-and-route.js';
+import {
+  inferDrug,
+  inferRoutes,
+  NO_ROUTES,
+  readProcedure,
+  type ProcedureReading,
+} from './criteria/infer-drug-and-route.js';
 import { priorAuthWith, type PriorAuthAnswer } from './criteria/prior-auth.js';
 import {
   planOf,
   versionPlanAt,
   type PolicyPlan,
+  type ScopePlan,
   type SilencePlan,
   type VersionPlan,
 } from './policy-plan.js';
@@ -68,15 +75,6 @@ export interface DecideOptions {
   asOf?: string;
 }
 
-interface Candidate {
-  readonly family: string;
-  /** The diagnosis code it came from, or undefined for the request's `indication`. */
-  readonly code: string | undefined;
-  readonly entry: string | undefined;
-  /** How messages name it: "G90.521 (crps)", or the family alone. */
-  readonly described: string;
-}
-
 interface Facts {
   req: NormalizedRequest;
   terminology: Terminology;
@@ -104,11 +102,11 @@ interface PolicyResult {
   questions: readonly QuestionV1[] | undefined;
 }
 
-type FamilyTable = ReadonlyMap<string, readonly CompiledStatement[]>;
-
 const NO_STRINGS: readonly string[] = Object.freeze([]);
+const NO_CANDIDATES: readonly Candidate[] = [];
 const NO_NOTICES: readonly NoticeV1[] = Object.freeze([]);
-const NO_STATEMENTS: readonly CompiledStatement[] = Object.freeze([]);
+// Plain, as the compiled statement lists are: one array shape where statements are read.
+const NO_STATEMENTS: readonly CompiledStatement[] = [];
 
 export function decide(
   req: NormalizedRequest,
@@ -118,21 +116,48 @@ export function decide(
 ): DeterminationV1 {
   const warnings: WarningV1[] = [];
   const trace: TraceStepV1[] | undefined = options?.trace ? [] : undefined;
-  codeWarnings(req, terminology, warnings);
-  const drug = inferDrug(req, terminology, warnings);
-  const routes = inferRoutes(req, terminology, warnings);
-  const candidates: Candidate[] = [];
+  // Each code is looked up once (code-facts.ts). Warnings keep their order: the codes' validity
+  // (diagnoses, then procedure codes), the drug and route inferred, diagnoses left unplaced.
+  const cf = codeFactsOf(terminology);
+  const date = req.dateOfService;
+  // One candidate (the common case) is its shared list; a second makes a list of the request's.
+  let candidates: readonly Candidate[] = NO_CANDIDATES;
   let unclassified: string[] | undefined;
-  const candidateOf = candidatesOf(terminology.indications);
-  if (req.indication !== undefined) candidates.push(candidateOf(req.indication, true)!);
-  for (const code of req.diagnosisCodes) {
-    const c = candidateOf(code, false);
-    if (c) candidates.push(c);
+  let ambiguities: WarningV1[] | undefined;
+  if (req.indication !== undefined) candidates = cf.indication(req.indication).alone;
+  const diagnoses = req.diagnosisCodes;
+  if (diagnoses.length > 0) coverageWarning(terminology.icd10cm, date, warnings);
+  for (let i = 0; i < diagnoses.length; i++) {
+    const code = diagnoses[i]!;
+    const d = cf.diagnosis(code);
+    checkCode(terminology.icd10cm, d.validity, date, warnings);
+    const c = d.candidate;
+    if (c)
+      candidates =
+        candidates.length === 0
+          ? c.alone
+          : candidates.length === 1
+            ? [candidates[0]!, c]
+            : [...candidates, c];
     else {
       (unclassified ??= []).push(code);
-      ambiguousPlacementWarning(code, terminology, warnings);
+      if (d.ambiguity) (ambiguities ??= []).push(d.ambiguity);
     }
   }
+  const procedures: ProcedureReading = {
+    drugCode: undefined,
+    drugAmbiguous: false,
+    routeCode: undefined,
+    implied: NO_ROUTES,
+  };
+  for (const pc of req.procedureCodes) {
+    const p = pc.system === 'cpt' ? cf.cpt(pc.code) : cf.hcpcs(pc.code);
+    checkCode(p.cs, p.validity, date, warnings);
+    readProcedure(procedures, p);
+  }
+  const drug = inferDrug(req, procedures, terminology, warnings);
+  const routes = inferRoutes(req, procedures, warnings);
+  if (ambiguities) for (const w of ambiguities) warnings.push(w);
   if (trace) traceFacts(trace, req, drug, routes, candidates, unclassified ?? NO_STRINGS);
   const facts: Facts = {
     req,
@@ -188,51 +213,6 @@ export function decide(
     questions: chosen.questions,
     facts: echoed,
   };
-}
-
-// A diagnosis code's candidate (its family and value-set entry) depends only on the code and
-// the value sets: one frozen object per code, so a request allocates none. Keyed by the
-// request's indication too (as a family given outright), in a map of its own.
-type CandidateOf = (key: string, isFamily: boolean) => Candidate | undefined;
-const candidateTables = new WeakMap<IndicationIndex, CandidateOf>();
-const CANDIDATE_LIMIT = 100_000;
-
-let lastCandidates: { indications: IndicationIndex; of: CandidateOf } | undefined;
-
-function candidatesOf(indications: IndicationIndex): CandidateOf {
-  if (lastCandidates?.indications === indications) return lastCandidates.of;
-  let of = candidateTables.get(indications);
-  if (!of) {
-    const byCode = new Map<string, Candidate | null>();
-    const byFamily = new Map<string, Candidate>();
-    of = (key, isFamily) => {
-      if (isFamily) {
-        let c = byFamily.get(key);
-        if (!c) {
-          c = Object.freeze({ family: key, code: undefined, entry: undefined, described: key });
-          if (byFamily.size < CANDIDATE_LIMIT) byFamily.set(key, c);
-        }
-        return c;
-      }
-      let c = byCode.get(key);
-      if (c === undefined) {
-        const m = indications.classify(key);
-        c = m
-          ? Object.freeze({
-              family: m.family,
-              code: key,
-              entry: m.entry,
-              described: `${displayIcd10cm(key)} (${m.family})`,
-            })
-          : null;
-        if (byCode.size < CANDIDATE_LIMIT) byCode.set(key, c);
-      }
-      return c ?? undefined;
-    };
-    candidateTables.set(indications, of);
-  }
-  lastCandidates = { indications, of };
-  return of;
 }
 
 function result(
@@ -321,7 +301,8 @@ function withSilences(
       let first: Candidate | undefined;
       let touched: string | undefined;
       for (const c of f.candidates) {
-        if (!s.touches.has(c.family)) continue;
+        if (!(c.familyIndex >= 0 ? s.touchesIndex[c.familyIndex] : s.touches.has(c.family)))
+          continue;
         if (first === undefined) first = c;
         else touched = `${touched ?? first.described}, ${c.described}`;
       }
@@ -415,13 +396,13 @@ function evaluateVersionOf(plan: PolicyPlan, vp: VersionPlan, f: Facts): PolicyR
   // Scope: drug, route. A known drug with one route selects a precomputed family table.
   let missing: string[] | undefined;
   let missingReasons: ReasonV1[] | undefined;
-  let familyTable: FamilyTable | undefined;
+  let scope: ScopePlan | undefined;
   let inScope: readonly CompiledStatement[] = version.statements;
   if (f.drug && f.routes.length === 1) {
-    const byRoute = version.scope.get(f.drug.id);
+    const byRoute = vp.scope.get(f.drug.id);
     if (!byRoute) return drugOutOfScope(version, f);
-    familyTable = byRoute.get(f.routes[0]!);
-    if (!familyTable) return routeOutOfScope(version, f);
+    scope = byRoute.get(f.routes[0]!);
+    if (!scope) return routeOutOfScope(version, f);
   } else {
     if (f.drug) {
       const drug = f.drug;
@@ -455,9 +436,9 @@ function evaluateVersionOf(plan: PolicyPlan, vp: VersionPlan, f: Facts): PolicyR
   let statements: readonly CompiledStatement[] = NO_STATEMENTS;
   let excluded: FamilyIndex | undefined;
   for (const c of f.candidates) {
-    const idx = version.byFamily.get(c.family);
+    const idx = familyIndex(vp, c);
     if (!idx) continue;
-    statements = scopedStatements(idx, c.family, familyTable, inScope);
+    statements = scopedStatements(idx, c, scope, inScope);
     if (statements.length > 0) {
       decided = c;
       break;
@@ -473,7 +454,7 @@ function evaluateVersionOf(plan: PolicyPlan, vp: VersionPlan, f: Facts): PolicyR
     (missingReasons ??= []).push({ text: 'The request gives no diagnosis code or indication.' });
   } else if (excluded && decided) {
     trace?.push({ step: 'indication', detail: `${describe(decided)} is excluded from the policy` });
-    otherDiagnosisWarnings(version, decided, undefined, familyTable, inScope, f);
+    otherDiagnosisWarnings(vp, decided, undefined, scope, inScope, f);
     return outOfScope(version, excluded.exclusionReasons, 'excluded-use', decided.family);
   } else if (!decided) {
     return indicationOutOfScope(version, f);
@@ -517,7 +498,7 @@ function evaluateVersionOf(plan: PolicyPlan, vp: VersionPlan, f: Facts): PolicyR
     step: 'statement',
     detail: `${describe(decided)} → statement ${statement.id} (${statement.verdict})`,
   });
-  otherDiagnosisWarnings(version, decided, statement, familyTable, inScope, f);
+  otherDiagnosisWarnings(vp, decided, statement, scope, inScope, f);
 
   if (statement.verdict === 'refer') {
     return outOfScope(
@@ -565,14 +546,23 @@ function evaluateVersionOf(plan: PolicyPlan, vp: VersionPlan, f: Facts): PolicyR
   );
 }
 
+/** The statements and exclusions of the version that speak to a candidate's family. */
+function familyIndex(vp: VersionPlan, c: Candidate): FamilyIndex | undefined {
+  return c.familyIndex >= 0 ? vp.families[c.familyIndex] : vp.version.byFamily.get(c.family);
+}
+
 /** The version's statements for a family that survived the drug and route filters. */
 function scopedStatements(
   idx: FamilyIndex,
-  family: string,
-  familyTable: FamilyTable | undefined,
+  c: Candidate,
+  scope: ScopePlan | undefined,
   inScope: readonly CompiledStatement[],
 ): readonly CompiledStatement[] {
-  if (familyTable) return familyTable.get(family) ?? NO_STATEMENTS;
+  if (scope)
+    return (
+      (c.familyIndex >= 0 ? scope.statements[c.familyIndex] : scope.table.get(c.family)) ??
+      NO_STATEMENTS
+    );
   return idx.statements.filter((s) => inScope.includes(s));
 }
 
@@ -786,19 +776,19 @@ function decidedReasons(
 
 /** Later diagnoses that this version would decide differently are named, never silently dropped. */
 function otherDiagnosisWarnings(
-  version: CompiledVersion,
+  vp: VersionPlan,
   chosen: Candidate,
   statement: CompiledStatement | undefined,
-  familyTable: FamilyTable | undefined,
+  scope: ScopePlan | undefined,
   inScope: readonly CompiledStatement[],
   f: Facts,
 ): void {
   if (f.candidates.length < 2) return;
   for (const c of f.candidates) {
     if (c === chosen || c.family === chosen.family) continue;
-    const idx = version.byFamily.get(c.family);
+    const idx = familyIndex(vp, c);
     if (!idx) continue;
-    const other = scopedStatements(idx, c.family, familyTable, inScope)[0];
+    const other = scopedStatements(idx, c, scope, inScope)[0];
     // After an excluded first diagnosis (no statement), any later one a statement decides differs.
     const differs = other
       ? other.verdict !== statement?.verdict

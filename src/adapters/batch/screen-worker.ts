@@ -1,15 +1,17 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { loadContext } from '../../service/load-context.js';
+import { openContext } from '../../service/open-context.js';
 import { chunkProcessor, type JobSpec } from './chunk-job.js';
 import { toPlain } from './summary.js';
 
-// A screening worker thread: loads its own policy set (compiled objects do not cross threads),
-// then screens the chunks it is sent and sends back the output bytes (transferred, not copied),
+// A screening worker thread: loads its own policy set (compiled objects do not cross threads) from
+// the build's prebuilt context, as the CLI does (the policy compiler, YAML parser and schemas are
+// loaded only when that does not apply), then screens the chunks it is sent and sends back the output bytes (transferred, not copied),
 // with the chunk's own buffer: both cycle between the threads rather than being made anew.
 // Its tally goes back once, at the end.
 
 const port = parentPort!;
-const processor = chunkProcessor(loadContext(), workerData as JobSpec);
+// Chunks sent meanwhile wait in the port's queue until the listener below is attached.
+const processor = chunkProcessor(await openContext(), workerData as JobSpec);
 
 port.on(
   'message',

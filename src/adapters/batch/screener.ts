@@ -153,12 +153,44 @@ export class Screener {
       d.outOfScopeReason === l.outOfScopeReason
     )
       return l;
-    const e = this.lookup(d);
+    const frozen = Object.isFrozen(d.reasons);
+    const e = (frozen ? this.byReasons(d) : undefined) ?? this.lookup(d);
     // Only an entry the trie holds: one past the bound is counted once, not by its count.
-    if (e.count >= 0 && Object.isFrozen(d.reasons)) {
+    if (e.count >= 0 && frozen) {
       this.last = e;
       this.lastReasons = d.reasons;
     }
+    return e;
+  }
+
+  // Shared (frozen) reasons come from one policy version and nearly decide the row alone: the
+  // entries met with them, in a short list each, are found by one identity lookup and a few
+  // compares instead of the walk down the trie (mixed input rarely repeats the last line).
+  private readonly withReasons = new Map<readonly ReasonV1[], RowEntry[]>();
+
+  private byReasons(d: DeterminationV1): RowEntry | undefined {
+    let list = this.withReasons.get(d.reasons);
+    if (list)
+      for (let i = 0; i < list.length; i++) {
+        const e = list[i]!;
+        if (
+          d.policy === e.ref &&
+          d.payer === e.payer &&
+          d.indication === e.indication &&
+          d.outcome === e.outcome &&
+          d.priorAuth === e.priorAuth &&
+          d.basis === e.basis &&
+          d.outOfScopeReason === e.outOfScopeReason
+        )
+          return e;
+      }
+    const e = this.lookup(d);
+    if (e.count < 0) return e;
+    if (!list) {
+      if (this.withReasons.size >= MAX_ENTRIES) this.withReasons.clear();
+      this.withReasons.set(d.reasons, (list = []));
+    }
+    if (list.length < 64) list.push(e);
     return e;
   }
 

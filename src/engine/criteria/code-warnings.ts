@@ -1,69 +1,24 @@
 import type { WarningV1 } from '../../model/determination.js';
-import type { NormalizedRequest } from '../../model/normalized-request.js';
 import { displayIcd10cm } from '../../terminology/code-format.js';
 import { windowOn, type CodeSystem } from '../../terminology/code-system.js';
-import {
-  billableOn,
-  codeValidities,
-  type CodeValidities,
-  type CodeValidity,
-} from '../../terminology/code-validity.js';
-import { describeAmbiguity, type AmbiguousPlacement } from '../../terminology/indications.js';
-import type { Terminology } from '../../terminology/terminology.js';
+import { billableOn, type CodeValidity } from '../../terminology/code-validity.js';
 
 const SYSTEM_LABEL = { icd10cm: 'ICD-10-CM', hcpcs: 'HCPCS', cpt: 'CPT' } as const;
 
-/** Warnings for codes that are unknown, header-only or not valid on the date of service. */
-export function codeWarnings(req: NormalizedRequest, t: Terminology, out: WarningV1[]): void {
-  const date = req.dateOfService;
-  const diagnoses = req.diagnosisCodes;
-  const procedures = req.procedureCodes;
-  if (diagnoses.length === 0 && procedures.length === 0) return;
-  const v = validitiesOf(t);
-  if (diagnoses.length > 0) {
-    coverageWarning(t.icd10cm, date, out);
-    for (const code of diagnoses) {
-      const c = v.icd10cm.get(code);
-      if (!billableOn(c, date)) out.push(codeWarning(t.icd10cm, c, date));
-    }
-  }
-  for (const pc of procedures) {
-    const isCpt = pc.system === 'cpt';
-    const c = (isCpt ? v.cpt : v.hcpcs).get(pc.code);
-    if (!billableOn(c, date)) out.push(codeWarning(isCpt ? t.cpt : t.hcpcs, c, date));
-  }
-}
-
-interface TerminologyValidities {
-  icd10cm: CodeValidities;
-  cpt: CodeValidities;
-  hcpcs: CodeValidities;
-}
-const validities = new WeakMap<Terminology, TerminologyValidities>();
-
-/** The three code sets' validities, found once per request rather than once per code. */
-let last: { t: Terminology; v: TerminologyValidities } | undefined;
-
-function validitiesOf(t: Terminology): TerminologyValidities {
-  if (last?.t === t) return last.v;
-  let v = validities.get(t);
-  if (!v) {
-    v = {
-      icd10cm: codeValidities(t.icd10cm),
-      cpt: codeValidities(t.cpt),
-      hcpcs: codeValidities(t.hcpcs),
-    };
-    validities.set(t, v);
-  }
-  last = { t, v };
-  return v;
+/**
+ * A code that is unknown, header-only or not valid on the date of service gets a warning. Its
+ * validity is found with the code's other facts (code-facts.ts): the check is a date compare.
+ */
+export function checkCode(cs: CodeSystem, v: CodeValidity, date: string, out: WarningV1[]): void {
+  if (!billableOn(v, date)) out.push(codeWarning(cs, v, date));
 }
 
 // Today's claims fall after the newest release loaded, so this warning is on nearly every
 // request: built once per code system and date, shared frozen (the engine never edits a warning).
 const coverageWarnings = new WeakMap<CodeSystem, Map<string, WarningV1 | null>>();
 
-function coverageWarning(cs: CodeSystem, date: string, out: WarningV1[]): void {
+/** The code set does not speak for the date of service (checked once per request). */
+export function coverageWarning(cs: CodeSystem, date: string, out: WarningV1[]): void {
   const { from, to } = cs.covers;
   if (from <= date && (to === undefined || date <= to)) return;
   let byDate = coverageWarnings.get(cs);
@@ -97,28 +52,6 @@ function buildCoverageWarning(cs: CodeSystem, date: string): WarningV1 | undefin
     });
   }
   return undefined;
-}
-
-/** A diagnosis whose indication family the value sets leave open is named, never guessed. */
-export function ambiguousPlacementWarning(code: string, t: Terminology, out: WarningV1[]): void {
-  const a = t.indications.ambiguity(code);
-  if (a) out.push(ambiguityWarning(a));
-}
-
-// The placement is computed once per code (indications.ts), so its warning is too.
-const ambiguityWarnings = new WeakMap<AmbiguousPlacement, WarningV1>();
-
-function ambiguityWarning(a: AmbiguousPlacement): WarningV1 {
-  let w = ambiguityWarnings.get(a);
-  if (!w) {
-    w = Object.freeze({
-      code: 'ambiguous-indication',
-      message: describeAmbiguity(a),
-      subject: displayIcd10cm(a.code),
-    });
-    ambiguityWarnings.set(a, w);
-  }
-  return w;
 }
 
 // A code's warning depends on the code and, unless it is unknown, the date: each is built once

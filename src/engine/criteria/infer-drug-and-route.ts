@@ -3,6 +3,44 @@ import type { NormalizedRequest } from '../../model/normalized-request.js';
 import type { Route } from '../../model/vocabulary.js';
 import type { Drug } from '../../terminology/drugs.js';
 import type { Terminology } from '../../terminology/terminology.js';
+import type { ProcedureFacts } from '../code-facts.js';
+
+/** What the procedure codes say of drug and route, gathered in one pass over them. */
+export interface ProcedureReading {
+  /** The first HCPCS code that names a drug. */
+  drugCode: ProcedureFacts | undefined;
+  /** A later HCPCS code names another drug. */
+  drugAmbiguous: boolean;
+  /** The first code that implies a route. */
+  routeCode: ProcedureFacts | undefined;
+  /** The routes implied: the first code's, with any a later code adds. */
+  implied: readonly Route[];
+}
+
+/** Adds one procedure code (in request order) to what the codes say. */
+export function readProcedure(r: ProcedureReading, p: ProcedureFacts): void {
+  const drug = p.drug;
+  if (drug) {
+    if (r.drugCode && r.drugCode.drug !== drug) r.drugAmbiguous = true;
+    else r.drugCode ??= p;
+  }
+  const routes = p.routes;
+  if (!routes) return;
+  if (r.routeCode === undefined) {
+    r.routeCode = p;
+    r.implied = routes;
+    return;
+  }
+  // The first code's routes until a later code adds one: most requests have one such code (or
+  // several implying the same), and then nothing is allocated.
+  let merged: Route[] | undefined;
+  for (const route of routes) {
+    if ((merged ?? r.implied).includes(route)) continue;
+    merged ??= [...r.implied];
+    merged.push(route);
+  }
+  if (merged) r.implied = merged;
+}
 
 /**
  * The drug the request means: as named, or as its HCPCS drug codes name it (J2001–J2004
@@ -10,19 +48,11 @@ import type { Terminology } from '../../terminology/terminology.js';
  */
 export function inferDrug(
   req: NormalizedRequest,
+  r: ProcedureReading,
   t: Terminology,
   warnings: WarningV1[],
 ): Drug | undefined {
-  let fromCode: { drug: Drug; code: string } | undefined;
-  let ambiguous = false;
-  for (const pc of req.procedureCodes) {
-    if (pc.system !== 'hcpcs') continue;
-    const drugId = t.hcpcs.get(pc.code)?.drug;
-    const drug = drugId ? t.drugs.drugs.get(drugId) : undefined;
-    if (!drug) continue;
-    if (fromCode && fromCode.drug !== drug) ambiguous = true;
-    else fromCode ??= { drug, code: pc.code };
-  }
+  const fromCode = r.drugCode;
   if (req.drug !== undefined) {
     const named = t.drugs.resolve(req.drug);
     if (!named) {
@@ -34,13 +64,13 @@ export function inferDrug(
     } else if (fromCode && fromCode.drug !== named) {
       warnings.push({
         code: 'drug-code-conflict',
-        message: `drug ${named.id} was given, but HCPCS ${fromCode.code} names ${fromCode.drug.id}`,
+        message: `drug ${named.id} was given, but HCPCS ${fromCode.code} names ${fromCode.drug!.id}`,
         subject: fromCode.code,
       });
     }
     return named;
   }
-  if (ambiguous) {
+  if (r.drugAmbiguous) {
     warnings.push({
       code: 'drug-ambiguous',
       message: 'the procedure codes name more than one drug; give the drug',
@@ -49,7 +79,7 @@ export function inferDrug(
     return undefined;
   }
   if (fromCode) {
-    warnings.push(drugInferred(fromCode.drug.id, fromCode.code));
+    warnings.push(fromCode.drugInferred!);
     return fromCode.drug;
   }
   return undefined;
@@ -58,29 +88,11 @@ export function inferDrug(
 /** The route as given, or as the administration and drug codes imply it. */
 export function inferRoutes(
   req: NormalizedRequest,
-  t: Terminology,
+  r: ProcedureReading,
   warnings: WarningV1[],
 ): readonly Route[] {
-  // The routes of the first code that implies any, until a later code adds one: most requests
-  // have one such code (or several implying the same), and then nothing is allocated.
-  let implied: readonly Route[] = NO_ROUTES;
-  let merged: Route[] | undefined;
-  let firstCode: string | undefined;
-  for (const pc of req.procedureCodes) {
-    const routes = (pc.system === 'cpt' ? t.cpt : t.hcpcs).get(pc.code)?.routes;
-    if (!routes) continue;
-    if (firstCode === undefined) {
-      firstCode = pc.code;
-      implied = routes;
-      continue;
-    }
-    for (const r of routes) {
-      if (implied.includes(r)) continue;
-      merged ??= [...implied];
-      merged.push(r);
-      implied = merged;
-    }
-  }
+  const implied = r.implied;
+  const firstCode = r.routeCode?.code;
   if (req.route !== undefined) {
     if (implied.length > 0 && !implied.includes(req.route)) {
       warnings.push({
@@ -91,7 +103,8 @@ export function inferRoutes(
     }
     return routeAlone(req.route);
   }
-  if (implied.length === 1) warnings.push(routeInferred(implied[0]!, firstCode!));
+  // One route implied: the first implying code implies it alone, and has its warning built.
+  if (implied.length === 1) warnings.push(r.routeCode!.routeInferred!);
   else if (implied.length > 1) {
     warnings.push({
       code: 'route-inferred',
@@ -102,47 +115,12 @@ export function inferRoutes(
   return implied;
 }
 
-const NO_ROUTES: readonly Route[] = Object.freeze([]);
+export const NO_ROUTES: readonly Route[] = [];
 const routesAlone = new Map<Route, readonly Route[]>();
 
-/** The given route as a list: one shared, frozen list per route. */
+/** The given route as a list: one shared list per route (plain: see code-facts.ts). */
 function routeAlone(route: Route): readonly Route[] {
   let routes = routesAlone.get(route);
-  if (!routes) routesAlone.set(route, (routes = Object.freeze([route])));
+  if (!routes) routesAlone.set(route, (routes = [route]));
   return routes;
-}
-
-// The two commonest warnings, one frozen object per drug or route and code (codes that name a
-// drug or imply a route are terminology's, so these stay small): a screening run would
-// otherwise build the same message for most of its lines.
-type WarningCache = Map<string, Map<string, WarningV1>>;
-const drugWarnings: WarningCache = new Map();
-const routeWarnings: WarningCache = new Map();
-
-const drugInferredWarning = (drug: string, code: string): WarningV1 => ({
-  code: 'drug-inferred',
-  message: `drug ${drug} inferred from HCPCS ${code}`,
-  subject: code,
-});
-const routeInferredWarning = (route: string, code: string): WarningV1 => ({
-  code: 'route-inferred',
-  message: `route ${route} inferred from ${code}`,
-  subject: code,
-});
-const drugInferred = (drug: string, code: string) =>
-  shared(drugWarnings, drug, code, drugInferredWarning);
-const routeInferred = (route: Route, code: string) =>
-  shared(routeWarnings, route, code, routeInferredWarning);
-
-function shared(
-  cache: WarningCache,
-  what: string,
-  code: string,
-  make: (what: string, code: string) => WarningV1,
-): WarningV1 {
-  let byCode = cache.get(what);
-  if (!byCode) cache.set(what, (byCode = new Map()));
-  let w = byCode.get(code);
-  if (!w) byCode.set(code, (w = Object.freeze(make(what, code))));
-  return w;
 }
