@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { deepFreeze, frozenByDeepFreeze } from './deep-freeze.js';
+import { deepFreeze, freezeSharedParts, frozenByDeepFreeze } from './deep-freeze.js';
 
 describe('deepFreeze', () => {
   it('freezes plain objects and arrays all the way down, inside Maps and Sets too', () => {
@@ -36,5 +36,21 @@ describe('frozenByDeepFreeze', () => {
     assert.ok(frozenByDeepFreeze(compiled));
     assert.ok(frozenByDeepFreeze(compiled.reasons[0]!));
     assert.ok(!frozenByDeepFreeze(Object.freeze({ text: 'words' })));
+  });
+});
+
+describe('freezeSharedParts', () => {
+  it('deep-freezes what answers share, found by key inside lists and Maps, and nothing else', () => {
+    const reason = { text: 'words', citation: { quote: 'q', line: 1, source: 's' } };
+    const statement = { id: 's1', reasons: [reason], indications: ['chronic-pain'] };
+    const version = { ref: { id: 'p', version: 'v1' }, statements: [statement] };
+    const set = freezeSharedParts({ byPayer: new Map([['x', [{ versions: [version] }]]]) });
+    assert.ok(Object.isFrozen(version.ref));
+    assert.ok(Object.isFrozen(statement.reasons) && Object.isFrozen(reason));
+    assert.ok(Object.isFrozen(reason.citation));
+    assert.ok(frozenByDeepFreeze(reason));
+    assert.ok(!Object.isFrozen(version.statements));
+    assert.ok(!Object.isFrozen(statement) && !Object.isFrozen(statement.indications));
+    assert.ok(!Object.isFrozen(set));
   });
 });

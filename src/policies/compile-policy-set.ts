@@ -40,7 +40,7 @@ import { statementCoversDrug } from '../engine/criteria/drug-in-scope.js';
 import { policyFileValidator, schemaIssues, type SchemaIssue } from '../model/file-validators.js';
 import { yamlPackage } from '../lazy-packages.js';
 import { prebuiltYaml } from '../prebuilt-yaml.js';
-import { deepFreeze } from '../model/deep-freeze.js';
+import { freezeSharedParts } from '../model/deep-freeze.js';
 
 // The policy compiler: policy files → an indexed, quote-verified, date-checked policy set.
 // Every stage reports every problem it finds, with the file and line, before anything is used.
@@ -115,7 +115,7 @@ export function compilePolicySet(inputs: CompileInputs, terminology: Terminology
   const byPayer = new Map<string, CompiledPolicy[]>();
   for (const p of policies) for (const payer of p.payers) byPayer.set(payer, [...(byPayer.get(payer) ?? []), p]);
   const payers = [...byPayer.keys()].sort();
-  return deepFreeze({ revision: revisionOf(inputs), payers, byPayer, policies });
+  return freezeSharedParts({ revision: revisionOf(inputs), payers, byPayer, policies });
 }
 
 function revisionOf(inputs: CompileInputs): string {

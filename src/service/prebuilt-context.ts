@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deserialize, serialize } from 'node:v8';
 import type { CompiledPolicySet } from '../model/compiled-policy.js';
-import { deepFreeze } from '../model/deep-freeze.js';
+import { freezeSharedParts } from '../model/deep-freeze.js';
 import { packageRoot, policiesDir } from '../package-root.js';
 import { terminologyFromFiles, type TerminologyFiles } from '../terminology/shipped-terminology.js';
 import { listFiles, stampFile, unchanged, type FileStamp } from './file-stamps.js';
@@ -131,9 +131,10 @@ export function readPrebuiltContext(
     if (header.format !== FORMAT || !inputsUnchanged(roots, header.inputs)) return undefined;
     const payload = deserialize(bytes.subarray(headEnd)) as PrebuiltPayloadV1;
     return {
-      // Compiled policies are deep-frozen wherever they come from (see deepFreeze), except in a
-      // one-shot process that asks not to: freezing costs more than deserializing (~20 ms cold).
-      policySet: freeze ? deepFreeze(payload.policySet) : payload.policySet,
+      // What answers share with the compiled policies is deep-frozen wherever it comes from (see
+      // freezeSharedParts), except in a one-shot process that asks not to: walking the whole set
+      // costs more than deserializing it (~20 ms cold).
+      policySet: freeze ? freezeSharedParts(payload.policySet) : payload.policySet,
       terminology: terminologyFromFiles(
         roots.root,
         payload.terminologyFiles,
