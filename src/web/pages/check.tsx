@@ -1,9 +1,10 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { drugs, families } from 'virtual:valuesets';
 import { LINES_OF_BUSINESS, PLAN_TYPES, ROUTES, SETTINGS } from '../../model/vocabulary.js';
 import { api, type CoverageRequest, type Recorded } from '../api.js';
 import { CodePicker } from '../components/code-picker.js';
 import { DeterminationView, ErrorBox } from '../components/determination-view.js';
+import { FactQuestions, type Answer, type AskedQuestion } from '../components/fact-questions.js';
 import { defaultRequest, Select } from '../components/fields.js';
 
 const none = ['', '(not stated)'] as const;
@@ -21,6 +22,12 @@ export function CheckPage() {
   const [result, setResult] = useState<Recorded | undefined>();
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
+  /** The request last decided from the form: answers are added to it, not to later edits. */
+  const [decided, setDecided] = useState<CoverageRequest | undefined>();
+  const [asked, setAsked] = useState<readonly AskedQuestion[]>([]);
+  const [facts, setFacts] = useState<Readonly<Record<string, boolean>>>({});
+  /** Only the latest of overlapping answers may show: an earlier reply arriving late is dropped. */
+  const latest = useRef(0);
 
   useEffect(() => {
     api.policies().then(
@@ -34,7 +41,41 @@ export function CheckPage() {
 
   const set = (k: keyof typeof f) => (v: string) => setF({ ...f, [k]: v });
 
-  async function submit(e: Event) {
+  /**
+   * Decides `request` with `given` facts. A fresh request starts its questions over; an answer
+   * keeps the ones already asked (a settled question is no longer in the answer) and adds any new.
+   */
+  async function decide(
+    request: CoverageRequest,
+    given: Readonly<Record<string, boolean>>,
+    fresh: boolean,
+  ) {
+    const n = ++latest.current;
+    setBusy(true);
+    setError(undefined);
+    try {
+      const body = Object.keys(given).length > 0 ? { ...request, facts: given } : request;
+      const d = await api.decide(body);
+      if (n !== latest.current) return;
+      setResult(d);
+      setAsked((old) => {
+        const kept = fresh ? [] : old;
+        const added = (d.questions ?? [])
+          .filter((q) => !kept.some((k) => k.question.fact === q.fact))
+          .map((question) => ({ question, policyId: d.policy?.id, version: d.policy?.version }));
+        return added.length > 0 ? [...kept, ...added] : kept;
+      });
+    } catch (err) {
+      if (n !== latest.current) return;
+      // A failed answer leaves the last determination and its questions in place.
+      if (fresh) setResult(undefined);
+      setError(err);
+    } finally {
+      if (n === latest.current) setBusy(false);
+    }
+  }
+
+  function submit(e: Event) {
     e.preventDefault();
     const req: Record<string, unknown> = {
       payer: f.payer,
@@ -48,16 +89,20 @@ export function CheckPage() {
     if (f.indication) req['indication'] = f.indication;
     if (dx.length) req['diagnosisCodes'] = dx;
     if (px.length) req['procedureCodes'] = px;
-    setBusy(true);
-    setError(undefined);
-    try {
-      setResult(await api.decide(req as CoverageRequest));
-    } catch (err) {
-      setResult(undefined);
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    const request = req as unknown as CoverageRequest;
+    setDecided(request);
+    setFacts({});
+    void decide(request, {}, true);
+  }
+
+  function answer(fact: string, value: Answer) {
+    if (!decided) return;
+    const next: Record<string, boolean> = { ...facts };
+    if (value === 'unknown') delete next[fact];
+    else next[fact] = value === 'yes';
+    if (next[fact] === facts[fact]) return;
+    setFacts(next);
+    void decide(decided, next, false);
   }
 
   return (
@@ -142,7 +187,11 @@ export function CheckPage() {
       </form>
       <div aria-live="polite">
         {error !== undefined && <ErrorBox error={error} />}
-        {result && <DeterminationView d={result} />}
+        {result && (
+          <DeterminationView d={result}>
+            {asked.length > 0 && <FactQuestions asked={asked} facts={facts} onAnswer={answer} />}
+          </DeterminationView>
+        )}
       </div>
     </section>
   );
