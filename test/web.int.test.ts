@@ -519,6 +519,77 @@ describe('web UI in chromium', () => {
     await page.close();
   });
 
+  test('check from a CRD answer: #/check?context= fills the form with its request, decides it and asks on', async () => {
+    const bcn65: Record<string, unknown> = {
+      payer: 'bcn',
+      lineOfBusiness: 'medicare-supplement',
+      dateOfService: DOS,
+      setting: 'outpatient',
+      drug: 'ketamine',
+      route: 'intravenous',
+      diagnosisCodes: ['G90.521'],
+    };
+    const assertion = (assertionId: string, request?: Record<string, unknown>) =>
+      store.recordCoverageAssertion({
+        assertionId,
+        madeAt: '2025-09-10T13:59:00.000Z',
+        serviceId: 'medpolicy-order-sign',
+        hook: 'order-sign',
+        payer: 'bcn',
+        covered: 'conditional',
+        ...(request ? { request } : {}),
+      } as Parameters<AuditStore['recordCoverageAssertion']>[0]);
+    await assertion('ca-web-bcn65', bcn65);
+    await assertion('ca-web-bcn65-no', { ...bcn65, facts: { 'primary-medicare-covered': false } });
+    await assertion('ca-web-unmapped');
+
+    const page = await newPage();
+    const posts = decisionPosts(page);
+    await page.goto(`${base}/#/check?context=ca-web-bcn65`);
+    await page.getByText(/Continued from CRD answer ca-web-bcn65 \(order-sign/).waitFor();
+    const result = page.getByRole('article', { name: 'Determination for bcn' });
+    await result.getByText('Conditional · follows primary Medicare').waitFor();
+    assert.deepEqual(posts, [bcn65]);
+    assert.equal(await page.getByLabel('Payer').inputValue(), 'bcn');
+    assert.equal(await page.getByLabel('Product line').inputValue(), 'medicare-supplement');
+    assert.equal(await page.getByLabel('Date of service').inputValue(), DOS);
+    await page.getByRole('button', { name: 'Remove G90.521' }).waitFor();
+    const question = result.getByRole('group', { name: /primary Medicare cover/ });
+    await question.getByRole('radio', { name: 'Yes', exact: true }).check();
+    await result.getByText('Facts given').waitFor();
+    assert.match(await result.locator('.badge').innerText(), /Covered/);
+    assert.deepEqual(posts.at(-1), { ...bcn65, facts: { 'primary-medicare-covered': true } });
+    await shot(page, 'check-context');
+
+    // Facts the stored request gave are its answers already.
+    await page.goto(`${base}/#/check?context=ca-web-bcn65-no`);
+    await page.getByText(/Continued from CRD answer ca-web-bcn65-no/).waitFor();
+    await result.getByText('Not covered · follows primary Medicare').waitFor();
+    assert.equal(await question.getByRole('radio', { name: 'No', exact: true }).isChecked(), true);
+    assert.deepEqual(posts.at(-1)?.['facts'], { 'primary-medicare-covered': false });
+    // ...and can be changed like any other.
+    await question.getByRole('radio', { name: 'Yes', exact: true }).check();
+    await result
+      .getByText(/^Covered/)
+      .first()
+      .waitFor();
+    assert.deepEqual(posts.at(-1)?.['facts'], { 'primary-medicare-covered': true });
+
+    const before = posts.length;
+    await page.goto(`${base}/#/check?context=ca-web-unmapped`);
+    await page.getByText(/could not be read as a coverage request/).waitFor();
+    await page.goto(`${base}/#/check?context=ca-never-made`);
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    assert.match(await alert.innerText(), /no coverage assertion has id 'ca-never-made'/);
+    assert.equal(posts.length, before, 'nothing decided without a stored request');
+    assert.deepEqual(
+      pageErrors(page).filter((e) => !/404/.test(e)),
+      [],
+    );
+    await page.close();
+  });
+
   test('policies: versions on a timeline, codes, the source with every cited span highlighted and linked to its rules', async () => {
     const page = await newPage();
     await page.goto(`${base}/#/policies`);

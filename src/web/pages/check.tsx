@@ -1,15 +1,43 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { drugs, families } from 'virtual:valuesets';
 import { LINES_OF_BUSINESS, PLAN_TYPES, ROUTES, SETTINGS } from '../../model/vocabulary.js';
-import { api, type CoverageRequest, type Recorded } from '../api.js';
+import { api, type AssertionRequest, type CoverageRequest, type Recorded } from '../api.js';
 import { CodePicker } from '../components/code-picker.js';
 import { DeterminationView, ErrorBox } from '../components/determination-view.js';
 import { FactQuestions, type Answer, type AskedQuestion } from '../components/fact-questions.js';
 import { defaultRequest, Select } from '../components/fields.js';
+import type { Route } from '../router.js';
 
 const none = ['', '(not stated)'] as const;
 
-export function CheckPage() {
+/** The questions a policy version asks for these facts, from its product rules. */
+async function questionsOfPolicy(
+  policyId: string,
+  version: string,
+  facts: readonly string[],
+): Promise<AskedQuestion[]> {
+  try {
+    const detail = await api.policy(policyId);
+    const rules = detail.versions.find((v) => v.id === version)?.productRules ?? [];
+    const out: AskedQuestion[] = [];
+    for (const f of rules.flatMap((r) => r.facts ?? [])) {
+      if (facts.includes(f.fact) && !out.some((o) => o.question.fact === f.fact)) {
+        out.push({ question: f.question, policyId, version });
+      }
+    }
+    return out;
+  } catch {
+    // Without the policy the given facts still show, under "Facts given".
+    return [];
+  }
+}
+
+/**
+ * `#/check?context=<coverage-assertion-id>` continues from a CRD answer: its stored request
+ * (no member data) fills the form, any facts it gave become the answers, and it is decided.
+ */
+export function CheckPage(props: { route: Route }) {
+  const context = props.route.params.get('context') ?? '';
   const [payers, setPayers] = useState<readonly string[]>([]);
   const [f, setF] = useState(() => ({
     payer: '',
@@ -24,10 +52,16 @@ export function CheckPage() {
   const [busy, setBusy] = useState(false);
   /** The request last decided from the form: answers are added to it, not to later edits. */
   const [decided, setDecided] = useState<CoverageRequest | undefined>();
-  const [asked, setAsked] = useState<readonly AskedQuestion[]>([]);
+  const [shown, setShown] = useState<readonly AskedQuestion[]>([]);
+  const asked = useRef<readonly AskedQuestion[]>([]);
+  const ask = (list: readonly AskedQuestion[]) => {
+    asked.current = list;
+    setShown(list);
+  };
   const [facts, setFacts] = useState<Readonly<Record<string, boolean>>>({});
   /** Only the latest of overlapping answers may show: an earlier reply arriving late is dropped. */
   const latest = useRef(0);
+  const [from, setFrom] = useState<AssertionRequest | undefined>();
 
   useEffect(() => {
     api.policies().then(
@@ -38,6 +72,44 @@ export function CheckPage() {
       (e) => setError(e),
     );
   }, []);
+
+  useEffect(() => {
+    setFrom(undefined);
+    if (!context) return;
+    // Another CRD answer's request replaces what was shown: none of it belongs to this one.
+    setResult(undefined);
+    ask([]);
+    let live = true;
+    api.coverageAssertion(context).then(
+      (a) => {
+        if (!live) return;
+        setFrom(a);
+        if (!a.request) return;
+        const { facts: given = {}, ...request } = a.request;
+        setF((old) => ({
+          ...old,
+          payer: request.payer,
+          lineOfBusiness: request.lineOfBusiness ?? 'commercial',
+          planType: request.planType ?? '',
+          setting: request.setting ?? old.setting,
+          dateOfService: request.dateOfService,
+          drug: request.drug?.toLowerCase() ?? old.drug,
+          route: request.route ?? old.route,
+          indication: request.indication ?? '',
+        }));
+        setDx([...(request.diagnosisCodes ?? [])]);
+        setPx([...(request.procedureCodes ?? [])]);
+        // The stored request is decided as it was, fields the form has no control for included.
+        setDecided(request);
+        setFacts(given);
+        void decide(request, given, true);
+      },
+      (e) => live && setError(e),
+    );
+    return () => {
+      live = false;
+    };
+  }, [context]);
 
   const set = (k: keyof typeof f) => (v: string) => setF({ ...f, [k]: v });
 
@@ -58,13 +130,21 @@ export function CheckPage() {
       const d = await api.decide(body);
       if (n !== latest.current) return;
       setResult(d);
-      setAsked((old) => {
-        const kept = fresh ? [] : old;
-        const added = (d.questions ?? [])
-          .filter((q) => !kept.some((k) => k.question.fact === q.fact))
-          .map((question) => ({ question, policyId: d.policy?.id, version: d.policy?.version }));
-        return added.length > 0 ? [...kept, ...added] : kept;
-      });
+      const kept = fresh ? [] : asked.current;
+      const added = (d.questions ?? [])
+        .filter((q) => !kept.some((k) => k.question.fact === q.fact))
+        .map((question) => ({ question, policyId: d.policy?.id, version: d.policy?.version }));
+      ask([...kept, ...added]);
+      // A fact the request gave before it was ever asked (a stored CRD request can hold one):
+      // its question comes from the policy, so the answer can still be changed here.
+      const unasked = Object.keys(d.facts ?? {}).filter(
+        (fact) => !asked.current.some((k) => k.question.fact === fact),
+      );
+      if (unasked.length > 0 && d.policy) {
+        const more = await questionsOfPolicy(d.policy.id, d.policy.version, unasked);
+        if (n !== latest.current) return;
+        ask([...asked.current, ...more]);
+      }
     } catch (err) {
       if (n !== latest.current) return;
       // A failed answer leaves the last determination and its questions in place.
@@ -108,6 +188,14 @@ export function CheckPage() {
   return (
     <section aria-labelledby="check-title">
       <h2 id="check-title">Check a request</h2>
+      {from && (
+        <p class="context-note">
+          Continued from CRD answer <code>{from.assertionId}</code> ({from.hook}, {from.madeAt}):{' '}
+          {from.request
+            ? 'its request fills the form and is decided below.'
+            : 'the order could not be read as a coverage request, so there is nothing to decide here.'}
+        </p>
+      )}
       <form class="check-form" onSubmit={submit}>
         <fieldset>
           <legend>Member and service</legend>
@@ -189,7 +277,7 @@ export function CheckPage() {
         {error !== undefined && <ErrorBox error={error} />}
         {result && (
           <DeterminationView d={result}>
-            {asked.length > 0 && <FactQuestions asked={asked} facts={facts} onAnswer={answer} />}
+            {shown.length > 0 && <FactQuestions asked={shown} facts={facts} onAnswer={answer} />}
           </DeterminationView>
         )}
       </div>
