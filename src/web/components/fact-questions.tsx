@@ -41,7 +41,7 @@ export function FactQuestions(props: {
         const name = `fact-${q.fact}`;
         const current = answerOf(facts, q.fact);
         return (
-          <fieldset key={q.fact} class="question" aria-describedby={`${name}-why`}>
+          <fieldset key={q.fact} class="question" aria-describedby={`${name}-given ${name}-why`}>
             <legend>{q.text}</legend>
             <div class="choices">
               {CHOICES.map(([value, label]) => (
