@@ -366,6 +366,230 @@ describe('web UI in chromium', () => {
     await page.close();
   });
 
+  /** The BCN65 ketamine request of policies/bcbsm-bcn scenario cases, entered on the Check page. */
+  async function bcn65Request(page: Page): Promise<void> {
+    await page.goto(`${base}/#/check`);
+    await page.getByLabel('Payer').selectOption('bcn');
+    await page.getByLabel('Product line').selectOption('medicare-supplement');
+    await page.getByLabel('Date of service').fill(DOS);
+    const dx = page.getByRole('combobox', { name: 'Diagnoses (ICD-10-CM)' });
+    await dx.fill('G90.521');
+    await page.getByRole('option', { name: /G90\.521/ }).click();
+    await page.getByRole('button', { name: 'Remove G90.521' }).waitFor();
+  }
+
+  /** The bodies the page posted to /v1/determinations, in order. */
+  function decisionPosts(page: Page): Record<string, unknown>[] {
+    const bodies: Record<string, unknown>[] = [];
+    page.on('request', (r) => {
+      if (r.method() === 'POST' && r.url().endsWith('/v1/determinations')) {
+        bodies.push(r.postDataJSON() as Record<string, unknown>);
+      }
+    });
+    return bodies;
+  }
+
+  const BCN65_QUOTE =
+    'BCN65 (Medicare Complementary) Coinsurance covered if primary Medicare covers the service.';
+
+  test('check: a conditional answer asks its question with the quote; Yes covers, No does not, Not known asks again', async () => {
+    const page = await newPage();
+    const posts = decisionPosts(page);
+    await bcn65Request(page);
+    await page.getByRole('button', { name: 'Decide' }).click();
+    const result = page.getByRole('article', { name: 'Determination for bcn' });
+    await result.waitFor();
+    await result.getByText('Conditional · follows primary Medicare').waitFor();
+    const question = result.getByRole('group', {
+      name: 'Did primary Medicare cover this service for this member?',
+    });
+    await question.waitFor();
+    assert.equal(await question.getByRole('radio', { name: 'Not known' }).isChecked(), true);
+    assert.match(
+      await question.innerText(),
+      new RegExp(`“${BCN65_QUOTE.replace(/[().]/g, '\\$&')}”`),
+    );
+    assert.equal(
+      await question
+        .getByRole('link', { name: 'policies/sources/bcbsm-bcn-iv-anesthetics.txt, line 676' })
+        .count(),
+      1,
+    );
+    // The missing fact is named by its question, not only its id.
+    assert.match(
+      await result.innerText(),
+      /Missing information\s+Did primary Medicare cover this service for this member\? facts\.primary-medicare-covered/,
+    );
+    await assertLabelled(page);
+    assert.deepEqual(posts.at(-1)?.['facts'], undefined);
+    await shot(page, 'check-question');
+
+    const reasons = result.locator('ol.reasons > li');
+    await question.getByRole('radio', { name: 'Yes', exact: true }).check();
+    await result.getByText('Facts given').waitFor();
+    assert.match(await result.locator('.badge').innerText(), /^✓?\s*Covered/);
+    assert.equal(await reasons.first().locator('blockquote p').innerText(), `“${BCN65_QUOTE}”`);
+    assert.match(
+      await reasons.first().innerText(),
+      /Covered: primary Medicare covered the service\./,
+    );
+    assert.match(await result.locator('.facts-given').innerText(), /primary-medicare-covered: yes/);
+    assert.match(await question.innerText(), /Given: primary Medicare covered the service\./);
+    // The answered question stays, so the answer can be changed.
+    assert.equal(await question.getByRole('radio', { name: 'Yes', exact: true }).isChecked(), true);
+    assert.deepEqual(posts.at(-1)?.['facts'], { 'primary-medicare-covered': true });
+    assert.equal(posts.at(-1)?.['lineOfBusiness'], 'medicare-supplement');
+    await shot(page, 'check-question-covered');
+
+    await question.getByRole('radio', { name: 'No', exact: true }).check();
+    await result.getByText('Not covered · follows primary Medicare').waitFor();
+    assert.match(
+      await reasons.first().innerText(),
+      /Not covered \(follows primary Medicare\): primary Medicare did not cover the service\./,
+    );
+    assert.match(await result.locator('.facts-given').innerText(), /primary-medicare-covered: no/);
+    assert.deepEqual(posts.at(-1)?.['facts'], { 'primary-medicare-covered': false });
+
+    await question.getByRole('radio', { name: 'Not known' }).check();
+    await result.getByText('Conditional · follows primary Medicare').waitFor();
+    assert.equal(await result.getByText('Facts given').count(), 0);
+    assert.equal(posts.at(-1)?.['facts'], undefined);
+    // Each answer was decided and recorded: the first decision and three answers.
+    assert.equal(posts.length, 4);
+    const recorded = (await (await fetch(`${base}/v1/determinations?payer=bcn`)).json()) as {
+      items: { outcome: string }[];
+    };
+    assert.deepEqual(
+      recorded.items.slice(0, 4).map((i) => i.outcome),
+      ['conditional', 'not-covered', 'covered', 'conditional'],
+    );
+
+    await page.setViewportSize({ width: 390, height: 844 });
+    await assertFitsWidth(page);
+    await shot(page, 'check-question-phone');
+    await page.setViewportSize({ width: 1280, height: 900 });
+    // The quote leads to the policy's words.
+    await question.getByRole('link', { name: /line 676/ }).click();
+    const target = page.locator('mark.target');
+    await target.waitFor();
+    assert.match(
+      await target.first().innerText(),
+      /BCN65 \(Medicare Complementary\)\s+Coinsurance covered/,
+    );
+    assert.deepEqual(pageErrors(page), []);
+    await page.close();
+  });
+
+  test('check by keyboard: Enter decides, Tab reaches the question, arrows answer it and focus stays', async () => {
+    const page = await newPage();
+    const posts = decisionPosts(page);
+    await bcn65Request(page);
+    await page.getByRole('button', { name: 'Decide' }).focus();
+    await page.keyboard.press('Enter');
+    const result = page.getByRole('article', { name: 'Determination for bcn' });
+    await result.getByText('Conditional · follows primary Medicare').waitFor();
+    const focused = () =>
+      page.evaluate(() => {
+        const el = document.activeElement as HTMLInputElement | null;
+        return el?.type === 'radio' ? `${el.name}=${el.value}` : '';
+      });
+    let at = '';
+    for (let i = 0; i < 20 && !at; i++) {
+      await page.keyboard.press('Tab');
+      at = await focused();
+    }
+    // The group is one Tab stop, entered at its checked radio.
+    assert.equal(at, 'fact-primary-medicare-covered=unknown');
+    await page.keyboard.press('ArrowUp');
+    await result.getByText('Not covered · follows primary Medicare').waitFor();
+    await page.keyboard.press('ArrowUp');
+    await result
+      .getByText(/^Covered/)
+      .first()
+      .waitFor();
+    assert.equal(await focused(), 'fact-primary-medicare-covered=yes', 'focus stays on the answer');
+    assert.deepEqual(posts.at(-1)?.['facts'], { 'primary-medicare-covered': true });
+    // The new answer is announced: the determination is inside a polite live region.
+    const live = await result.evaluate((el) =>
+      el.closest('[aria-live]')?.getAttribute('aria-live'),
+    );
+    assert.equal(live, 'polite');
+    await shot(page, 'check-question-keyboard', false);
+    assert.deepEqual(pageErrors(page), []);
+    await page.close();
+  });
+
+  test('check from a CRD answer: #/check?context= fills the form with its request, decides it and asks on', async () => {
+    const bcn65: Record<string, unknown> = {
+      payer: 'bcn',
+      lineOfBusiness: 'medicare-supplement',
+      dateOfService: DOS,
+      setting: 'outpatient',
+      drug: 'ketamine',
+      route: 'intravenous',
+      diagnosisCodes: ['G90.521'],
+    };
+    const assertion = (assertionId: string, request?: Record<string, unknown>) =>
+      store.recordCoverageAssertion({
+        assertionId,
+        madeAt: '2025-09-10T13:59:00.000Z',
+        serviceId: 'medpolicy-order-sign',
+        hook: 'order-sign',
+        payer: 'bcn',
+        covered: 'conditional',
+        ...(request ? { request } : {}),
+      } as Parameters<AuditStore['recordCoverageAssertion']>[0]);
+    await assertion('ca-web-bcn65', bcn65);
+    await assertion('ca-web-bcn65-no', { ...bcn65, facts: { 'primary-medicare-covered': false } });
+    await assertion('ca-web-unmapped');
+
+    const page = await newPage();
+    const posts = decisionPosts(page);
+    await page.goto(`${base}/#/check?context=ca-web-bcn65`);
+    await page.getByText(/Continued from CRD answer ca-web-bcn65 \(order-sign/).waitFor();
+    const result = page.getByRole('article', { name: 'Determination for bcn' });
+    await result.getByText('Conditional · follows primary Medicare').waitFor();
+    assert.deepEqual(posts, [bcn65]);
+    assert.equal(await page.getByLabel('Payer').inputValue(), 'bcn');
+    assert.equal(await page.getByLabel('Product line').inputValue(), 'medicare-supplement');
+    assert.equal(await page.getByLabel('Date of service').inputValue(), DOS);
+    await page.getByRole('button', { name: 'Remove G90.521' }).waitFor();
+    const question = result.getByRole('group', { name: /primary Medicare cover/ });
+    await question.getByRole('radio', { name: 'Yes', exact: true }).check();
+    await result.getByText('Facts given').waitFor();
+    assert.match(await result.locator('.badge').innerText(), /Covered/);
+    assert.deepEqual(posts.at(-1), { ...bcn65, facts: { 'primary-medicare-covered': true } });
+    await shot(page, 'check-context');
+
+    // Facts the stored request gave are its answers already.
+    await page.goto(`${base}/#/check?context=ca-web-bcn65-no`);
+    await page.getByText(/Continued from CRD answer ca-web-bcn65-no/).waitFor();
+    await result.getByText('Not covered · follows primary Medicare').waitFor();
+    assert.equal(await question.getByRole('radio', { name: 'No', exact: true }).isChecked(), true);
+    assert.deepEqual(posts.at(-1)?.['facts'], { 'primary-medicare-covered': false });
+    // ...and can be changed like any other.
+    await question.getByRole('radio', { name: 'Yes', exact: true }).check();
+    await result
+      .getByText(/^Covered/)
+      .first()
+      .waitFor();
+    assert.deepEqual(posts.at(-1)?.['facts'], { 'primary-medicare-covered': true });
+
+    const before = posts.length;
+    await page.goto(`${base}/#/check?context=ca-web-unmapped`);
+    await page.getByText(/could not be read as a coverage request/).waitFor();
+    await page.goto(`${base}/#/check?context=ca-never-made`);
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    assert.match(await alert.innerText(), /no coverage assertion has id 'ca-never-made'/);
+    assert.equal(posts.length, before, 'nothing decided without a stored request');
+    assert.deepEqual(
+      pageErrors(page).filter((e) => !/404/.test(e)),
+      [],
+    );
+    await page.close();
+  });
+
   test('policies: versions on a timeline, codes, the source with every cited span highlighted and linked to its rules', async () => {
     const page = await newPage();
     await page.goto(`${base}/#/policies`);

@@ -6,7 +6,7 @@ import type { DeterminationV1, ReasonV1 } from '../model/determination.js';
 import type { Problem } from '../model/problem.js';
 import type { CodeViewV1 } from '../service/code-lookup.js';
 import type { policyDetail, policyIndex } from '../service/policy-views.js';
-import type { Page } from '../store/audit-store.js';
+import type { AssertionRequestV1, Page } from '../store/audit-store.js';
 
 export type { AuditEventV1, DeterminationV1, ReasonV1 };
 export type { CompareRequest, CoverageRequest };
@@ -19,6 +19,7 @@ export type PolicyDetail = ReturnType<typeof policyDetail>;
 export type PolicyVersionDetail = PolicyDetail['versions'][number];
 export type CodeView = CodeViewV1;
 export type AuditPage = Page<AuditSummaryV1> & { next?: string };
+export type AssertionRequest = AssertionRequestV1;
 
 /** A problem+json answer (or a network failure) as an Error the pages can show. */
 class ApiError extends Error {
@@ -107,4 +108,6 @@ export const api = {
     call<AuditPage>('GET', `/v1/determinations${q(filter)}`),
   determination: (id: string) =>
     call<AuditEventV1>('GET', `/v1/determinations/${encodeURIComponent(id)}`),
+  coverageAssertion: (id: string) =>
+    call<AssertionRequest>('GET', `/v1/coverage-assertions/${encodeURIComponent(id)}`),
 };

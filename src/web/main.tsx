@@ -70,7 +70,7 @@ function App() {
         {/* A new API key remounts the page, so what failed without one is asked again. */}
         <div key={key}>
           {page === 'compare' && <ComparePage />}
-          {page === 'check' && <CheckPage />}
+          {page === 'check' && <CheckPage route={route} />}
           {page === 'policies' && <PoliciesPage route={route} />}
           {page === 'audit' && <AuditPage route={route} />}
         </div>

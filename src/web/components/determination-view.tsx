@@ -1,3 +1,4 @@
+import type { ComponentChildren } from 'preact';
 import type { DeterminationV1, ReasonV1 } from '../api.js';
 import {
   OUT_OF_SCOPE_WORDS,
@@ -50,9 +51,18 @@ function Reason(props: { reason: ReasonV1; policyId?: string | undefined; versio
   );
 }
 
-/** A determination whole: outcome, policy, reasons with their quotes, warnings, notices. */
-export function DeterminationView(props: { d: DeterminationV1 & { id?: string } }) {
+/**
+ * A determination whole: outcome, policy, reasons with their quotes, warnings, notices.
+ * `children` go right under the answer (the Check page's questions), at a stable place in the
+ * tree so a control in them keeps its focus when the determination changes.
+ */
+export function DeterminationView(props: {
+  d: DeterminationV1 & { id?: string };
+  children?: ComponentChildren;
+}) {
   const { d } = props;
+  const asked = new Map((d.questions ?? []).map((q) => [q.id, q.text]));
+  const given = Object.entries(d.facts ?? {});
   const pid = d.policy?.id;
   const ver = d.policy?.version;
   return (
@@ -88,7 +98,20 @@ export function DeterminationView(props: { d: DeterminationV1 & { id?: string } 
             .join(' · ')}
         </p>
       </header>
+      {props.children}
       {d.outOfScopeReason && <NonAnswer kind={d.outOfScopeReason} />}
+      {given.length > 0 && (
+        <section>
+          <h4>Facts given</h4>
+          <ul class="facts-given">
+            {given.map(([fact, value]) => (
+              <li key={fact}>
+                <code>{fact}</code>: {value ? 'yes' : 'no'}
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
       {d.reasons.length > 0 && (
         <section>
           <h4>Reasons</h4>
@@ -105,7 +128,15 @@ export function DeterminationView(props: { d: DeterminationV1 & { id?: string } 
           <h4>Missing information</h4>
           <ul>
             {d.missing.map((m) => (
-              <li key={m}>{m}</li>
+              <li key={m}>
+                {asked.has(m) ? (
+                  <>
+                    {asked.get(m)} <code class="rule">{m}</code>
+                  </>
+                ) : (
+                  m
+                )}
+              </li>
             ))}
           </ul>
         </section>
