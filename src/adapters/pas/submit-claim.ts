@@ -284,7 +284,9 @@ async function decideClaim(
     let answers: ItemAnswers = { kind: 'none' };
     let questions: readonly QuestionV1[] = [];
     const applicable = responsesForItem(responses, service);
-    if (result.ok && applicable.length > 0) {
+    // Answers matter only to an item whose decision waits on facts; an item decided without
+    // them is not pended over a form that was not for it.
+    if (result.ok && applicable.length > 0 && (result.determination.questions ?? []).length > 0) {
       questions = versionQuestions(deps.ctx, result.determination);
       answers = answersForItem(applicable, questions);
       if (answers.kind === 'facts' && Object.keys(answers.facts).length > 0)

@@ -393,6 +393,14 @@ describe('PAS on DTR answers: BCN65 follows primary Medicare (seed 003 line 676)
     );
   });
 
+  it('answers do not touch an item whose decision asks nothing: BCBSAL commercial stays not certified (A3), even beside an unfinished form', async () => {
+    const a = await submit(
+      claimBundle(BCBSAL, [{ id: '1', answers: { [PMC]: 'Y' }, status: 'in-progress' }]),
+    );
+    assert.deepEqual(a.codes, ['A3']);
+    assert.equal(a.record.items[0]!.questionnaireResponses, undefined);
+  });
+
   it('a Claim without an insurer still answers with ClaimResponse.insurer (the Coverage’s payor)', async () => {
     const a = await submit(
       claimBundle(BCN65, [{ id: '1', answers: { [PMC]: 'Y' } }], { insurer: false }),
