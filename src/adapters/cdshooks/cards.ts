@@ -113,3 +113,47 @@ export function externalReferenceCard(i: CardInputs): Json | undefined {
     extension: { 'davinci-crd.associated-resource': [{ reference: i.orderReference }] },
   };
 }
+
+/** The web UI's Check page for one coverage assertion: it asks the open questions in place. */
+export function checkPageUrl(publicUrl: string, assertionId: string): string {
+  return `${publicUrl.replace(/\/+$/, '')}/#/check?context=${encodeURIComponent(assertionId)}`;
+}
+
+/**
+ * A card naming the facts coverage still turns on, each with the policy's words, and one absolute
+ * link to the Check page that asks them. Under CRD 2.2 DTR is launched from coverage-information
+ * (cards.md: SMART links no longer launch DTR), so the link is to this server's own page.
+ */
+export function questionsCard(
+  i: CardInputs & { publicUrl: string; assertionId: string },
+): Json | undefined {
+  const d = i.determination;
+  const questions = d.questions ?? [];
+  if (!d.policy || questions.length === 0) return undefined;
+  const n = questions.length;
+  const lines = [
+    `Coverage of **${i.orderLabel}** under ${i.payerLabel} policy ${policyTitle(d)} (version ${d.policy.version}) turns on ${n === 1 ? 'one question' : `${n} questions`}:`,
+  ];
+  for (const q of questions) {
+    lines.push('', `- ${q.text}`);
+    const quote = q.reason.citation?.quote;
+    if (quote) lines.push(`  > ${quote.replace(/\n+/g, ' ')}`);
+  }
+  return {
+    uuid: i.newId(),
+    summary: summary(
+      `${i.payerLabel}: ${n} ${n === 1 ? 'question decides' : 'questions decide'} coverage of ${i.orderPhrase}`,
+    ),
+    detail: lines.join('\n'),
+    indicator: 'info',
+    source: source(i.payerLabel, 'coverage-info', i.version),
+    links: [
+      {
+        label: summary(`Answer the ${n === 1 ? 'question' : 'questions'} for ${i.orderPhrase}`),
+        url: checkPageUrl(i.publicUrl, i.assertionId),
+        type: 'absolute',
+      },
+    ],
+    extension: { 'davinci-crd.associated-resource': [{ reference: i.orderReference }] },
+  };
+}

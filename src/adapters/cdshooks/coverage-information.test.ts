@@ -103,7 +103,7 @@ describe('coverage-information extension', () => {
       assert.deepEqual(sub(buildCoverageInformation(ASSERTIONS[3]![1], v), 'pa-needed'), []);
   });
 
-  it('2.2 adds info-needed OTH to a conditional answer (crd-ci-q3); 2.0.1 does not know OTH', () => {
+  it('2.2 adds info-needed OTH to a conditional answer that gives none (crd-ci-q3); 2.0.1 adds none (its q3 is one way)', () => {
     assert.deepEqual(sub(buildCoverageInformation(ASSERTIONS[4]![1], '2.2'), 'info-needed'), [
       'OTH',
     ]);
@@ -111,6 +111,72 @@ describe('coverage-information extension', () => {
     assert.deepEqual(sub(buildCoverageInformation(ASSERTIONS[4]![1], '2.0'), 'pa-needed'), [
       'conditional',
     ]);
+  });
+
+  it('2.0.1 keeps an OTH it is given: its informationNeeded value set has v3-NullFlavor#OTH (tag 2.0.1 CoverageInformationValuesets.fsh line 62)', () => {
+    const a: CoverageAssertion = { ...ASSERTIONS[4]![1], infoNeeded: ['OTH'] };
+    const ext = buildCoverageInformation(a, '2.0');
+    assert.deepEqual(sub(ext, 'info-needed'), ['OTH']);
+    assert.deepEqual(checkCoverageInformation(ext, '2.0'), []);
+    assert.deepEqual(
+      checkCoverageInformation(
+        {
+          ...ext,
+          extension: [
+            ...(ext['extension'] as unknown[]),
+            { url: 'info-needed', valueCode: 'detail-code' },
+          ],
+        },
+        '2.0',
+      ),
+      ["info-needed 'detail-code' is not in the 2.0 value set"],
+    );
+  });
+
+  it('doc-needed, doc-purpose and questionnaire: codes from each version, a versioned canonical, never a questionnaire without doc-needed', () => {
+    const a: CoverageAssertion = {
+      ...ASSERTIONS[4]![1],
+      infoNeeded: ['OTH'],
+      docNeeded: 'admin',
+      docPurpose: 'withclaim',
+      questionnaire: ['https://payer.example/fhir/Questionnaire/p|1+r.abc'],
+    };
+    for (const v of CRD_VERSIONS) {
+      const ext = buildCoverageInformation(a, v);
+      assert.deepEqual(sub(ext, 'doc-needed'), ['admin']);
+      assert.deepEqual(sub(ext, 'doc-purpose'), ['withclaim']);
+      assert.deepEqual(sub(ext, 'questionnaire'), [
+        'https://payer.example/fhir/Questionnaire/p|1+r.abc',
+      ]);
+      assert.deepEqual(checkCoverageInformation(ext, v), []);
+      const withDoc = (code: string) => ({
+        ...ext,
+        extension: (ext['extension'] as { url: string }[]).map((e) =>
+          e.url === 'doc-needed' ? { url: 'doc-needed', valueCode: code } : e,
+        ),
+      });
+      assert.deepEqual(checkCoverageInformation(withDoc(v === '2.0' ? 'patient' : 'both'), v), [
+        `doc-needed '${v === '2.0' ? 'patient' : 'both'}' is not in the ${v} value set`,
+      ]);
+    }
+    const { docNeeded: _d, docPurpose: _p, ...withoutDoc } = a;
+    const noDoc = buildCoverageInformation(withoutDoc, '2.2') as {
+      extension: { url: string }[];
+    };
+    assert.equal(noDoc.extension.filter((e) => e.url === 'questionnaire').length, 0);
+    const unversioned = buildCoverageInformation(a, '2.2') as { extension: { url: string }[] };
+    assert.deepEqual(
+      checkCoverageInformation(
+        {
+          ...unversioned,
+          extension: unversioned.extension.map((e) =>
+            e.url === 'questionnaire' ? { url: 'questionnaire', valueCanonical: 'https://x/Q' } : e,
+          ),
+        },
+        '2.2',
+      ),
+      ['questionnaire must be a version-specific canonical (url|version)'],
+    );
   });
 
   it('the policy link is a 2.2 detail (url, category cat-other); 2.0.1 has no detail code for it', () => {

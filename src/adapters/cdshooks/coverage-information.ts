@@ -3,6 +3,7 @@
 // version's invariants before it leaves. See README.md "Coverage information".
 import type { DeterminationV1 } from '../../model/determination.js';
 import type { Bases } from '../../terminology/bases.js';
+import { questionnaireUrl, questionnaireVersion } from '../dtr/questionnaire.js';
 import { isObject, str, type Json } from './fhir.js';
 
 export const COVERAGE_INFORMATION_URL =
@@ -19,6 +20,10 @@ export type PaNeeded =
   'no-auth' | 'auth-needed' | 'satisfied' | 'performpa' | 'conditional' | 'indeterminate';
 export type InfoNeeded =
   'performer' | 'location' | 'timeframe' | 'contract-window' | 'detail-code' | 'OTH';
+/** The documentation codes this server sends: admin (valid in 2.0.1 and 2.2.1) for fact questions. */
+export type DocNeeded = 'admin';
+/** Why the documentation is gathered: with the PA request, or kept to support the claim. */
+export type DocPurpose = 'withpa' | 'withclaim';
 /** Reason codes of the 2.2 coverageAssertionReasons value set this server uses. */
 export type ReasonCode =
   'technical' | 'coverage-not-found' | 'no-member-found' | 'no-active-coverage';
@@ -34,22 +39,40 @@ export interface CoverageAssertion {
   covered: Covered;
   paNeeded?: PaNeeded;
   infoNeeded: InfoNeeded[];
+  /** With a questionnaire only: the answers DTR gathers are administrative facts. */
+  docNeeded?: DocNeeded;
+  docPurpose?: DocPurpose;
+  /** Version-specific canonicals (`url|version`) of the DTR forms that ask the open questions. */
+  questionnaire?: string[];
   reasons: AssertionReason[];
   policyLink?: { url: string; qualification: string };
   date: string;
   assertionId: string;
 }
 
-const VALUE_SETS: Record<CrdVersion, { covered: string[]; pa: string[]; info: string[] }> = {
+/**
+ * The required value sets per version. 2.0.1 (HL7/davinci-crd tag 2.0.1, commit 99bc2f11,
+ * input/fsh/valuesets/CoverageInformationValuesets.fsh lines 25–62): CRDAdditionalDoc clinical |
+ * admin | both | conditional; CRDDocReason withpa | withclaim | withorder | retain-doc | OTH;
+ * CRDInformationNeeded performer | location | timeframe | contract-window | v3-NullFlavor#OTH.
+ */
+const VALUE_SETS: Record<
+  CrdVersion,
+  { covered: string[]; pa: string[]; info: string[]; doc: string[]; purpose: string[] }
+> = {
   '2.0': {
     covered: ['covered', 'not-covered', 'conditional'],
     pa: ['no-auth', 'auth-needed', 'satisfied', 'performpa', 'conditional'],
-    info: ['performer', 'location', 'timeframe'],
+    info: ['performer', 'location', 'timeframe', 'contract-window', 'OTH'],
+    doc: ['clinical', 'admin', 'both', 'conditional'],
+    purpose: ['withpa', 'withclaim', 'withorder', 'retain-doc', 'OTH'],
   },
   '2.2': {
     covered: ['covered', 'not-covered', 'conditional', 'indeterminate'],
     pa: ['no-auth', 'auth-needed', 'satisfied', 'performpa', 'conditional', 'indeterminate'],
     info: ['performer', 'location', 'timeframe', 'contract-window', 'detail-code', 'OTH'],
+    doc: ['clinical', 'admin', 'patient', 'conditional', 'indeterminate'],
+    purpose: ['withpa', 'withclaim', 'withorder', 'retain-doc', 'OTH'],
   },
 };
 /**
@@ -105,6 +128,12 @@ export interface AssertionInputs {
   requestHasProviderParticipating: boolean;
   /** The words for each basis (policies/valuesets/bases.yaml). */
   bases: Bases;
+  /**
+   * The server's public URL, under which DTR serves the forms. Given, an answer with open fact
+   * questions names its questionnaire; left out (order-select, hook-19: never documentation),
+   * it names none.
+   */
+  publicUrl?: string | undefined;
 }
 
 /** The engine's Determination as a coverage assertion. */
@@ -151,14 +180,28 @@ export function assertionFromDetermination(
         text: `Not covered: ${a.bases.phrase(d.basis ?? 'not-covered')} under ${name}.`,
       });
       break;
-    case 'conditional':
+    case 'conditional': {
       out.covered = 'conditional';
       out.paNeeded = pa();
       out.infoNeeded.push('OTH');
+      const questions = d.questions ?? [];
+      const needed =
+        questions.length > 0 ? ` Needed: ${questions.map((q) => q.text).join(' ')}` : '';
       out.reasons.push({
-        text: `Conditional: ${a.bases.phrase(d.basis ?? 'not-covered')} (${name}).`,
+        text: `Conditional: ${a.bases.phrase(d.basis ?? 'not-covered')} (${name}).${needed}`,
       });
+      if (questions.length > 0 && d.policy && a.publicUrl) {
+        out.docNeeded = 'admin';
+        // The answers go with the PA request when one is sought; otherwise they support the
+        // claim (2.2 crd-ci-q4: never withpa under no-auth).
+        out.docPurpose =
+          out.paNeeded === 'auth-needed' || out.paNeeded === 'conditional' ? 'withpa' : 'withclaim';
+        out.questionnaire = [
+          `${questionnaireUrl(a.publicUrl, d.policy.id)}|${questionnaireVersion(d.policy.version, d.revision)}`,
+        ];
+      }
       break;
+    }
     case 'needs-info':
       out.covered = 'conditional';
       out.paNeeded = 'conditional';
@@ -213,7 +256,7 @@ export function conditionalAssertion(
 }
 
 /**
- * The extension for one CRD version. 2.0.1 has no `indeterminate`, no `OTH`/`detail-code`
+ * The extension for one CRD version. 2.0.1 has no `indeterminate`, no `detail-code`
  * info-needed, no detail category or valueUrl, and wants pa-needed whenever covered is not
  * not-covered; 2.2 wants info-needed whenever something is conditional and a reason whenever
  * something is indeterminate. The result is checked; a violation is a bug and throws.
@@ -241,6 +284,10 @@ export function buildCoverageInformation(a: CoverageAssertion, version: CrdVersi
     { url: 'covered', valueCode: covered },
   ];
   if (pa) ext.push({ url: 'pa-needed', valueCode: pa });
+  if (a.docNeeded) {
+    ext.push({ url: 'doc-needed', valueCode: a.docNeeded });
+    if (a.docPurpose) ext.push({ url: 'doc-purpose', valueCode: a.docPurpose });
+  }
   for (const i of info) ext.push({ url: 'info-needed', valueCode: i });
   for (const r of reasons) {
     const cc: Json = { text: r.text };
@@ -264,6 +311,9 @@ export function buildCoverageInformation(a: CoverageAssertion, version: CrdVersi
         { url: 'qualification', valueString: a.policyLink.qualification },
       ],
     });
+  // crd-ci-q1: a questionnaire only with doc-needed.
+  if (a.docNeeded)
+    for (const q of a.questionnaire ?? []) ext.push({ url: 'questionnaire', valueCanonical: q });
   ext.push({ url: 'date', valueDate: a.date });
   ext.push({ url: 'coverage-assertion-id', valueString: a.assertionId });
   const out = { url: COVERAGE_INFORMATION_URL, extension: ext };
@@ -313,6 +363,14 @@ export function checkCoverageInformation(ext: unknown, version: CrdVersion): str
     if (!vs.pa.includes(c)) p.push(`pa-needed '${c}' is not in the ${version} value set`);
   for (const c of info)
     if (!vs.info.includes(c)) p.push(`info-needed '${c}' is not in the ${version} value set`);
+  if (doc.length > 1) p.push('doc-needed occurs more than once');
+  for (const c of doc)
+    if (!vs.doc.includes(c)) p.push(`doc-needed '${c}' is not in the ${version} value set`);
+  for (const c of purpose)
+    if (!vs.purpose.includes(c)) p.push(`doc-purpose '${c}' is not in the ${version} value set`);
+  for (const q of values(ext, 'questionnaire'))
+    if (!(typeof q === 'string' && /^\S+\|\S+$/.test(q)))
+      p.push('questionnaire must be a version-specific canonical (url|version)');
   const coverageRef = values(ext, 'coverage')[0];
   if (coverageRef !== undefined && !(isObject(coverageRef) && str(coverageRef['reference'])))
     p.push('coverage must be a Reference with a reference');

@@ -6,7 +6,7 @@ import type { DeterminationV1 } from '../../model/determination.js';
 import { decideRequest } from '../../service/decide-request.js';
 import type { DecisionContext } from '../../service/load-context.js';
 import { operationOutcome } from '../pas/operation-outcome.js';
-import { externalReferenceCard, instructionsCard, summary } from './cards.js';
+import { externalReferenceCard, instructionsCard, questionsCard, summary } from './cards.js';
 import {
   assertionFromDetermination,
   buildCoverageInformation,
@@ -72,6 +72,11 @@ export interface HookDeps {
   newId: () => string;
   /** Public URL of a policy, for the detail policy-link and the External Reference card. */
   policyUrl: (policyId: string) => string;
+  /**
+   * The server's public URL: where DTR serves the questionnaires an answer names and where the
+   * questions card links. Without it, answers name no questionnaire and no questions card is sent.
+   */
+  publicUrl?: string;
   /** Persists each assertion (the audit store); awaited before answering. */
   record?: (assertion: CoverageAssertionRecordV1) => Promise<void>;
   coverageMap?: CoverageMap;
@@ -151,6 +156,8 @@ async function answer(serviceId: string, req: HookRequest, deps: HookDeps): Prom
       data,
       deps,
       today,
+      // order-select never asks for documentation (CRD hooks.md hook-19).
+      req.hook === 'order-select' ? undefined : deps.publicUrl,
     );
     const ext = buildCoverageInformation(made.assertion, req.version);
     systemActions.push({
@@ -186,6 +193,14 @@ async function answer(serviceId: string, req: HookRequest, deps: HookDeps): Prom
       };
       const instr = instructionsCard(inputs);
       if (instr) cards.push(instr);
+      const asked = deps.publicUrl
+        ? questionsCard({
+            ...inputs,
+            publicUrl: deps.publicUrl,
+            assertionId: made.assertion.assertionId,
+          })
+        : undefined;
+      if (asked) cards.push(asked);
       const ref = externalReferenceCard(inputs);
       if (ref) references.push(ref);
     }
@@ -282,6 +297,7 @@ function decideTarget(
   data: GatheredData,
   deps: HookDeps,
   today: string,
+  publicUrl: string | undefined,
 ): Made {
   const base = { coverageReference: coverage.reference, date: today, assertionId: deps.newId() };
   const label = resourceKey(target) ?? String(target['resourceType']);
@@ -367,6 +383,7 @@ function decideTarget(
     requestHasSetting: mapped.request.setting !== undefined,
     requestHasProviderParticipating: mapped.request.providerParticipating !== undefined,
     bases: deps.ctx.terminology.bases,
+    publicUrl,
   });
   return {
     label: mapped.label,

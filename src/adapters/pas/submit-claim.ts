@@ -2,7 +2,8 @@
 // with a PAS response Bundle (ClaimResponse first). Each Claim item is decided by the same path
 // CRD uses — FHIR → CoverageRequest → decideRequest — and carries an X12 306 reviewAction:
 // A1 certified, A3 not certified (with the policy's reason), A4 pended (a person must look).
-import type { DeterminationV1 } from '../../model/determination.js';
+import type { DeterminationV1, QuestionV1 } from '../../model/determination.js';
+import { questionsOfVersion } from '../../questions/questions.js';
 import { decideRequest } from '../../service/decide-request.js';
 import type { DecisionContext } from '../../service/load-context.js';
 import { COVERAGE_INFORMATION_URL, policyName } from '../cdshooks/coverage-information.js';
@@ -18,7 +19,14 @@ import {
   str,
   type Json,
 } from '../cdshooks/fhir.js';
+import { questionnaireUrl, questionnaireVersion } from '../dtr/questionnaire.js';
 import { operationOutcome } from './operation-outcome.js';
+import {
+  answersForItem,
+  responsesForItem,
+  supportingResponses,
+  type ItemAnswers,
+} from './supporting-answers.js';
 
 /** FHIR R4 positiveInt: a 32-bit signed integer above zero. */
 const MAX_POSITIVE_INT = 2_147_483_647;
@@ -65,6 +73,10 @@ export interface PasClaimResponseRecordV1 {
     /** The CoverageRequest decided: codes, dates and product, no member identifiers. */
     request?: unknown;
     determination?: DeterminationV1;
+    /** The facts the item was decided with, from the QuestionnaireResponses named beside them. */
+    facts?: Record<string, boolean>;
+    /** The QuestionnaireResponses that answered for the item (identifier value, id or fullUrl). */
+    questionnaireResponses?: string[];
   }[];
   claimResponse: Json;
 }
@@ -81,6 +93,8 @@ export interface PasDeps {
   now: () => Date;
   newId: () => string;
   policyUrl?: (policyId: string) => string;
+  /** The server's public URL: a pended item names the DTR questionnaire under it. */
+  publicUrl?: string;
   coverageMap?: CoverageMap;
   /** The decision path; defaults to the service's decideRequest. */
   decide?: typeof decideRequest;
@@ -202,6 +216,8 @@ interface ItemDecision {
   coverageAssertionId: string;
   request?: unknown;
   determination?: DeterminationV1;
+  facts?: Record<string, boolean>;
+  questionnaireResponses?: string[];
 }
 
 async function decideClaim(
@@ -226,6 +242,7 @@ async function decideClaim(
   const diagnoses = asArray(claim['diagnosis'])
     .filter(isObject)
     .sort((a, b) => Number(a['sequence'] ?? 0) - Number(b['sequence'] ?? 0));
+  const responses = supportingResponses(claim, index);
   const decisions: ItemDecision[] = [];
   for (const raw of asArray(claim['item']).filter(isObject)) {
     const sequence = raw['sequence'] as number;
@@ -262,10 +279,32 @@ async function decideClaim(
       });
       continue;
     }
-    const result = (deps.decide ?? decideRequest)(mapped.request, deps.ctx);
+    const decide = deps.decide ?? decideRequest;
+    let result = decide(mapped.request, deps.ctx);
+    let answers: ItemAnswers = { kind: 'none' };
+    let questions: readonly QuestionV1[] = [];
+    const applicable = responsesForItem(responses, service);
+    // Answers matter only to an item whose decision waits on facts; an item decided without
+    // them is not pended over a form that was not for it.
+    if (result.ok && applicable.length > 0 && (result.determination.questions ?? []).length > 0) {
+      questions = versionQuestions(deps.ctx, result.determination);
+      answers = answersForItem(applicable, questions);
+      if (answers.kind === 'facts' && Object.keys(answers.facts).length > 0)
+        result = decide({ ...mapped.request, facts: answers.facts }, deps.ctx);
+    }
+    const answered =
+      answers.kind === 'none'
+        ? {}
+        : {
+            questionnaireResponses: answers.responses,
+            ...(answers.kind === 'facts' && Object.keys(answers.facts).length > 0
+              ? { facts: answers.facts }
+              : {}),
+          };
     if (!result.ok) {
       decisions.push({
         ...base,
+        ...answered,
         request: mapped.request,
         action: 'pended',
         note: `The item could not be decided as sent: ${result.error.error.detail}`,
@@ -275,35 +314,83 @@ async function decideClaim(
     const d = result.determination;
     const label = selection.coverage.label ?? d.payer;
     const policy = policyName(d, label);
-    const quote = d.reasons.find((r) => r.citation)?.citation?.quote.replace(/\s+/g, ' ');
     const link = d.policy && deps.policyUrl ? ` ${deps.policyUrl(d.policy.id)}` : '';
-    const common = { ...base, request: mapped.request, determination: d };
+    const common = { ...base, ...answered, request: mapped.request, determination: d };
+    if (answers.kind === 'problem') {
+      decisions.push({
+        ...common,
+        action: 'pended',
+        note: `Pended: ${answers.message}.`,
+      });
+      continue;
+    }
+    const deviations =
+      answers.kind === 'facts' && answers.warnings.length > 0
+        ? ` Accepted with deviations: ${answers.warnings.join('; ')}.`
+        : '';
+    const decided = factDecision(d, questions);
+    const quoted = (qs: string[]) => qs.map((q) => `“${q}”`).join(' ');
     switch (d.outcome) {
-      case 'covered':
+      case 'covered': {
+        const noAuth = d.priorAuth === 'not-applicable' || d.priorAuth === 'not-required';
+        const because = decided
+          ? `: ${decided.answer}. The policy states: ${quoted([decided.quote])}.`
+          : '.';
         decisions.push({
           ...common,
           action: 'certified',
           number: deps.newId(),
-          note: `Certified under ${policy}.${link}`,
-        });
-        break;
-      case 'not-covered': {
-        const basis = deps.ctx.terminology.bases.phrase(d.basis ?? 'not-covered');
-        decisions.push({
-          ...common,
-          action: 'notCertified',
-          reason: `${basis}: ${quote ?? policy}`,
-          note: `Not certified: ${basis} under ${policy}.${quote ? ` The policy states: “${quote}”` : ''}${link}`,
+          note: `Certified under ${policy}${because}${decided && noAuth ? ' The policy requires no prior authorization.' : ''}${deviations}${link}`,
         });
         break;
       }
-      case 'conditional':
+      case 'not-covered': {
+        const basis = deps.ctx.terminology.bases.phrase(d.basis ?? 'not-covered');
+        const cited = d.reasons
+          .map((r) => r.citation?.quote.replace(/\s+/g, ' '))
+          .filter((q): q is string => q !== undefined);
+        // A fact-decided answer quotes the fact's sentence, then the statement that decided
+        // once the fact sent it back to the policy (FEP "no": MP-446's investigational line).
+        const quotes = decided
+          ? [
+              decided.quote,
+              ...cited.filter((q) => q !== decided.quote && !decided.allQuotes.has(q)).slice(0, 1),
+            ]
+          : cited.slice(0, 1);
+        const answer = decided ? `: ${decided.answer}.` : '.';
+        decisions.push({
+          ...common,
+          action: 'notCertified',
+          reason: `${basis}: ${quotes.length > 0 ? quotes.join(' ') : policy}`,
+          note: `Not certified: ${basis} under ${policy}${answer}${quotes.length > 0 ? ` The policy states: ${quoted(quotes)}` : ''}${deviations}${link}`,
+        });
+        break;
+      }
+      case 'conditional': {
+        const open = d.questions ?? [];
+        if (open.length === 0) {
+          decisions.push({
+            ...common,
+            action: 'pended',
+            note: `Pended: ${d.basis ? deps.ctx.terminology.bases.phrase(d.basis) : 'coverage is conditional'} (${policy}).`,
+          });
+          break;
+        }
+        const form =
+          d.policy && deps.publicUrl
+            ? ` (questionnaire ${questionnaireUrl(deps.publicUrl, d.policy.id)}|${questionnaireVersion(d.policy.version, d.revision)})`
+            : '';
+        const notKnown =
+          answers.kind === 'facts' && answers.unknown.length > 0
+            ? ` ${answers.responses.map((n) => `QuestionnaireResponse ${n}`).join(', ')} answered “Not known yet”.`
+            : '';
         decisions.push({
           ...common,
           action: 'pended',
-          note: `Pended: ${d.basis ? deps.ctx.terminology.bases.phrase(d.basis) : 'coverage is conditional'} (${policy}).`,
+          note: `Pended: ${policy} needs an answer to: ${open.map((q) => q.text).join(' ')}${form}.${notKnown}${deviations}`,
         });
         break;
+      }
       case 'needs-info':
         decisions.push({
           ...common,
@@ -322,7 +409,7 @@ async function decideClaim(
   }
 
   const id = deps.newId();
-  const claimResponse = buildClaimResponse(id, claim, index, decisions, now, deps);
+  const claimResponse = buildClaimResponse(id, claim, coverage, index, decisions, now, deps);
   const record: PasClaimResponseRecordV1 = {
     id,
     createdAt: now.toISOString(),
@@ -334,6 +421,8 @@ async function decideClaim(
       };
       if (d.request !== undefined) item.request = d.request;
       if (d.determination) item.determination = d.determination;
+      if (d.facts) item.facts = d.facts;
+      if (d.questionnaireResponses) item.questionnaireResponses = d.questionnaireResponses;
       return item;
     }),
     claimResponse,
@@ -363,6 +452,40 @@ async function decideClaim(
       timestamp: now.toISOString(),
       entry: [{ fullUrl: `urn:uuid:${id}`, resource: claimResponse }, ...echoed],
     },
+  };
+}
+
+/** Every question the deciding policy version can ask: the facts a QR may answer for it. */
+function versionQuestions(ctx: DecisionContext, d: DeterminationV1): QuestionV1[] {
+  const policy = d.policy && ctx.policySet.policies.find((p) => p.id === d.policy!.id);
+  const version = policy?.versions.find((v) => v.id === d.policy!.version);
+  if (!version) return [];
+  const seen = new Map<string, QuestionV1>();
+  for (const g of questionsOfVersion(version))
+    for (const q of g.questions) if (!seen.has(q.fact)) seen.set(q.fact, q);
+  return [...seen.values()];
+}
+
+/**
+ * The fact that decided the answer, when one did: the engine cites the fact's sentence first,
+ * under the rule `fact:<id>`. The answer is said in the fact's own words for its value.
+ */
+function factDecision(
+  d: DeterminationV1,
+  questions: readonly QuestionV1[],
+): { answer: string; quote: string; allQuotes: Set<string> } | undefined {
+  const factReasons = d.reasons.filter((r) => r.rule?.startsWith('fact:') && r.citation);
+  const first = factReasons[0];
+  if (!first || !d.facts) return undefined;
+  const fact = first.rule!.slice('fact:'.length);
+  const value = d.facts[fact];
+  const q = questions.find((x) => x.fact === fact);
+  if (value === undefined || !q) return undefined;
+  const norm = (t: string) => t.replace(/\s+/g, ' ');
+  return {
+    answer: value ? q.answers.yes : q.answers.no,
+    quote: norm(first.citation!.quote),
+    allQuotes: new Set(factReasons.map((r) => norm(r.citation!.quote))),
   };
 }
 
@@ -420,6 +543,7 @@ function itemTarget(item: Json, service: Json | undefined, diagnoses: Json[]): J
 function buildClaimResponse(
   id: string,
   claim: Json,
+  coverage: Json,
   index: BundleIndex,
   decisions: ItemDecision[],
   now: Date,
@@ -473,7 +597,8 @@ function buildClaimResponse(
     use: 'preauthorization',
     patient: claim['patient'],
     created: now.toISOString(),
-    insurer: claim['insurer'],
+    // R4 ClaimResponse.insurer is 1..1: the Claim's insurer, else the Coverage's payor.
+    insurer: claim['insurer'] ?? asArray(coverage['payor']).find(isObject),
     requestor: claim['provider'],
     request:
       claimUrl && !claimUrl.startsWith('urn:')
@@ -490,7 +615,7 @@ function buildClaimResponse(
   };
   const certified = decisions.find((d) => d.number);
   if (certified) out['preAuthRef'] = certified.number;
-  for (const k of ['insurer', 'requestor', 'type']) if (out[k] === undefined) delete out[k];
+  for (const k of ['requestor', 'type']) if (out[k] === undefined) delete out[k];
   return out;
 }
 

@@ -101,6 +101,7 @@ export function cdsHookRoutes(
           now: () => new Date(),
           newId: randomUUID,
           policyUrl: (id) => policyPage(deps, id),
+          publicUrl: deps.publicUrl(),
           coverageMap: coverageMapOf(ctx),
           record: (assertion) => deps.store.recordCoverageAssertion(assertion),
           fhirServerAllowed,

@@ -33,6 +33,7 @@ export function fhirPasRoutes(app: FastifyInstance, deps: HttpDeps): void {
           now: () => new Date(),
           newId: randomUUID,
           policyUrl: (id) => policyPage(deps, id),
+          publicUrl: deps.publicUrl(),
           coverageMap: coverageMapOf(ctx),
         });
         return reply.code(result.status).type(FHIR_JSON).send(result.body);
