@@ -82,6 +82,18 @@ function issuedRevision(session: DtrSessionV1): string | undefined {
   return at >= 0 ? version.slice(at + 3) : undefined;
 }
 
+/** The questions (not display items) of the client's contained Questionnaire, as sent. */
+function containedQuestions(qr: Json): string[] {
+  const q = Array.isArray(qr['contained']) ? (qr['contained'] as unknown[])[0] : undefined;
+  const items = isObject(q) && Array.isArray(q['item']) ? (q['item'] as unknown[]) : [];
+  return items
+    .filter((i): i is Json => isObject(i) && i['type'] === 'choice')
+    .map((i) => String(i['linkId']));
+}
+
+const sameList = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && a.every((x, i) => x === b[i]);
+
 type Read =
   | {
       ok: true;
@@ -126,7 +138,15 @@ function readStepAnswers(qr: Json, steps: readonly DtrStepV1[]): Read {
       replay: false,
     };
   }
-  if (last) {
+  // Only the form as it stood before the last step is a retry of it: a form that holds the last
+  // step's questions unanswered is an incomplete answer (spec-147).
+  if (
+    last &&
+    sameList(
+      containedQuestions(qr),
+      asked(steps.length - 1).map((q) => q.fact),
+    )
+  ) {
     const before = readAnswers(qr, asked(steps.length - 1));
     if (
       before.ok &&
