@@ -240,12 +240,11 @@ export async function questionnairePackage(body: unknown, deps: DtrDeps): Promis
   if (!found.ok) return found.result;
   const at = found.value;
   const decided = decideRequest(at.request, deps.ctx);
+  // As CRD answers such an order (conditional, "could not be decided as sent"): no form can help.
   if (!decided.ok)
-    return refusal(
-      400,
-      'invalid',
-      `the order could not be decided as sent: ${decided.error.error.detail}`,
-      "Parameters.parameter.where(name = 'order')",
+    return noForm(
+      `No questionnaire: the order could not be decided as sent: ${decided.error.error.detail}`,
+      warnings,
     );
   const d = decided.determination;
   const label = at.label ?? payerLabel(deps.coverageMap, d.payer);
