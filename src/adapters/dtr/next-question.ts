@@ -251,14 +251,21 @@ export async function nextQuestion(body: unknown, deps: DtrDeps): Promise<DtrRes
   const askedSet = new Set(askedIds);
   const next = (d.questions ?? []).filter((q) => !askedSet.has(q.fact));
 
+  const subject = isObject(qr['subject']) ? str(qr['subject']['reference']) : undefined;
+  if (!subject)
+    return refusal(
+      400,
+      'required',
+      'QuestionnaireResponse.subject.reference is required: keep the member the package named',
+      `${QR_AT}.subject`,
+    );
   const src = formSource(deps.ctx, issued, deps.publicUrl, issuedRevision(session));
   const refs: SessionRefs = {
     sessionId,
     coverageReference: session.coverage ?? 'Coverage',
     ...(session.order ? { orderReference: session.order } : {}),
     // The member is never stored: the subject is the client's own, as the package gave it.
-    patientReference:
-      (isObject(qr['subject']) ? str(qr['subject']['reference']) : undefined) ?? 'Patient',
+    patientReference: subject,
     intendedUse: (session.intendedUse ?? 'withclaim') as DocPurpose,
   };
   const summary: DtrStepV1['determination'] = {

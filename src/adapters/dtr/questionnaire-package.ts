@@ -209,9 +209,9 @@ function whyNoQuestions(d: DeterminationV1, label: string, deps: DtrDeps): strin
   }
 }
 
-function intendedUse(d: DeterminationV1): DocPurpose {
-  // The answers support a PA request only when one is needed (CRD 2.2 crd-ci-q4); else the claim.
-  return d.priorAuth === 'required' || d.priorAuth === 'conditional' ? 'withpa' : 'withclaim';
+/** As CRD's doc-purpose: with the PA request only when one is sought (2.2 crd-ci-q4). */
+function intendedUse(paNeeded: string | undefined): DocPurpose {
+  return paNeeded === 'auth-needed' || paNeeded === 'conditional' ? 'withpa' : 'withclaim';
 }
 
 export async function questionnairePackage(body: unknown, deps: DtrDeps): Promise<DtrResult> {
@@ -269,7 +269,7 @@ export async function questionnairePackage(body: unknown, deps: DtrDeps): Promis
     coverageReference: at.coverageReference,
     ...(at.orderReference ? { orderReference: at.orderReference } : {}),
     patientReference: patient,
-    intendedUse: assertion.paNeeded === 'no-auth' ? 'withclaim' : intendedUse(d),
+    intendedUse: intendedUse(assertion.paNeeded),
   };
   const session: DtrSessionV1 = {
     id: sessionId,

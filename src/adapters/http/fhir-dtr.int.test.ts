@@ -265,6 +265,10 @@ describe('DTR over HTTP (PGlite)', () => {
     const noId = structuredClone(asked);
     delete noId['identifier'];
     isOutcome(await postJson(app, NEXT, nextCall(noId)), 400);
+    const noSubject = answered(asked, { 'primary-medicare-covered': 'Y' });
+    delete noSubject['subject'];
+    const ns = isOutcome(await postJson(app, NEXT, nextCall(noSubject)), 400);
+    assert.match(diagnostics(ns), /subject\.reference is required/);
 
     const tampered = answered(asked, { 'primary-medicare-covered': 'Y', 'home-plan-covers': 'Y' });
     const t = isOutcome(await postJson(app, NEXT, nextCall(tampered)), 400);
