@@ -23,7 +23,12 @@ function question(
     fact,
     text,
     answers,
-    reason: { text: reasonText, citation: { source: `${source}#L${line}`, quote, line }, rule },
+    // As the engine names them: the question's reason is the fact's, the question's rule the product's.
+    reason: {
+      text: reasonText,
+      citation: { source: `${source}#L${line}`, quote, line },
+      rule: `fact:${fact}`,
+    },
     rule,
   };
 }

@@ -16,6 +16,8 @@ export type RouteId =
   | 'cds-hook'
   | 'pas-submit'
   | 'pas-read'
+  | 'dtr-package'
+  | 'dtr-next'
   | 'healthz'
   | 'openapi'
   | 'docs'
@@ -43,6 +45,12 @@ const ROUTES: { method: string; pattern: RegExp; route: RouteId }[] = [
   { method: 'POST', pattern: /^\/cds-services\/[^/]+$/, route: 'cds-hook' },
   { method: 'POST', pattern: /^\/fhir\/Claim\/\$submit$/, route: 'pas-submit' },
   { method: 'GET', pattern: /^\/fhir\/ClaimResponse\/[^/]+$/, route: 'pas-read' },
+  {
+    method: 'POST',
+    pattern: /^\/fhir\/Questionnaire\/\$questionnaire-package$/,
+    route: 'dtr-package',
+  },
+  { method: 'POST', pattern: /^\/fhir\/Questionnaire\/\$next-question$/, route: 'dtr-next' },
   { method: 'GET', pattern: /^\/healthz$/, route: 'healthz' },
   { method: 'GET', pattern: /^\/openapi\.json$/, route: 'openapi' },
   { method: 'GET', pattern: /^\/docs(\/.*)?$/, route: 'docs' },

@@ -5,7 +5,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { packageRoot } from '../../src/package-root.js';
 import { loadScenarioCases } from '../../src/policies/scenario-cases.js';
-import { medicationRequest, orderSignCall, pasBundle, type OrderOptions } from './crd-orders.js';
+import {
+  coverage,
+  medicationRequest,
+  orderSignCall,
+  pasBundle,
+  type OrderOptions,
+} from './crd-orders.js';
 import { uuidFrom, type Rng } from './fuzz-prng.js';
 import type { RouteId } from './fuzz-routes.js';
 
@@ -231,10 +237,84 @@ export function seedFunctions(
           ? get('pas-read', `/fhir/ClaimResponse/${r.pick(ids.claimResponses)}`)
           : { ...get('pas-read', `/fhir/ClaimResponse/${uuidFrom(r)}`), valid: false },
     },
+    {
+      route: 'dtr-package',
+      weight: 6,
+      make: (r) => {
+        const o = orderOptions(r);
+        return {
+          route: 'dtr-package',
+          method: 'POST',
+          path: '/fhir/Questionnaire/$questionnaire-package',
+          query: [],
+          body: {
+            resourceType: 'Parameters',
+            parameter: [
+              { name: 'coverage', resource: coverage(o) },
+              { name: 'order', resource: medicationRequest(o) },
+            ],
+          },
+          contentType: 'application/fhir+json',
+        };
+      },
+    },
+    {
+      route: 'dtr-next',
+      weight: 4,
+      // A session the run never opened: the service must refuse it (400) in every spelling.
+      make: (r) => ({
+        route: 'dtr-next',
+        method: 'POST',
+        path: '/fhir/Questionnaire/$next-question',
+        query: [],
+        body: {
+          resourceType: 'Parameters',
+          parameter: [{ name: 'questionnaire-response', resource: answeredResponse(uuidFrom(r)) }],
+        },
+        contentType: 'application/fhir+json',
+        valid: false,
+      }),
+    },
     { route: 'healthz', weight: 1, make: () => get('healthz', '/healthz') },
     { route: 'openapi', weight: 1, make: () => get('openapi', '/openapi.json') },
     { route: 'docs', weight: 1, make: () => get('docs', '/docs/') },
     // Only when the UI is built: without it, GET / answers 503 "run npm run build" by design.
     ...(webBuilt ? [{ route: 'web' as const, weight: 1, make: () => get('web', '/') }] : []),
   ];
+}
+
+/** An answered adaptive QuestionnaireResponse as a DTR client sends it back (BCN65's question). */
+function answeredResponse(session: string): Record<string, unknown> {
+  const yes = { system: 'http://terminology.hl7.org/CodeSystem/v2-0136', code: 'Y' };
+  return {
+    resourceType: 'QuestionnaireResponse',
+    contained: [
+      {
+        resourceType: 'Questionnaire',
+        id: 'q',
+        status: 'active',
+        item: [{ linkId: 'primary-medicare-covered', type: 'choice', required: true }],
+      },
+    ],
+    identifier: { system: 'http://127.0.0.1:8080/fhir/dtr-session', value: session },
+    questionnaire: '#q',
+    status: 'in-progress',
+    subject: { reference: 'Patient/pat-1' },
+    item: [
+      {
+        linkId: 'primary-medicare-covered',
+        answer: [
+          {
+            valueCoding: yes,
+            extension: [
+              {
+                url: 'http://hl7.org/fhir/us/davinci-dtr/StructureDefinition/information-origin',
+                extension: [{ url: 'source', valueCode: 'auto-client' }],
+              },
+            ],
+          },
+        ],
+      },
+    ],
+  };
 }

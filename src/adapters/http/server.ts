@@ -20,6 +20,7 @@ import { jsonDeeperThan, MAX_JSON_DEPTH } from '../../service/json-depth.js';
 import { cdsHookRoutes, type CdsOptions } from './routes/cds-hooks.js';
 import { codeRoutes } from './routes/codes.js';
 import { coverageAssertionRoutes } from './routes/coverage-assertions.js';
+import { fhirDtrRoutes } from './routes/fhir-dtr.js';
 import { fhirPasRoutes } from './routes/fhir-pas.js';
 import { determinationRoutes } from './routes/determinations.js';
 import { healthRoutes } from './routes/health.js';
@@ -213,6 +214,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
         { name: 'codes', description: 'ICD-10-CM, HCPCS and CPT codes' },
         { name: 'cds-hooks', description: 'Da Vinci CRD over CDS Hooks' },
         { name: 'pas', description: 'Da Vinci PAS prior-authorization requests' },
+        { name: 'dtr', description: 'Da Vinci DTR: questionnaires from the policies' },
         { name: 'service', description: 'Health' },
       ],
     },
@@ -237,6 +239,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   cdsHookRoutes(app, deps, { ...cds, auth: cds.auth ?? (opts.requireApiKey ? 'always' : 'never') });
   coverageAssertionRoutes(app, deps);
   fhirPasRoutes(app, deps);
+  fhirDtrRoutes(app, deps, opts.version);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await webRoutes(app, deps);
   return app;
