@@ -79,6 +79,26 @@ describe('engine', () => {
     assert.match(both!.message, /\(F17\.210 \(substance-use\), F10\.20 \(substance-use\)\)/);
   });
 
+  it('shares out-of-scope reasons: one frozen list per policy, drug, route and diagnoses', () => {
+    const oos = (input: Record<string, unknown>) => {
+      const [a, b] = [decided(input), decided(input)];
+      assert.equal(a.outcome, 'out-of-scope');
+      assert.equal(a.reasons, b.reasons, `${a.reasons[0]?.rule} rebuilt`);
+      assert.ok(Object.isFrozen(a.reasons));
+      return a.reasons[0]!;
+    };
+    // A diagnosis no statement speaks to, alone and with another; then for another drug.
+    const one = oos({ ...base, diagnosisCodes: ['Z99.89'] });
+    assert.equal(one.rule, 'scope:indication');
+    assert.match(one.text, /speak to Z99\.89 for ketamine\.$/);
+    const two = oos({ ...base, diagnosisCodes: ['Z99.89', 'Z99.81'] });
+    assert.match(two.text, /speak to Z99\.89, Z99\.81 for ketamine\.$/);
+    const other = oos({ ...base, drug: 'lidocaine', diagnosisCodes: ['Z99.89'] });
+    assert.match(other.text, /speak to Z99\.89 for lidocaine\.$/);
+    // Before the first version.
+    assert.match(oos({ ...base, dateOfService: '2001-01-02' }).rule!, /^version:/);
+  });
+
   it('imports nothing that does I/O', () => {
     const dir = join(packageRoot(), 'src/engine');
     const files = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter(

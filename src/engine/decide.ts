@@ -285,6 +285,8 @@ function withSilences(
   f: Facts,
 ): PolicyResult {
   let extra: ReasonV1[] | undefined;
+  let only: SilencePlan | undefined;
+  let spoke = 0;
   // Only where the answer got as far as the diagnosis: not for a drug, route or product the
   // policy does not reach.
   const reachedDiagnosis =
@@ -319,9 +321,36 @@ function withSilences(
       w = silenceWarning(policy, s, policy.id);
     }
     f.warnings.push(w);
-    if (r.outcome === 'out-of-scope') (extra ??= []).push(...s.silence.reasons);
+    if (r.outcome === 'out-of-scope') {
+      (extra ??= []).push(...s.silence.reasons);
+      only = s;
+      spoke++;
+    }
   }
-  return extra ? { ...r, reasons: [...r.reasons, ...extra] } : r;
+  if (!extra) return r;
+  return {
+    ...r,
+    reasons:
+      spoke === 1 && Object.isFrozen(r.reasons)
+        ? withSilenceReasons(r.reasons, only!)
+        : [...r.reasons, ...extra],
+  };
+}
+
+// An out-of-scope answer on which one silence speaks: the same few shared reasons and silences
+// meet again and again, so their joined list is built once and shared, frozen (the screener
+// finds a row by shared reasons).
+const joinedWithSilence = new WeakMap<
+  SilencePlan,
+  WeakMap<readonly ReasonV1[], readonly ReasonV1[]>
+>();
+
+function withSilenceReasons(reasons: readonly ReasonV1[], s: SilencePlan): readonly ReasonV1[] {
+  let byReasons = joinedWithSilence.get(s);
+  if (!byReasons) joinedWithSilence.set(s, (byReasons = new WeakMap()));
+  let joined = byReasons.get(reasons);
+  if (!joined) byReasons.set(reasons, (joined = Object.freeze([...reasons, ...s.silence.reasons])));
+  return joined;
 }
 
 // The same few silences speak on many requests: each warning is built once per silence and
@@ -572,18 +601,54 @@ function notYetInForce(policy: CompiledPolicy, f: Facts): PolicyResult {
     step: 'version',
     detail: `${policy.id}: no version in force on ${f.versionDate} (first: ${first.id}, ${first.effectiveFrom})`,
   });
-  const citation = first.changeReasons[0]?.citation;
-  return outOfScope(
-    undefined,
-    [
-      {
+  let reasons = notInForceReasons.get(policy);
+  if (!reasons) {
+    const citation = first.changeReasons[0]?.citation;
+    reasons = Object.freeze([
+      Object.freeze({
         text: `${policy.title} was not in force before ${first.effectiveFrom}.`,
         ...(citation ? { citation } : {}),
         rule: `version:${first.id}`,
-      },
-    ],
-    'no-version-in-force',
-  );
+      }),
+    ]);
+    notInForceReasons.set(policy, reasons);
+  }
+  return outOfScope(undefined, reasons, 'no-version-in-force');
+}
+
+// Out-of-scope reasons whose words depend only on compiled objects, the drug, the routes and the
+// diagnoses' shared candidates: built once each and shared, frozen, as productNotNamed does.
+const notInForceReasons = new WeakMap<CompiledPolicy, readonly ReasonV1[]>();
+const drugReasons = new WeakMap<Drug, readonly ReasonV1[]>();
+const NO_DRUG = {};
+const routeReasons = new Map<string, WeakMap<object, readonly ReasonV1[]>>();
+const candidateReasons = new WeakMap<Candidate, WeakMap<object, readonly ReasonV1[]>>();
+const codeReasons = new Map<string, WeakMap<object, readonly ReasonV1[]>>();
+const askedReasons = new Map<string, WeakMap<object, readonly ReasonV1[]>>();
+
+function sharedReason(text: string, rule: string): readonly ReasonV1[] {
+  return Object.freeze([Object.freeze({ text, rule })]);
+}
+
+/** The entry of `byDrug` for the request's drug (or none), made by `make` the first time. */
+function byDrugOf(
+  byDrug: WeakMap<object, readonly ReasonV1[]>,
+  f: Facts,
+  make: () => readonly ReasonV1[],
+): readonly ReasonV1[] {
+  const key = f.drug ?? NO_DRUG;
+  let reasons = byDrug.get(key);
+  if (!reasons) byDrug.set(key, (reasons = make()));
+  return reasons;
+}
+
+function boundedEntry<V extends object>(m: Map<string, V>, key: string, make: () => V): V {
+  let v = m.get(key);
+  if (!v) {
+    if (m.size >= 4096) m.clear();
+    m.set(key, (v = make()));
+  }
+  return v;
 }
 
 // The same words for every request a policy answers after its review date: built once per
@@ -610,41 +675,62 @@ function textUnavailable(policy: CompiledPolicy, version: CompiledVersion, f: Fa
 }
 
 function drugOutOfScope(version: CompiledVersion, f: Facts): PolicyResult {
-  return outOfScope(
-    version,
-    [{ text: `The policy does not speak to ${f.drug!.label.toLowerCase()}.`, rule: 'scope:drug' }],
-    'not-addressed',
-  );
+  const drug = f.drug!;
+  let reasons = drugReasons.get(drug);
+  if (!reasons) {
+    reasons = sharedReason(
+      `The policy does not speak to ${drug.label.toLowerCase()}.`,
+      'scope:drug',
+    );
+    drugReasons.set(drug, reasons);
+  }
+  return outOfScope(version, reasons, 'not-addressed');
 }
 
 function routeOutOfScope(version: CompiledVersion, f: Facts): PolicyResult {
-  return outOfScope(
-    version,
-    [
-      {
-        text: `The policy does not speak to ${f.routes.join(' or ')} administration${f.drug ? ` of ${f.drug.label.toLowerCase()}` : ''}.`,
-        rule: 'scope:route',
-      },
-    ],
-    'not-addressed',
+  const routes = f.routes.length === 1 ? f.routes[0]! : f.routes.join(' or ');
+  const byDrug = boundedEntry(routeReasons, routes, () => new WeakMap());
+  const reasons = byDrugOf(byDrug, f, () =>
+    sharedReason(
+      `The policy does not speak to ${routes} administration${f.drug ? ` of ${f.drug.label.toLowerCase()}` : ''}.`,
+      'scope:route',
+    ),
   );
+  return outOfScope(version, reasons, 'not-addressed');
 }
 
 function indicationOutOfScope(version: CompiledVersion, f: Facts): PolicyResult {
+  // One diagnosis asked about (the common case): by its shared candidate, or its code.
+  const one = f.candidates.length + f.unclassified.length === 1;
+  if (one) {
+    const c = f.candidates[0];
+    let byDrug: WeakMap<object, readonly ReasonV1[]> | undefined;
+    if (c) {
+      byDrug = candidateReasons.get(c);
+      if (!byDrug) candidateReasons.set(c, (byDrug = new WeakMap()));
+    } else byDrug = boundedEntry(codeReasons, f.unclassified[0]!, () => new WeakMap());
+    const reasons = byDrugOf(byDrug, f, () =>
+      sharedReason(
+        indicationText(c ? c.described : displayIcd10cm(f.unclassified[0]!), f),
+        'scope:indication',
+      ),
+    );
+    return outOfScope(version, reasons, 'not-addressed');
+  }
   let asked = '';
   for (const c of f.candidates) asked = asked ? `${asked}, ${c.described}` : c.described;
   for (const code of f.unclassified)
     asked = asked ? `${asked}, ${displayIcd10cm(code)}` : displayIcd10cm(code);
-  return outOfScope(
-    version,
-    [
-      {
-        text: `The policy does not speak to ${asked}${f.drug ? ` for ${f.drug.label.toLowerCase()}` : ''}.`,
-        rule: 'scope:indication',
-      },
-    ],
-    'not-addressed',
+  // Several: by the words that name them (a bounded table, as claims repeat their diagnoses).
+  const byDrug = boundedEntry(askedReasons, asked, () => new WeakMap());
+  const reasons = byDrugOf(byDrug, f, () =>
+    sharedReason(indicationText(asked, f), 'scope:indication'),
   );
+  return outOfScope(version, reasons, 'not-addressed');
+}
+
+function indicationText(asked: string, f: Facts): string {
+  return `The policy does not speak to ${asked}${f.drug ? ` for ${f.drug.label.toLowerCase()}` : ''}.`;
 }
 
 function noDrugText(f: Facts): string {
