@@ -33,21 +33,31 @@ function Reason(props: { reason: ReasonV1; policyId?: string | undefined; versio
         {reason.text}
         {reason.rule && <code class="rule"> {reason.rule}</code>}
       </p>
-      {c && (
-        <blockquote>
-          <p>“{c.quote}”</p>
-          <footer>
-            {policyId ? (
-              <a href={quoteHref(policyId, version, c.quote)}>
-                {c.source.replace(/#L\d+$/, '')}, line {c.line}
-              </a>
-            ) : (
-              `${c.source}, line ${c.line}`
-            )}
-          </footer>
-        </blockquote>
-      )}
+      {c && <CitedQuote citation={c} policyId={policyId} version={version} />}
     </li>
+  );
+}
+
+/** The policy's words, with a link to them on the policy page when the policy is known. */
+export function CitedQuote(props: {
+  citation: NonNullable<ReasonV1['citation']>;
+  policyId?: string | undefined;
+  version?: string | undefined;
+}) {
+  const { citation: c, policyId, version } = props;
+  return (
+    <blockquote>
+      <p>“{c.quote}”</p>
+      <footer>
+        {policyId ? (
+          <a href={quoteHref(policyId, version, c.quote)}>
+            {c.source.replace(/#L\d+$/, '')}, line {c.line}
+          </a>
+        ) : (
+          `${c.source}, line ${c.line}`
+        )}
+      </footer>
+    </blockquote>
   );
 }
 

@@ -1,5 +1,5 @@
 import type { QuestionV1 } from '../../model/determination.js';
-import { quoteHref } from '../router.js';
+import { CitedQuote } from './determination-view.js';
 
 /** A question as first asked, with the policy version whose words make it matter. */
 export interface AskedQuestion {
@@ -62,20 +62,7 @@ export function FactQuestions(props: {
             </p>
             <div id={`${name}-why`} class="why">
               <p class="small">{q.reason.text}</p>
-              {c && (
-                <blockquote>
-                  <p>“{c.quote}”</p>
-                  <footer>
-                    {policyId ? (
-                      <a href={quoteHref(policyId, version, c.quote)}>
-                        {c.source.replace(/#L\d+$/, '')}, line {c.line}
-                      </a>
-                    ) : (
-                      `${c.source}, line ${c.line}`
-                    )}
-                  </footer>
-                </blockquote>
-              )}
+              {c && <CitedQuote citation={c} policyId={policyId} version={version} />}
             </div>
           </fieldset>
         );
