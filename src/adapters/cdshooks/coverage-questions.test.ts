@@ -41,6 +41,20 @@ function deps(extra: Partial<HookDeps> = {}): HookDeps {
   };
 }
 
+/** What CRD knows besides the determination, for a payer's BCN65-style order. */
+function assertionInputs(payerLabel: string) {
+  return {
+    coverageReference: 'Coverage/cov-1',
+    payerLabel,
+    date: '2025-09-15',
+    assertionId: 'a-1',
+    requestHasSetting: true,
+    requestHasProviderParticipating: true,
+    bases: ctx.terminology.bases,
+    publicUrl: PUBLIC_URL,
+  };
+}
+
 function extOf(resource: J): J {
   return (resource['extension'] as J[]).find((e) => e['url'] === COVERAGE_INFORMATION_URL)!;
 }
@@ -157,16 +171,7 @@ describe('CRD names the questionnaire when coverage turns on a fact', () => {
       ...bcn65Determination({ ...form, policy }, 'conditional'),
       priorAuth: 'required' as const,
     };
-    const a = assertionFromDetermination(d, {
-      coverageReference: 'Coverage/cov-1',
-      payerLabel: 'Blue Care Network of Michigan',
-      date: '2025-09-15',
-      assertionId: 'a-1',
-      requestHasSetting: true,
-      requestHasProviderParticipating: true,
-      bases: ctx.terminology.bases,
-      publicUrl: PUBLIC_URL,
-    });
+    const a = assertionFromDetermination(d, assertionInputs('Blue Care Network of Michigan'));
     for (const version of CRD_VERSIONS) {
       const ext = buildCoverageInformation(a, version);
       const s = subs(ext);
@@ -191,16 +196,10 @@ describe('CRD names the questionnaire when coverage turns on a fact', () => {
     );
     assert.ok(r.ok);
     assert.equal(r.determination.outcome, 'covered');
-    const a = assertionFromDetermination(r.determination, {
-      coverageReference: 'Coverage/cov-1',
-      payerLabel: 'Blue Care Network of Michigan',
-      date: '2025-09-15',
-      assertionId: 'a-1',
-      requestHasSetting: true,
-      requestHasProviderParticipating: true,
-      bases: ctx.terminology.bases,
-      publicUrl: PUBLIC_URL,
-    });
+    const a = assertionFromDetermination(
+      r.determination,
+      assertionInputs('Blue Care Network of Michigan'),
+    );
     for (const version of CRD_VERSIONS) {
       const ext = buildCoverageInformation(a, version);
       const s = subs(ext);
@@ -227,16 +226,7 @@ describe('CRD names the questionnaire when coverage turns on a fact', () => {
       ctx,
     );
     assert.ok(r.ok);
-    const a = assertionFromDetermination(r.determination, {
-      coverageReference: 'Coverage/cov-1',
-      payerLabel: 'Medica',
-      date: '2025-09-15',
-      assertionId: 'a-1',
-      requestHasSetting: true,
-      requestHasProviderParticipating: true,
-      bases: ctx.terminology.bases,
-      publicUrl: PUBLIC_URL,
-    });
+    const a = assertionFromDetermination(r.determination, assertionInputs('Medica'));
     for (const version of CRD_VERSIONS) {
       const s = subs(buildCoverageInformation(a, version));
       assert.deepEqual(s['covered'], ['not-covered']);
