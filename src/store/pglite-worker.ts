@@ -7,7 +7,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { createDataDirIfNew } from './pglite-create.js';
-import { embeddedStartParams } from './pglite-settings.js';
+import { applyEmbeddedWasmFlags, embeddedStartParams } from './pglite-settings.js';
 
 export interface WorkerInit {
   dataDir: string;
@@ -32,6 +32,7 @@ const port = parentPort!;
 const init = workerData as WorkerInit;
 const post = (m: WorkerMessage) => port.postMessage(m);
 
+applyEmbeddedWasmFlags();
 const { PGlite } = await import('@electric-sql/pglite');
 
 let db: InstanceType<typeof PGlite>;

@@ -18,6 +18,7 @@ import type { CdsOptions } from '../http/routes/cds-hooks.js';
 import { buildServer } from '../http/server.js';
 import { EXIT, UsageError } from './exit-codes.js';
 import { followPublishedRevision } from './follow-published.js';
+import { stopYoungGenerationGrowth } from './young-generation.js';
 
 export const SERVE_USAGE = `Usage: medpolicy serve [--port N] [--host ADDR] [options]
 
@@ -136,12 +137,18 @@ export async function serve(
   let storeEvent = (message: string): void => {
     process.stderr.write(`medpolicy serve: ${message}\n`);
   };
-  storeOpts.onEvent = (message) => storeEvent(message);
+  storeOpts.onEvent = (message) => {
+    // A reopened embedded database is a new worker, whose start let the young generation grow.
+    stopYoungGenerationGrowth();
+    storeEvent(message);
+  };
   const store = await openStoreWhenReady(storeOpts, dbWait * 1000, (message, delay) =>
     process.stderr.write(
       `medpolicy serve: database ${redactUrl(storeOpts.databaseUrl ?? '')} not ready (${message}); retrying in ${delay} ms\n`,
     ),
   );
+  // After the embedded database's worker started: V8 resets the flag whenever a thread starts.
+  stopYoungGenerationGrowth();
   const cdsFile = readCdsClients(values['cds-clients'] ?? process.env['MEDPOLICY_CDS_CLIENTS']);
   const cdsAuth = cdsFile.auth ?? (requireApiKey ? 'always' : 'never');
   // Only a developer on this machine can call an unauthenticated loopback service, and the
