@@ -55,7 +55,9 @@ function buildCoverageWarning(cs: CodeSystem, date: string): WarningV1 | undefin
 }
 
 // A code's warning depends on the code and, unless it is unknown, the date: each is built once
-// and shared, frozen, per code (keyed '' when the date does not matter). Bounded per code.
+// and shared, frozen, per code (keyed '' when the date does not matter). Bounded per code, at
+// about three years of dates: a batch that meets one header code on a few hundred dates of
+// service (the bench meets G35 on 280) would otherwise clear the table and rebuild every warning.
 const codeWarningsByValidity = new WeakMap<CodeValidity, Map<string, WarningV1>>();
 
 function codeWarning(cs: CodeSystem, v: CodeValidity, date: string): WarningV1 {
@@ -65,7 +67,7 @@ function codeWarning(cs: CodeSystem, v: CodeValidity, date: string): WarningV1 {
   let w = byDate.get(key);
   if (!w) {
     w = Object.freeze(buildCodeWarning(cs, v, date));
-    if (byDate.size >= 256) byDate.clear();
+    if (byDate.size >= 1024) byDate.clear();
     byDate.set(key, w);
   }
   return w;
