@@ -26,6 +26,21 @@ describe('engine', () => {
     assert.deepEqual(decided(req), decided(req));
   });
 
+  it('carries nothing from one decision to the next: interleaved requests decide as alone', () => {
+    const a = { ...base, diagnosisCodes: ['F33.1', 'G90.521'], procedureCodes: ['96365'] };
+    const b = {
+      ...base,
+      drug: undefined,
+      route: undefined,
+      diagnosisCodes: ['Z99.89', 'Z99.81'],
+      procedureCodes: ['96372', 'J2001'],
+    };
+    const [a1, b1] = [decided(a), decided(b)];
+    assert.deepEqual(decided(a), a1);
+    assert.deepEqual(decided(b), b1);
+    assert.notDeepEqual(a1, b1);
+  });
+
   it('shares the request-independent warnings: built once, frozen, not rebuilt per decision', () => {
     // bcbsm after its announced review date, and a date past the newest ICD-10-CM release.
     const req = {
@@ -95,6 +110,11 @@ describe('engine', () => {
     assert.match(two.text, /speak to Z99\.89, Z99\.81 for ketamine\.$/);
     const other = oos({ ...base, drug: 'lidocaine', diagnosisCodes: ['Z99.89'] });
     assert.match(other.text, /speak to Z99\.89 for lidocaine\.$/);
+    // The same diagnoses for another drug, and in the other order, have words of their own.
+    const twoOther = oos({ ...base, drug: 'lidocaine', diagnosisCodes: ['Z99.89', 'Z99.81'] });
+    assert.match(twoOther.text, /speak to Z99\.89, Z99\.81 for lidocaine\.$/);
+    const reversed = oos({ ...base, diagnosisCodes: ['Z99.81', 'Z99.89'] });
+    assert.match(reversed.text, /speak to Z99\.81, Z99\.89 for ketamine\.$/);
     // Before the first version.
     assert.match(oos({ ...base, dateOfService: '2001-01-02' }).rule!, /^version:/);
   });
