@@ -23,7 +23,7 @@ import type { AnswerCode } from '../src/adapters/dtr/questionnaire.js';
 import type { QuestionV1 } from '../src/model/determination.js';
 import { decideRequest } from '../src/service/decide-request.js';
 import { loadContext } from '../src/service/load-context.js';
-import { orderSignCall, pasBundle } from './support/crd-orders.js';
+import { orderSignCall, pasBundle, withQuestionnaireResponse } from './support/crd-orders.js';
 import { formOf, manualOrigin, policyOf, PUBLIC_URL } from './support/dtr-fixtures.js';
 
 type J = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -200,38 +200,10 @@ describe('a fact-decided answer: CRD and PAS agree', () => {
         );
 
         // PAS: the annotated order with the QR as additional information.
-        const bundle = pasBundle(loop.member, order, `t-${loop.fact}-${code}`) as J;
-        bundle['entry'][0].resource.supportingInfo = [
-          {
-            sequence: 1,
-            category: {
-              coding: [
-                {
-                  system: 'http://hl7.org/fhir/us/davinci-pas/CodeSystem/PASTempCodes',
-                  code: 'additionalInformation',
-                },
-              ],
-            },
-            extension: [
-              {
-                url: 'http://hl7.org/fhir/us/davinci-pas/StructureDefinition/extension-documentInformation',
-                extension: [
-                  {
-                    url: 'reportTypeCode',
-                    valueCodeableConcept: {
-                      coding: [{ system: 'https://codesystem.x12.org/005010/755', code: 'PY' }],
-                    },
-                  },
-                ],
-              },
-            ],
-            valueReference: { reference: 'urn:uuid:6f1e2d3c-0000-4000-8000-000000000001' },
-          },
-        ];
-        bundle['entry'].push({
-          fullUrl: 'urn:uuid:6f1e2d3c-0000-4000-8000-000000000001',
-          resource: qr,
-        });
+        const bundle = withQuestionnaireResponse(
+          pasBundle(loop.member, order, `t-${loop.fact}-${code}`),
+          qr,
+        ) as J;
         let saved: J | undefined;
         const res = await submitPasBundle(bundle, {
           ...common,

@@ -35,11 +35,10 @@ import {
 } from './support/dtr-ig-conformance.js';
 import { r4Errors } from './support/fhir-r4.js';
 import { postJson, testServer } from './support/http-server.js';
-import { medicationRequest, pasBundle } from './support/crd-orders.js';
+import { medicationRequest, pasBundle, withQuestionnaireResponse } from './support/crd-orders.js';
 import { claimResponseProblems } from './support/dtr-ig-conformance.js';
 import { REVIEW_ACTION_URL } from '../src/adapters/pas/submit-claim.js';
 
-const PAS_TEMP_CODES = 'http://hl7.org/fhir/us/davinci-pas/CodeSystem/PASTempCodes';
 /** PAS review actions (X12 306): certified, not certified, pended. */
 const REVIEW_ACTION: Record<AnswerCode, string> = { Y: 'A1', N: 'A3', ASKU: 'A4' };
 
@@ -248,16 +247,10 @@ describe('the DTR loop: CRD → $questionnaire-package → $next-question → th
         assert.equal(steps.at(-1)?.status, 'completed');
 
         if (!c.pas) return;
-        const claim = pasBundle(c.order, medicationRequest(c.order), `loop-${c.fact}-${code}`) as J;
-        const qrUrl = 'urn:uuid:3d2f6c1a-0000-4000-8000-0000000000a1';
-        claim['entry'][0].resource.supportingInfo = [
-          {
-            sequence: 1,
-            category: { coding: [{ system: PAS_TEMP_CODES, code: 'additionalInformation' }] },
-            valueReference: { reference: qrUrl },
-          },
-        ];
-        claim['entry'].push({ fullUrl: qrUrl, resource: qr });
+        const claim = withQuestionnaireResponse(
+          pasBundle(c.order, medicationRequest(c.order), `loop-${c.fact}-${code}`),
+          qr,
+        );
         const pas = await postJson(app, '/fhir/Claim/$submit', claim);
         assert.equal(pas.statusCode, 200, pas.body);
         const cr = (pas.json() as J)['entry'][0]['resource'] as J;

@@ -199,3 +199,46 @@ export function pasBundle(
     ],
   };
 }
+
+/**
+ * The PAS Claim Bundle with a completed DTR QuestionnaireResponse attached as additional
+ * information (PAS Claim.fsh: supportingInfo AdditionalInformation, its valueReference an entry
+ * of the Bundle), as an EHR sends the answers behind a request.
+ */
+export function withQuestionnaireResponse(
+  bundle: Record<string, unknown>,
+  qr: unknown,
+  fullUrl = 'urn:uuid:6f1e2d3c-0000-4000-8000-000000000001',
+): Record<string, unknown> {
+  const entries = bundle['entry'] as { fullUrl: string; resource: Record<string, unknown> }[];
+  const claim = entries[0]!.resource;
+  claim['supportingInfo'] = [
+    {
+      sequence: 1,
+      category: {
+        coding: [
+          {
+            system: 'http://hl7.org/fhir/us/davinci-pas/CodeSystem/PASTempCodes',
+            code: 'additionalInformation',
+          },
+        ],
+      },
+      extension: [
+        {
+          url: 'http://hl7.org/fhir/us/davinci-pas/StructureDefinition/extension-documentInformation',
+          extension: [
+            {
+              url: 'reportTypeCode',
+              valueCodeableConcept: {
+                coding: [{ system: 'https://codesystem.x12.org/005010/755', code: 'PY' }],
+              },
+            },
+          ],
+        },
+      ],
+      valueReference: { reference: fullUrl },
+    },
+  ];
+  entries.push({ fullUrl, resource: qr as Record<string, unknown> });
+  return bundle;
+}
