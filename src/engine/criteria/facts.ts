@@ -74,23 +74,12 @@ export function factStep(facts: readonly CompiledFactRule[], req: NormalizedRequ
   return askedOf(unasked!);
 }
 
-// Compiled objects read from the prebuilt context come back unfrozen (v8 deserialization): what a
-// determination shares is frozen here, once, so no caller can change the next answer.
-function frozenReason(r: ReasonV1): ReasonV1 {
-  if (r.citation) Object.freeze(r.citation);
-  return Object.freeze(r);
-}
-
-function frozenQuestion(q: QuestionV1): QuestionV1 {
-  Object.freeze(q.answers);
-  frozenReason(q.reason);
-  return Object.freeze(q);
-}
-
+// The questions and reasons shared here are compiled parts, deep-frozen with the policy set
+// (freezeSharedParts): only the lists made here are frozen here.
 function askedOf(facts: readonly CompiledFactRule[]): FactsAsked {
   return Object.freeze({
     missing: Object.freeze(facts.map((f) => f.missing)),
-    questions: Object.freeze(facts.map((f) => frozenQuestion(f.question))),
+    questions: Object.freeze(facts.map((f) => f.question)),
     trace: `${facts.map((f) => `fact ${f.fact}`).join(', ')} not given → conditional (asked)`,
   });
 }
@@ -119,7 +108,7 @@ export function factReasons(
   const out: ReasonV1[] = [...answer.reasons];
   if (decidedBy) for (const s of decidedBy) if (s.verdict === verdict) out.push(...s.reasons);
   out.push(...pa.reasons);
-  const reasons = Object.freeze(out.map(frozenReason));
+  const reasons = Object.freeze(out);
   // One entry per statement list and prior-auth answer that meet this answer: few; bounded.
   if (known.length < 64) known.push({ statements: decidedBy, pa, reasons });
   return reasons;
