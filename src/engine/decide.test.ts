@@ -115,6 +115,10 @@ describe('engine', () => {
     assert.match(twoOther.text, /speak to Z99\.89, Z99\.81 for lidocaine\.$/);
     const reversed = oos({ ...base, diagnosisCodes: ['Z99.81', 'Z99.89'] });
     assert.match(reversed.text, /speak to Z99\.81, Z99\.89 for ketamine\.$/);
+    // Found by the diagnoses in order: a longer list sharing a prefix has its own words.
+    const three = oos({ ...base, diagnosisCodes: ['Z99.89', 'Z99.81', 'Z99.11'] });
+    assert.match(three.text, /speak to Z99\.89, Z99\.81, Z99\.11 for ketamine\.$/);
+    assert.notEqual(three, two);
     // Before the first version.
     assert.match(oos({ ...base, dateOfService: '2001-01-02' }).rule!, /^version:/);
   });

@@ -624,7 +624,6 @@ const NO_DRUG = {};
 const routeReasons = new Map<string, WeakMap<object, readonly ReasonV1[]>>();
 const candidateReasons = new WeakMap<Candidate, WeakMap<object, readonly ReasonV1[]>>();
 const codeReasons = new Map<string, WeakMap<object, readonly ReasonV1[]>>();
-const askedReasons = new Map<string, WeakMap<object, readonly ReasonV1[]>>();
 
 function sharedReason(text: string, rule: string): readonly ReasonV1[] {
   return Object.freeze([Object.freeze({ text, rule })]);
@@ -717,16 +716,50 @@ function indicationOutOfScope(version: CompiledVersion, f: Facts): PolicyResult 
     );
     return outOfScope(version, reasons, 'not-addressed');
   }
-  let asked = '';
-  for (const c of f.candidates) asked = asked ? `${asked}, ${c.described}` : c.described;
-  for (const code of f.unclassified)
-    asked = asked ? `${asked}, ${displayIcd10cm(code)}` : displayIcd10cm(code);
-  // Several: by the words that name them (a bounded table, as claims repeat their diagnoses).
-  const byDrug = boundedEntry(askedReasons, asked, () => new WeakMap());
-  const reasons = byDrugOf(byDrug, f, () =>
-    sharedReason(indicationText(asked, f), 'scope:indication'),
-  );
+  // Several: found by their shared candidates and codes in order (claims repeat their
+  // diagnoses), so the words naming them are built only the first time, not per request.
+  const byDrug = askedEntry(f);
+  const reasons = byDrugOf(byDrug, f, () => {
+    let asked = '';
+    for (const c of f.candidates) asked = asked ? `${asked}, ${c.described}` : c.described;
+    for (const code of f.unclassified)
+      asked = asked ? `${asked}, ${displayIcd10cm(code)}` : displayIcd10cm(code);
+    return sharedReason(indicationText(asked, f), 'scope:indication');
+  });
   return outOfScope(version, reasons, 'not-addressed');
+}
+
+/**
+ * A trie of the diagnoses asked about: candidates first, then unclassified codes, in request
+ * order, which is the order the words name them in. A candidate is keyed by itself (one shared
+ * object per code, code-facts.ts), an unclassified code by its string. Bounded in nodes.
+ */
+interface AskedNode {
+  readonly next: Map<unknown, AskedNode>;
+  readonly byDrug: WeakMap<object, readonly ReasonV1[]>;
+}
+const newAskedNode = (): AskedNode => ({ next: new Map(), byDrug: new WeakMap() });
+let askedRoot = newAskedNode();
+let askedNodes = 0;
+
+function askedEntry(f: Facts): WeakMap<object, readonly ReasonV1[]> {
+  if (askedNodes >= 4096) {
+    askedRoot = newAskedNode();
+    askedNodes = 0;
+  }
+  let n = askedRoot;
+  for (const c of f.candidates) n = askedChild(n, c);
+  for (const code of f.unclassified) n = askedChild(n, code);
+  return n.byDrug;
+}
+
+function askedChild(n: AskedNode, key: unknown): AskedNode {
+  let child = n.next.get(key);
+  if (!child) {
+    askedNodes++;
+    n.next.set(key, (child = newAskedNode()));
+  }
+  return child;
 }
 
 function indicationText(asked: string, f: Facts): string {
