@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { loadContext } from '../service/load-context.js';
 import type { CodeSystem } from '../terminology/code-system.js';
+import { dateNumber } from '../model/calendar-date.js';
 import { billableOn, codeValidities } from '../terminology/code-validity.js';
 import { describeAmbiguity } from '../terminology/indications.js';
 import { codeFactsOf, familyIndexOf } from './code-facts.js';
@@ -40,7 +41,11 @@ describe('code facts', () => {
       assert.equal(d.ambiguity?.message, a ? describeAmbiguity(a) : undefined, code);
       if (a) open++;
       for (const date of dates)
-        assert.equal(billableOn(d.validity, date), billableOn(validities.get(code), date), code);
+        assert.equal(
+          billableOn(d.validity, dateNumber(date)),
+          billableOn(validities.get(code), dateNumber(date)),
+          code,
+        );
       assert.equal(facts.diagnosis(code), d, `${code}: worked out again`);
     }
     assert.ok(placed > 100, `only ${placed} codes placed`);
@@ -67,8 +72,8 @@ describe('code facts', () => {
         );
         for (const date of dates)
           assert.equal(
-            billableOn(p.validity, date),
-            billableOn(codeValidities(cs).get(code), date),
+            billableOn(p.validity, dateNumber(date)),
+            billableOn(codeValidities(cs).get(code), dateNumber(date)),
             code,
           );
       }

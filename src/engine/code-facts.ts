@@ -3,6 +3,7 @@ import type { Route } from '../model/vocabulary.js';
 import { displayIcd10cm } from '../terminology/code-format.js';
 import type { CodeSystem } from '../terminology/code-system.js';
 import { codeValidities, type CodeValidity } from '../terminology/code-validity.js';
+import { coveredDays, type CoveredDays } from './criteria/code-warnings.js';
 import type { Drug } from '../terminology/drugs.js';
 import {
   describeAmbiguity,
@@ -61,6 +62,8 @@ export interface ProcedureFacts {
 }
 
 export interface CodeFacts {
+  /** The dates the ICD-10-CM set speaks for, as numbers (the coverage check of every request). */
+  readonly icd10cmCovered: CoveredDays;
   diagnosis(code: string): DiagnosisFacts;
   cpt(code: string): ProcedureFacts;
   hcpcs(code: string): ProcedureFacts;
@@ -128,6 +131,7 @@ function build(t: Terminology): CodeFacts {
     };
   };
   return {
+    icd10cmCovered: coveredDays(t.icd10cm),
     diagnosis(code) {
       let d = diagnoses.get(code);
       if (!d) {

@@ -14,6 +14,7 @@ import type {
   TraceStepV1,
   WarningV1,
 } from '../model/determination.js';
+import { dateNumber } from '../model/calendar-date.js';
 import { NO_FACTS } from '../model/facts.js';
 import type { NormalizedRequest } from '../model/normalized-request.js';
 import type { OutOfScopeReason } from '../model/out-of-scope-reason.js';
@@ -86,6 +87,8 @@ interface Facts {
   trace: TraceStepV1[] | undefined;
   /** The date that selects the policy version: the date of service, or the asOf option. */
   versionDate: string;
+  /** The same as a YYYYMMDD number (dateNumber), for comparing. */
+  versionDay: number;
 }
 
 interface PolicyResult {
@@ -120,17 +123,19 @@ export function decide(
   // (diagnoses, then procedure codes), the drug and route inferred, diagnoses left unplaced.
   const cf = codeFactsOf(terminology);
   const date = req.dateOfService;
+  const day = dateNumber(date);
   // One candidate (the common case) is its shared list; a second makes a list of the request's.
   let candidates: readonly Candidate[] = NO_CANDIDATES;
   let unclassified: string[] | undefined;
   let ambiguities: WarningV1[] | undefined;
   if (req.indication !== undefined) candidates = cf.indication(req.indication).alone;
   const diagnoses = req.diagnosisCodes;
-  if (diagnoses.length > 0) coverageWarning(terminology.icd10cm, date, warnings);
+  if (diagnoses.length > 0)
+    coverageWarning(terminology.icd10cm, cf.icd10cmCovered, date, day, warnings);
   for (let i = 0; i < diagnoses.length; i++) {
     const code = diagnoses[i]!;
     const d = cf.diagnosis(code);
-    checkCode(terminology.icd10cm, d.validity, date, warnings);
+    checkCode(terminology.icd10cm, d.validity, date, day, warnings);
     const c = d.candidate;
     if (c)
       candidates =
@@ -152,7 +157,7 @@ export function decide(
   };
   for (const pc of req.procedureCodes) {
     const p = pc.system === 'cpt' ? cf.cpt(pc.code) : cf.hcpcs(pc.code);
-    checkCode(p.cs, p.validity, date, warnings);
+    checkCode(p.cs, p.validity, date, day, warnings);
     readProcedure(procedures, p);
   }
   const drug = inferDrug(req, procedures, terminology, warnings);
@@ -168,7 +173,8 @@ export function decide(
     unclassified: unclassified ?? NO_STRINGS,
     warnings,
     trace,
-    versionDate: options?.asOf ?? req.dateOfService,
+    versionDate: options?.asOf ?? date,
+    versionDay: options?.asOf === undefined ? day : dateNumber(options.asOf),
   };
 
   let chosen: PolicyResult | undefined;
@@ -266,7 +272,7 @@ function outOfScope(
 
 function evaluatePolicy(policy: CompiledPolicy, f: Facts): PolicyResult {
   const plan = planOf(policy, f.terminology.indications);
-  const vp = versionPlanAt(plan, f.versionDate);
+  const vp = versionPlanAt(plan, f.versionDay);
   if (!vp) return notYetInForce(policy, f);
   const r = evaluateVersionOf(plan, vp, f);
   return r.version && vp.silences.length > 0 ? withSilences(policy, vp, r, f) : r;
@@ -394,11 +400,7 @@ function evaluateVersionOf(plan: PolicyPlan, vp: VersionPlan, f: Facts): PolicyR
     detail: `${policy.id}: version ${version.id} (${version.effectiveFrom} to ${version.effectiveTo ?? 'now'})`,
   });
   if (!version.textAvailable) return textUnavailable(policy, version, f);
-  if (
-    policy.nextReview &&
-    version.effectiveTo === undefined &&
-    f.versionDate > policy.nextReview.by
-  )
+  if (version.effectiveTo === undefined && f.versionDay > plan.reviewBy)
     f.warnings.push((plan.overdue ??= reviewOverdue(policy)));
 
   // Product.

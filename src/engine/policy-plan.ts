@@ -8,6 +8,7 @@ import type {
 } from '../model/compiled-policy.js';
 import type { NoticeV1, ReasonV1, WarningV1 } from '../model/determination.js';
 import type { Outcome, Route } from '../model/vocabulary.js';
+import { dateNumber } from '../model/calendar-date.js';
 import type { IndicationIndex } from '../terminology/indications.js';
 import { familyIndexOf } from './code-facts.js';
 import type { PriorAuthAnswer } from './criteria/prior-auth.js';
@@ -25,12 +26,16 @@ export interface PolicyPlan {
   readonly indications: IndicationIndex;
   /** In the order of policy.versions. */
   readonly versions: readonly VersionPlan[];
+  /** policy.nextReview.by as a YYYYMMDD number; Infinity when the policy names no review date. */
+  readonly reviewBy: number;
   /** Built on first use: the policy-review-overdue warning. */
   overdue: WarningV1 | undefined;
 }
 
 export interface VersionPlan {
   readonly version: CompiledVersion;
+  /** version.effectiveFrom as a YYYYMMDD number (dateNumber). */
+  readonly from: number;
   /** version.byFamily by family index. */
   readonly families: readonly (FamilyIndex | undefined)[];
   /** version.scope: drug → route → the statements that reach each family. */
@@ -95,6 +100,7 @@ function buildPlan(policy: CompiledPolicy, indications: IndicationIndex): Policy
     policy,
     indications,
     versions: policy.versions.map((v) => versionPlan(v, indications)),
+    reviewBy: policy.nextReview ? dateNumber(policy.nextReview.by) : Infinity,
     overdue: undefined,
   };
 }
@@ -114,6 +120,7 @@ function versionPlan(version: CompiledVersion, indications: IndicationIndex): Ve
   }
   return {
     version,
+    from: dateNumber(version.effectiveFrom),
     families: byIndex(version.byFamily),
     scope,
     silences: version.silences.map((s) => silencePlan(version, s, indications)),
@@ -153,12 +160,12 @@ function reaches(indications: readonly string[], lineage: ReadonlySet<string>): 
   return false;
 }
 
-/** The plan of the version in force on a date (ISO dates compare as strings), if any. */
-export function versionPlanAt(plan: PolicyPlan, date: string): VersionPlan | undefined {
+/** The plan of the version in force on a date (a YYYYMMDD number: dateNumber), if any. */
+export function versionPlanAt(plan: PolicyPlan, date: number): VersionPlan | undefined {
   const versions = plan.versions;
   for (let i = versions.length - 1; i >= 0; i--) {
     const v = versions[i]!;
-    if (v.version.effectiveFrom <= date) return v;
+    if (v.from <= date) return v;
   }
   return undefined;
 }

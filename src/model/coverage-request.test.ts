@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { dateNumber } from './calendar-date.js';
 import { isCalendarDate } from './coverage-request.js';
 
 describe('isCalendarDate', () => {
@@ -50,5 +51,22 @@ describe('isCalendarDate', () => {
         checked++;
       }
     assert.ok(checked > 7000);
+  });
+});
+
+describe('dateNumber', () => {
+  it('orders dates as their text does, and is equal only for the same date', () => {
+    const pad = (n: number, w: number) => String(n).padStart(w, '0');
+    const dates: string[] = [];
+    for (const y of [1, 1999, 2000, 2020, 2021, 2025, 2026, 9999])
+      for (let m = 1; m <= 12; m++)
+        for (const d of [1, 9, 10, 28, 30, 31])
+          dates.push(`${pad(y, 4)}-${pad(m, 2)}-${pad(d, 2)}`);
+    assert.equal(dateNumber('2025-09-15'), 20250915);
+    for (const a of dates)
+      for (const b of dates) {
+        assert.equal(dateNumber(a) < dateNumber(b), a < b, `${a} < ${b}`);
+        assert.equal(dateNumber(a) === dateNumber(b), a === b, `${a} = ${b}`);
+      }
   });
 });

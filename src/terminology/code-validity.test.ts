@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { windowOn, type CodeSystem } from './code-system.js';
+import { dateNumber } from '../model/calendar-date.js';
 import { billableOn, codeValidities } from './code-validity.js';
 import { loadTerminology } from './load-terminology.js';
 
@@ -44,7 +45,7 @@ describe('code validity, precomputed per code', () => {
         for (const d of dates) {
           const record = cs.get(code);
           const expected = record ? windowOn(record, d)?.billable === true : false;
-          assert.equal(billableOn(v, d), expected, `${code} on ${d}`);
+          assert.equal(billableOn(v, dateNumber(d)), expected, `${code} on ${d}`);
           if (expected) billable++;
         }
       }

@@ -1,3 +1,4 @@
+import { dateNumber } from '../model/calendar-date.js';
 import type { CodeRecord, CodeSystem } from './code-system.js';
 
 /**
@@ -9,8 +10,11 @@ export interface CodeValidity {
   readonly code: string;
   /** Undefined when the code set does not hold the code. */
   readonly record: CodeRecord | undefined;
-  /** The spans in which the code is billable: from, to, from, to… (inclusive ISO dates). */
-  readonly billableSpans: readonly string[];
+  /**
+   * The spans in which the code is billable: from, to, from, to… (inclusive dates as YYYYMMDD
+   * numbers, calendar-date.ts). A plain array: V8 walks a frozen one about half as fast.
+   */
+  readonly billableSpans: readonly number[];
 }
 
 /** The code validities of one code set, each computed on first use. */
@@ -22,7 +26,7 @@ export interface CodeValidities {
 // validity is computed again on each use, with the same result.
 const LIMIT = 100_000;
 // After every ISO date: an open-ended span.
-const OPEN = '9999-12-31';
+const OPEN = 99991231;
 const byCodeSystem = new WeakMap<CodeSystem, CodeValidities>();
 
 export function codeValidities(cs: CodeSystem): CodeValidities {
@@ -44,8 +48,8 @@ export function codeValidities(cs: CodeSystem): CodeValidities {
   return v;
 }
 
-/** Whether the code is billable on the date (ISO dates compare as strings). */
-export function billableOn(v: CodeValidity, date: string): boolean {
+/** Whether the code is billable on the date (a YYYYMMDD number: dateNumber). */
+export function billableOn(v: CodeValidity, date: number): boolean {
   const spans = v.billableSpans;
   for (let i = 0; i < spans.length; i += 2) if (spans[i]! <= date && date <= spans[i + 1]!) return true;
   return false;
@@ -53,7 +57,9 @@ export function billableOn(v: CodeValidity, date: string): boolean {
 
 function validityOf(cs: CodeSystem, code: string): CodeValidity {
   const record = cs.get(code);
-  const billableSpans: string[] = [];
-  for (const w of record?.windows ?? []) if (w.billable) billableSpans.push(w.from, w.to ?? OPEN);
-  return Object.freeze({ code, record, billableSpans: Object.freeze(billableSpans) });
+  const billableSpans: number[] = [];
+  for (const w of record?.windows ?? [])
+    if (w.billable)
+      billableSpans.push(dateNumber(w.from), w.to === undefined ? OPEN : dateNumber(w.to));
+  return Object.freeze({ code, record, billableSpans });
 }

@@ -2,6 +2,7 @@ import type { WarningV1 } from '../../model/determination.js';
 import { displayIcd10cm } from '../../terminology/code-format.js';
 import { windowOn, type CodeSystem } from '../../terminology/code-system.js';
 import { billableOn, type CodeValidity } from '../../terminology/code-validity.js';
+import { dateNumber } from '../../model/calendar-date.js';
 
 const SYSTEM_LABEL = { icd10cm: 'ICD-10-CM', hcpcs: 'HCPCS', cpt: 'CPT' } as const;
 
@@ -9,8 +10,25 @@ const SYSTEM_LABEL = { icd10cm: 'ICD-10-CM', hcpcs: 'HCPCS', cpt: 'CPT' } as con
  * A code that is unknown, header-only or not valid on the date of service gets a warning. Its
  * validity is found with the code's other facts (code-facts.ts): the check is a date compare.
  */
-export function checkCode(cs: CodeSystem, v: CodeValidity, date: string, out: WarningV1[]): void {
-  if (!billableOn(v, date)) out.push(codeWarning(cs, v, date));
+export function checkCode(
+  cs: CodeSystem,
+  v: CodeValidity,
+  date: string,
+  day: number,
+  out: WarningV1[],
+): void {
+  if (!billableOn(v, day)) out.push(codeWarning(cs, v, date));
+}
+
+/** The dates a code set speaks for, as YYYYMMDD numbers (dateNumber); `to` open is Infinity. */
+export interface CoveredDays {
+  readonly from: number;
+  readonly to: number;
+}
+
+export function coveredDays(cs: CodeSystem): CoveredDays {
+  const { from, to } = cs.covers;
+  return { from: dateNumber(from), to: to === undefined ? Infinity : dateNumber(to) };
 }
 
 // Today's claims fall after the newest release loaded, so this warning is on nearly every
@@ -18,9 +36,14 @@ export function checkCode(cs: CodeSystem, v: CodeValidity, date: string, out: Wa
 const coverageWarnings = new WeakMap<CodeSystem, Map<string, WarningV1 | null>>();
 
 /** The code set does not speak for the date of service (checked once per request). */
-export function coverageWarning(cs: CodeSystem, date: string, out: WarningV1[]): void {
-  const { from, to } = cs.covers;
-  if (from <= date && (to === undefined || date <= to)) return;
+export function coverageWarning(
+  cs: CodeSystem,
+  covered: CoveredDays,
+  date: string,
+  day: number,
+  out: WarningV1[],
+): void {
+  if (covered.from <= day && day <= covered.to) return;
   let byDate = coverageWarnings.get(cs);
   if (!byDate) coverageWarnings.set(cs, (byDate = new Map()));
   let w = byDate.get(date);
