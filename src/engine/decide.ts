@@ -23,6 +23,7 @@ import { displayIcd10cm } from '../terminology/code-format.js';
 import type { Drug } from '../terminology/drugs.js';
 import type { Terminology } from '../terminology/terminology.js';
 import { codeFactsOf, type Candidate } from './code-facts.js';
+import { emptyList, kept } from './empty-list.js';
 import { checkCode, coverageWarning } from './criteria/code-warnings.js';
 import { evalCondition } from './criteria/condition.js';
 import { factReasons, factStep, factsUsed, isAnswer, type FactStep } from './criteria/facts.js';
@@ -106,10 +107,11 @@ interface PolicyResult {
 }
 
 const NO_STRINGS: readonly string[] = Object.freeze([]);
-const NO_CANDIDATES: readonly Candidate[] = [];
+const NO_CANDIDATES: readonly Candidate[] = emptyList();
 const NO_NOTICES: readonly NoticeV1[] = Object.freeze([]);
-// Plain, as the compiled statement lists are: one array shape where statements are read.
-const NO_STATEMENTS: readonly CompiledStatement[] = [];
+// Plain and of objects (empty-list.ts), as the compiled statement lists are: one array shape
+// where statements are read.
+const NO_STATEMENTS: readonly CompiledStatement[] = emptyList();
 
 export function decide(
   req: NormalizedRequest,
@@ -437,7 +439,7 @@ function evaluateVersionOf(plan: PolicyPlan, vp: VersionPlan, f: Facts): PolicyR
   } else {
     if (f.drug) {
       const drug = f.drug;
-      inScope = inScope.filter((s) => statementCoversDrug(s, drug.id, drug.classes));
+      inScope = kept(inScope, (s) => statementCoversDrug(s, drug.id, drug.classes));
       if (inScope.length === 0) return drugOutOfScope(version, f);
     } else if (req.drug !== undefined) {
       // Validation refuses names the catalog does not know; this guards direct engine callers.
@@ -452,7 +454,7 @@ function evaluateVersionOf(plan: PolicyPlan, vp: VersionPlan, f: Facts): PolicyR
     }
     if (f.routes.length > 0) {
       const routes = f.routes;
-      inScope = inScope.filter((s) => routes.some((r) => s.routes.has(r)));
+      inScope = kept(inScope, (s) => routes.some((r) => s.routes.has(r)));
       if (inScope.length === 0) return routeOutOfScope(version, f);
     } else {
       (missing ??= []).push('route');
@@ -594,7 +596,7 @@ function scopedStatements(
       (c.familyIndex >= 0 ? scope.statements[c.familyIndex] : scope.table.get(c.family)) ??
       NO_STATEMENTS
     );
-  return idx.statements.filter((s) => inScope.includes(s));
+  return kept(idx.statements, (s) => inScope.includes(s));
 }
 
 function notYetInForce(policy: CompiledPolicy, f: Facts): PolicyResult {

@@ -4,6 +4,7 @@ import type { Route } from '../../model/vocabulary.js';
 import type { Drug } from '../../terminology/drugs.js';
 import type { Terminology } from '../../terminology/terminology.js';
 import type { ProcedureFacts } from '../code-facts.js';
+import { emptyList } from '../empty-list.js';
 
 /** What the procedure codes say of drug and route, gathered in one pass over them. */
 export interface ProcedureReading {
@@ -115,7 +116,7 @@ export function inferRoutes(
   return implied;
 }
 
-export const NO_ROUTES: readonly Route[] = [];
+export const NO_ROUTES: readonly Route[] = emptyList();
 const routesAlone = new Map<Route, readonly Route[]>();
 
 /** The given route as a list: one shared list per route (plain: see code-facts.ts). */
