@@ -39,7 +39,10 @@ import { tmpdir } from 'node:os';
 import { runInNewContext } from 'node:vm';
 import { join } from 'node:path';
 import { chunkProcessor } from '../src/adapters/batch/chunk-job.js';
-import { ndjsonRequestReader } from '../src/adapters/batch/ndjson-request-reader.js';
+import {
+  envelopeValues,
+  ndjsonRequestReader,
+} from '../src/adapters/batch/ndjson-request-reader.js';
 import { ENVELOPE, Screener } from '../src/adapters/batch/screener.js';
 import { fastChecks } from '../src/service/validate-request-fast.js';
 import { packageRoot } from '../src/package-root.js';
@@ -316,9 +319,12 @@ async function main(): Promise<void> {
         const nl = b.indexOf(10, pos);
         const r = reader.read(b, pos, nl);
         if (r !== undefined) {
-          const d = p.fromNormalized(r.request);
+          // The envelope as strings (and a number), as the reader gave them before it left them
+          // as bytes for medpolicy's row writer: the peers' rows are written from values.
+          const e = envelopeValues(reader.envelope, b);
+          const d = p.fromNormalized(r);
           const decided = p.async ? await d : (d as PeerDecision);
-          out += rowOf(decided, line, r.claimId, r.claimLine, r.request.payer);
+          out += rowOf(decided, line, e.claimId, e.claimLine, r.payer);
         } else {
           const o = JSON.parse(b.toString('utf8', pos, nl)) as Record<string, unknown>;
           const d = p.fromRequest(o, ENVELOPE);

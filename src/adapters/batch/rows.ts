@@ -1,6 +1,7 @@
 import type { DeterminationV1, ReasonV1 } from '../../model/determination.js';
 import type { Problem } from '../../model/problem.js';
 import { BufferPool } from './buffer-pool.js';
+import type { Envelope } from './ndjson-request-reader.js';
 
 const EMPTY = Buffer.alloc(0);
 
@@ -101,13 +102,12 @@ export function csvRow(ref: LineRef, tail: string, d: DeterminationV1): string {
 
 /**
  * A decided NDJSON row, written into the buffer in pieces with no row string: the ref, the
- * cached tail (`asciiTail` when it needs no encoding), then missing and warnings.
+ * cached tail (its UTF-8 bytes), then missing and warnings.
  */
 export function writeNdjsonRow(
   sink: RowBuffer,
   ref: LineRef,
-  tail: string,
-  asciiTail: boolean,
+  tail: Uint8Array,
   d: DeterminationV1,
 ): void {
   // Short constant parts are copied a character at a time: cheaper than a typed-array copy.
@@ -123,8 +123,44 @@ export function writeNdjsonRow(
     if (typeof line === 'number') sink.number(line);
     else sink.jsonString(line);
   }
-  if (asciiTail) sink.asciiBlock(tail);
-  else sink.push(tail);
+  sink.block(tail);
+  writeNdjsonRowEnd(sink, d);
+}
+
+/**
+ * The same row for a line the byte reader read, its claimId and claimLine copied from the line's
+ * bytes (`src` at `e`): the reader takes them only where those bytes are what JSON writes.
+ */
+export function writeNdjsonRowFrom(
+  sink: RowBuffer,
+  sourceLine: number,
+  src: Uint8Array,
+  e: Envelope,
+  tail: Uint8Array,
+  d: DeterminationV1,
+): void {
+  sink.ascii('{"sourceLine":');
+  sink.number(sourceLine);
+  if (e.idStart >= 0) {
+    sink.ascii(',"claimId":"');
+    sink.bytes(src, e.idStart, e.idEnd);
+    sink.ascii('"');
+  }
+  if (e.lineStart >= 0) {
+    if (e.lineIsNumber) {
+      sink.ascii(',"claimLine":');
+      sink.bytes(src, e.lineStart, e.lineEnd);
+    } else {
+      sink.ascii(',"claimLine":"');
+      sink.bytes(src, e.lineStart, e.lineEnd);
+      sink.ascii('"');
+    }
+  }
+  sink.block(tail);
+  writeNdjsonRowEnd(sink, d);
+}
+
+function writeNdjsonRowEnd(sink: RowBuffer, d: DeterminationV1): void {
   const m = d.missing;
   if (m.length > 0) {
     sink.ascii(',"missing":[');
@@ -227,10 +263,20 @@ export class RowBuffer {
     this.off += this.buf.write(row, this.off);
   }
 
-  /** A long string that is ASCII by construction (a cached row part): one native copy. */
-  asciiBlock(s: string): void {
-    this.ensure(s.length);
-    this.off += this.buf.write(s, this.off, 'latin1');
+  /** Bytes made once and copied many times (a cached row part): one native copy. */
+  block(u: Uint8Array): void {
+    this.ensure(u.length);
+    this.buf.set(u, this.off);
+    this.off += u.length;
+  }
+
+  /** A few bytes of another buffer (a claim id from the input line). */
+  bytes(src: Uint8Array, s: number, e: number): void {
+    this.ensure(e - s);
+    const buf = this.buf;
+    let o = this.off;
+    for (let i = s; i < e; i++) buf[o++] = src[i]!;
+    this.off = o;
   }
 
   /** A string that is ASCII by construction (field names, vocabulary, numbers). */
