@@ -140,10 +140,11 @@ class ByteInterner<T> {
 
   constructor(private readonly make: (text: string) => T | null) {}
 
-  /** The value for the ASCII bytes `b[s, e)`: made by `make` the first time; null if it refused. */
-  get(b: Uint8Array, s: number, e: number): T | null {
-    let h = 0x811c9dc5 | 0;
-    for (let i = s; i < e; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
+  /**
+   * The value for the ASCII bytes `b[s, e)`: made by `make` the first time; null if it refused.
+   * `h` is their hash (hashOf), when the caller has it.
+   */
+  get(b: Uint8Array, s: number, e: number, h = hashOf(b, s, e)): T | null {
     const mask = ByteInterner.SLOTS - 1;
     const len = e - s;
     let i = h & mask;
@@ -166,6 +167,16 @@ class ByteInterner<T> {
     }
     return v;
   }
+}
+
+const HASH_SEED = 0x811c9dc5 | 0;
+const HASH_PRIME = 0x01000193;
+
+/** FNV-1a of `b[s, e)`. */
+function hashOf(b: Uint8Array, s: number, e: number): number {
+  let h = HASH_SEED;
+  for (let i = s; i < e; i++) h = Math.imul(h ^ b[i]!, HASH_PRIME);
+  return h;
 }
 
 type Slicing = {
@@ -271,19 +282,28 @@ export function ndjsonRequestReader(checks: FastChecks): NdjsonRequestReader {
     maxLength: number,
     codes: ByteInterner<T>,
   ): T[] | undefined {
-    const out: T[] = [];
     p = skipSpace(b, p + 1, end);
     if (p < end && b[p] === 0x5d) {
       pos = p + 1;
-      return out;
+      return [];
     }
+    const out: T[] = [];
+    let n = 0;
     for (;;) {
-      if (p >= end || b[p] !== QUOTE) return undefined;
-      const q = stringEnd(b, p, end);
-      if (q < 0 || !ascii || q - p - 1 > maxLength || out.length === max) return undefined;
-      const v = codes.get(b, p + 1, q);
+      if (p >= end || b[p] !== QUOTE || n === max) return undefined;
+      // The code's end and its hash in one pass: ASCII, no escape or control byte.
+      let h = HASH_SEED;
+      let q = p + 1;
+      for (; q < end; q++) {
+        const c = b[q]!;
+        if (c === QUOTE || c === BACKSLASH || c < 0x20 || c >= 0x80) break;
+        h = Math.imul(h ^ c, HASH_PRIME);
+      }
+      if (q >= end || b[q] !== QUOTE || q - p - 1 > maxLength) return undefined;
+      const v = codes.get(b, p + 1, q, h);
       if (v === null) return undefined;
       out.push(v);
+      n++;
       p = skipSpace(b, q + 1, end);
       if (p >= end) return undefined;
       if (b[p] === 0x5d) {
