@@ -24,6 +24,12 @@ export interface RoundsOptions {
   size: number;
   /** Untimed rounds first, for the JIT. */
   warmup: number;
+  /**
+   * Run at the end of every turn, inside its timing: a minor garbage collection, so that each
+   * contender pays for collecting its own short-lived garbage and none for another's (otherwise
+   * the first scavenge of a turn copies what the previous contender left alive).
+   */
+  endOfTurn?: () => void;
 }
 
 let sink = 0;
@@ -41,6 +47,7 @@ export async function pairedRounds(
       const t0 = process.hrtime.bigint();
       const v = contenders[i]!.run(start, start + per);
       sink += typeof v === 'number' ? v : await v;
+      o.endOfTurn?.();
       const wallS = Number(process.hrtime.bigint() - t0) / 1e9;
       const used = process.cpuUsage(cpu0);
       const cpuS = (used.user + used.system) / 1e6;

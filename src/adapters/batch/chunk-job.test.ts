@@ -39,6 +39,43 @@ describe('screening a chunk', () => {
     assert.equal(p.screener.failed, bad.size);
   });
 
+  it('writes the same row bytes from the byte reader as from JSON.parse, claim ids of any text', () => {
+    const request = {
+      payer: 'bcbsal',
+      dateOfService: '2025-03-01',
+      drug: 'ketamine',
+      route: 'intravenous',
+      procedureCodes: ['96365'],
+      diagnosisCodes: ['G90.50'],
+    };
+    // Ids and line numbers the reader takes (copied from the input) and ones it leaves to
+    // JSON.parse (escapes, fractions): the rows must not tell them apart.
+    const envelopes: Record<string, unknown>[] = [
+      { claimId: 'C1', claimLine: 1 },
+      { claimId: 'Ç-😀', claimLine: '2a' },
+      { claimId: 'a\u007fb\u2028c', claimLine: 123456789012345 },
+      { claimId: 'q"uote\\', claimLine: 'é' },
+      { claimId: 'tab\t', claimLine: 1.5 },
+      { claimId: 42, claimLine: 4294967296 },
+      { claimLine: 7 },
+      { claimId: '' },
+      {},
+    ];
+    const text = envelopes.map((e) => JSON.stringify({ ...e, ...request })).join('\n') + '\n';
+    for (const output of ['ndjson', 'csv'] as const) {
+      const rows = (general: boolean) => {
+        const p = chunkProcessor(loadContext(), { format: 'ndjson', settings: { output } });
+        if (!general) return p.run(Buffer.from(text), 1).toString();
+        // A chunk that is not valid UTF-8 goes the general way, every line of it: one bad
+        // line first, then the same lines.
+        const bad = Buffer.concat([Buffer.from([0xff, 0x0a]), Buffer.from(text)]);
+        return p.run(bad, 0).toString().split('\n').slice(1).join('\n');
+      };
+      assert.equal(rows(false), rows(true), output);
+      assert.equal(rows(false).split('\n').length, envelopes.length + 1);
+    }
+  });
+
   it('numbers CSV lines right across the pieces a large chunk is decoded in', () => {
     const header = 'claim_id,line_number,payer,date_of_service,procedure_code,diagnosis_codes,drug';
     // A quoted claim id holding a line break: one record on two lines, so numbering must

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { loadScenarioCases } from '../../policies/scenario-cases.js';
 import { loadContext } from '../../service/load-context.js';
 import { fastChecks, fastValidator } from '../../service/validate-request-fast.js';
-import { ndjsonRequestReader } from './ndjson-request-reader.js';
+import { envelopeValues, ndjsonRequestReader } from './ndjson-request-reader.js';
 import { ENVELOPE } from './screener.js';
 
 const ctx = loadContext({});
@@ -23,9 +23,20 @@ function agree(line: string, label: string): boolean {
   const obj = JSON.parse(b.toString('utf8', 2, b.length - 2)) as Record<string, unknown>;
   const v = general.validate(obj, ENVELOPE);
   assert.ok(v.ok, `${label}: the reader took a line the validator rejects: ${line}`);
-  assert.deepEqual(got.request, v.value, `${label}: ${line}`);
-  assert.equal(got.claimId, obj.claimId === undefined ? undefined : String(obj.claimId), label);
-  assert.equal(got.claimLine, obj.claimLine, label);
+  assert.deepEqual(got, v.value, `${label}: ${line}`);
+  const e = reader.envelope;
+  const { claimId, claimLine } = envelopeValues(e, b);
+  assert.equal(claimId, obj.claimId === undefined ? undefined : String(obj.claimId), label);
+  assert.equal(claimLine, obj.claimLine, label);
+  // A row copies the envelope's bytes as they stand: they must be what JSON writes.
+  const json = (s: number, x: number) => b.toString('utf8', s, x);
+  if (claimId !== undefined) assert.equal(`"${json(e.idStart, e.idEnd)}"`, JSON.stringify(claimId));
+  if (claimLine !== undefined)
+    assert.equal(
+      e.lineIsNumber ? json(e.lineStart, e.lineEnd) : `"${json(e.lineStart, e.lineEnd)}"`,
+      JSON.stringify(claimLine),
+      label,
+    );
   return true;
 }
 
@@ -40,6 +51,9 @@ const base = (i: number) => ({
 const EDITS: ((s: string, r: () => number) => string)[] = [
   (s) => s.replace(/"claimId":"[^"]*"/, '"claimId":"Ç-😀"'),
   (s) => s.replace(/"claimId":"[^"]*"/, '"claimId":"a\\"b"'),
+  // Characters JSON.stringify leaves as they are: a row copies the id's bytes.
+  (s) => s.replace(/"claimId":"[^"]*"/, '"claimId":"a\u007fb\u2028c"'),
+  (s) => s.replace(/"claimLine":\d+/, '"claimLine":"7\u00e9"'),
   (s) => s.replace(/"claimId":"[^"]*"/, '"claimId":12'),
   (s) => s.replace(/"claimLine":\d+/, '"claimLine":"7"'),
   (s) => s.replace(/"claimLine":\d+/, '"claimLine":1.5'),

@@ -6,10 +6,9 @@ import {
   MAX_DIAGNOSIS_CODES,
   MAX_PROCEDURE_CODE_LENGTH,
   MAX_PROCEDURE_CODES,
-  normalizedRequest,
   type FastChecks,
-  type FastFields,
 } from '../../service/validate-request-fast.js';
+import { NO_FACTS } from '../../model/facts.js';
 
 // Reads an NDJSON claim line straight from its bytes into a normalized request, for the shape
 // nearly every line has: a flat object of plain strings, integers, booleans and arrays of
@@ -23,15 +22,44 @@ import {
 // returns is deep-equal to what that way gives (tested by random mutation in
 // ndjson-request-reader.test.ts).
 
-export interface LineRequest {
-  request: NormalizedRequest;
-  claimId: string | undefined;
-  claimLine: string | number | undefined;
+/**
+ * Where the envelope fields of the last line read are in its bytes (-1 where absent). The reader
+ * takes only a claimId or string claimLine with no escape or control character, so its bytes are
+ * those of its JSON string literal between the quotes; a numeric claimLine is plain digits, as
+ * JSON writes the number. A row copies them, making no string.
+ */
+export interface Envelope {
+  idStart: number;
+  idEnd: number;
+  lineStart: number;
+  lineEnd: number;
+  /** The claimLine is a JSON number (its digits), not a string. */
+  lineIsNumber: boolean;
 }
 
 export interface NdjsonRequestReader {
   /** The request on `b[start, end)`, one line of valid UTF-8 without its newline; or undefined. */
-  read(b: Uint8Array, start: number, end: number): LineRequest | undefined;
+  read(b: Uint8Array, start: number, end: number): NormalizedRequest | undefined;
+  /** The envelope of the line last read: rewritten by each read(). */
+  readonly envelope: Envelope;
+}
+
+/** The envelope's values, as JSON.parse gives them. */
+export function envelopeValues(
+  e: Envelope,
+  b: Uint8Array,
+): { claimId: string | undefined; claimLine: string | number | undefined } {
+  const t = (s: number, x: number) =>
+    Buffer.from(b.buffer, b.byteOffset, b.length).toString('utf8', s, x);
+  return {
+    claimId: e.idStart < 0 ? undefined : t(e.idStart, e.idEnd),
+    claimLine:
+      e.lineStart < 0
+        ? undefined
+        : e.lineIsNumber
+          ? Number(t(e.lineStart, e.lineEnd))
+          : t(e.lineStart, e.lineEnd),
+  };
 }
 
 const QUOTE = 0x22;
@@ -112,10 +140,11 @@ class ByteInterner<T> {
 
   constructor(private readonly make: (text: string) => T | null) {}
 
-  /** The value for the ASCII bytes `b[s, e)`: made by `make` the first time; null if it refused. */
-  get(b: Uint8Array, s: number, e: number): T | null {
-    let h = 0x811c9dc5 | 0;
-    for (let i = s; i < e; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
+  /**
+   * The value for the ASCII bytes `b[s, e)`: made by `make` the first time; null if it refused.
+   * `h` is their hash (hashOf), when the caller has it.
+   */
+  get(b: Uint8Array, s: number, e: number, h = hashOf(b, s, e)): T | null {
     const mask = ByteInterner.SLOTS - 1;
     const len = e - s;
     let i = h & mask;
@@ -138,6 +167,16 @@ class ByteInterner<T> {
     }
     return v;
   }
+}
+
+const HASH_SEED = 0x811c9dc5 | 0;
+const HASH_PRIME = 0x01000193;
+
+/** FNV-1a of `b[s, e)`. */
+function hashOf(b: Uint8Array, s: number, e: number): number {
+  let h = HASH_SEED;
+  for (let i = s; i < e; i++) h = Math.imul(h ^ b[i]!, HASH_PRIME);
+  return h;
 }
 
 type Slicing = {
@@ -171,8 +210,8 @@ export function ndjsonRequestReader(checks: FastChecks): NdjsonRequestReader {
   vocabularies[Key.setting] = words(SETTINGS);
   vocabularies[Key.route] = words(ROUTES);
   vocabularies[Key.indication] = words(checks.families.keys());
-  const procedureCodes = new ByteInterner(checks.procCode);
-  const diagnosisCodes = new ByteInterner(checks.icdKey);
+  const procCodes = new ByteInterner(checks.procCode);
+  const icdKeys = new ByteInterner(checks.icdKey);
   const drugs = new ByteInterner(checks.drugName);
   // Dates by their digits, in a table indexed by year, month and day: the string is made and
   // checked once per day, and a line costs an array load (a Map keyed by the number cost more
@@ -243,19 +282,28 @@ export function ndjsonRequestReader(checks: FastChecks): NdjsonRequestReader {
     maxLength: number,
     codes: ByteInterner<T>,
   ): T[] | undefined {
-    const out: T[] = [];
     p = skipSpace(b, p + 1, end);
     if (p < end && b[p] === 0x5d) {
       pos = p + 1;
-      return out;
+      return [];
     }
+    const out: T[] = [];
+    let n = 0;
     for (;;) {
-      if (p >= end || b[p] !== QUOTE) return undefined;
-      const q = stringEnd(b, p, end);
-      if (q < 0 || !ascii || q - p - 1 > maxLength || out.length === max) return undefined;
-      const v = codes.get(b, p + 1, q);
+      if (p >= end || b[p] !== QUOTE || n === max) return undefined;
+      // The code's end and its hash in one pass: ASCII, no escape or control byte.
+      let h = HASH_SEED;
+      let q = p + 1;
+      for (; q < end; q++) {
+        const c = b[q]!;
+        if (c === QUOTE || c === BACKSLASH || c < 0x20 || c >= 0x80) break;
+        h = Math.imul(h ^ c, HASH_PRIME);
+      }
+      if (q >= end || b[q] !== QUOTE || q - p - 1 > maxLength) return undefined;
+      const v = codes.get(b, p + 1, q, h);
       if (v === null) return undefined;
       out.push(v);
+      n++;
       p = skipSpace(b, q + 1, end);
       if (p >= end) return undefined;
       if (b[p] === 0x5d) {
@@ -267,28 +315,38 @@ export function ndjsonRequestReader(checks: FastChecks): NdjsonRequestReader {
     }
   }
 
-  function read(b: Uint8Array, start: number, end: number): LineRequest | undefined {
+  const envelope: Envelope = {
+    idStart: -1,
+    idEnd: -1,
+    lineStart: -1,
+    lineEnd: -1,
+    lineIsNumber: false,
+  };
+
+  function read(b: Uint8Array, start: number, end: number): NormalizedRequest | undefined {
     let p = skipSpace(b, start, end);
     if (p >= end || b[p] !== 0x7b) return undefined;
     p = skipSpace(b, p + 1, end);
-    const f: FastFields = {
-      payer: '',
-      dateOfService: '',
-      lineOfBusiness: 'commercial',
-      medicarePrimary: false,
-      groupPolicy: false,
-      planType: undefined,
-      providerParticipating: undefined,
-      homePlan: undefined,
-      setting: undefined,
-      drug: undefined,
-      route: undefined,
-      indication: undefined,
-      procedureCodes: [],
-      diagnosisCodes: [],
-    };
-    let claimId: string | undefined;
-    let claimLine: string | number | undefined;
+    // Locals, not a fields object: the request is the one object made per line.
+    let payer = '';
+    let dateOfService = '';
+    let lineOfBusiness = 'commercial';
+    let medicarePrimary = false;
+    let groupPolicy = false;
+    let planType: string | undefined;
+    let providerParticipating: boolean | undefined;
+    let homePlan: string | undefined;
+    let setting: string | undefined;
+    let drug: string | undefined;
+    let route: string | undefined;
+    let indication: string | undefined;
+    let procedureCodes: ProcedureCode[] = [];
+    let diagnosisCodes: string[] = [];
+    let idStart = -1;
+    let idEnd = -1;
+    let lineStart = -1;
+    let lineEnd = -1;
+    let lineIsNumber = false;
     let seen = 0;
     for (;;) {
       if (p >= end || b[p] !== QUOTE) return undefined;
@@ -306,22 +364,22 @@ export function ndjsonRequestReader(checks: FastChecks): NdjsonRequestReader {
         if (v === undefined) return undefined;
         switch (key) {
           case Key.payer:
-            f.payer = v;
+            payer = v;
             break;
           case Key.lineOfBusiness:
-            f.lineOfBusiness = v;
+            lineOfBusiness = v;
             break;
           case Key.planType:
-            f.planType = v;
+            planType = v;
             break;
           case Key.setting:
-            f.setting = v;
+            setting = v;
             break;
           case Key.route:
-            f.route = v;
+            route = v;
             break;
           case Key.indication:
-            f.indication = v;
+            indication = v;
         }
         p = words.end + 1;
       } else if (c === QUOTE) {
@@ -332,28 +390,31 @@ export function ndjsonRequestReader(checks: FastChecks): NdjsonRequestReader {
           case Key.dateOfService: {
             const v = date(b, s, q);
             if (v === undefined) return undefined;
-            f.dateOfService = v;
+            dateOfService = v;
             break;
           }
           case Key.drug: {
             if (!ascii) return undefined;
             const v = drugs.get(b, s, q);
             if (v === null) return undefined;
-            f.drug = v;
+            drug = v;
             break;
           }
           case Key.homePlan: {
             if (!ascii) return undefined;
             const v = text(b, s, q);
             if (!homePlanString(v)) return undefined;
-            f.homePlan = v;
+            homePlan = v;
             break;
           }
           case Key.claimId:
-            claimId = text(b, s, q);
+            idStart = s;
+            idEnd = q;
             break;
           case Key.claimLine:
-            claimLine = text(b, s, q);
+            lineStart = s;
+            lineEnd = q;
+            lineIsNumber = false;
             break;
           default:
             return undefined; // a string where the request has a boolean or an array
@@ -362,9 +423,9 @@ export function ndjsonRequestReader(checks: FastChecks): NdjsonRequestReader {
       } else if (c === 0x74 /* t */ || c === 0x66 /* f */) {
         const v = c === 0x74;
         if (!(v ? isWord(b, p, end, TRUE) : isWord(b, p, end, FALSE))) return undefined;
-        if (key === Key.medicarePrimary) f.medicarePrimary = v;
-        else if (key === Key.groupPolicy) f.groupPolicy = v;
-        else if (key === Key.providerParticipating) f.providerParticipating = v;
+        if (key === Key.medicarePrimary) medicarePrimary = v;
+        else if (key === Key.groupPolicy) groupPolicy = v;
+        else if (key === Key.providerParticipating) providerParticipating = v;
         else return undefined;
         p += v ? 4 : 5;
       } else if (c === 0x5b /* [ */) {
@@ -375,10 +436,10 @@ export function ndjsonRequestReader(checks: FastChecks): NdjsonRequestReader {
             end,
             MAX_PROCEDURE_CODES,
             MAX_PROCEDURE_CODE_LENGTH,
-            procedureCodes,
+            procCodes,
           );
           if (v === undefined) return undefined;
-          f.procedureCodes = v;
+          procedureCodes = v;
         } else if (key === Key.diagnosisCodes) {
           const v = stringArray<string>(
             b,
@@ -386,27 +447,28 @@ export function ndjsonRequestReader(checks: FastChecks): NdjsonRequestReader {
             end,
             MAX_DIAGNOSIS_CODES,
             MAX_DIAGNOSIS_CODE_LENGTH,
-            diagnosisCodes,
+            icdKeys,
           );
           if (v === undefined) return undefined;
-          f.diagnosisCodes = v;
+          diagnosisCodes = v;
         } else return undefined;
         p = pos;
       } else if (key === Key.claimLine && c >= 0x31 && c <= 0x39) {
         // A line number: digits, no sign, fraction or exponent (JSON.parse knows those best).
-        let n = 0;
+        // At most 15 digits, so the number is exact and JSON writes it back as these digits.
         let q = p;
         for (; q < end && q - p < 15; q++) {
           const d = b[q]! - 0x30;
           if (d < 0 || d > 9) break;
-          n = n * 10 + d;
         }
         if (
           q < end &&
           ((b[q]! >= 0x30 && b[q]! <= 0x39) || b[q] === 0x2e || (b[q]! | 0x20) === 0x65)
         )
           return undefined;
-        claimLine = n;
+        lineStart = p;
+        lineEnd = q;
+        lineIsNumber = true;
         p = q;
       } else return undefined;
       p = skipSpace(b, p, end);
@@ -417,10 +479,33 @@ export function ndjsonRequestReader(checks: FastChecks): NdjsonRequestReader {
     }
     if (skipSpace(b, p + 1, end) !== end) return undefined;
     if (!(seen & (1 << Key.payer)) || !(seen & (1 << Key.dateOfService))) return undefined;
-    return { request: normalizedRequest(f), claimId, claimLine };
+    envelope.idStart = idStart;
+    envelope.idEnd = idEnd;
+    envelope.lineStart = lineStart;
+    envelope.lineEnd = lineEnd;
+    envelope.lineIsNumber = lineIsNumber;
+    // The field order of the full validator's result (see normalizedRequest).
+    const out: Record<string, unknown> = {
+      lineOfBusiness,
+      medicarePrimary,
+      groupPolicy,
+      dateOfService,
+      procedureCodes,
+      diagnosisCodes,
+      facts: NO_FACTS,
+      payer,
+    };
+    if (planType !== undefined) out.planType = planType;
+    if (providerParticipating !== undefined) out.providerParticipating = providerParticipating;
+    if (homePlan !== undefined) out.homePlan = homePlan;
+    if (setting !== undefined) out.setting = setting;
+    if (drug !== undefined) out.drug = drug;
+    if (route !== undefined) out.route = route;
+    if (indication !== undefined) out.indication = indication;
+    return out as unknown as NormalizedRequest;
   }
 
-  return { read };
+  return { read, envelope };
 }
 
 const TRUE = [0x74, 0x72, 0x75, 0x65];

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BufferPool } from './buffer-pool.js';
-import { RowBuffer, csvField } from './rows.js';
+import type { DeterminationV1 } from '../../model/determination.js';
+import { RowBuffer, csvField, writeNdjsonRow, writeNdjsonRowFrom } from './rows.js';
 
 describe('output rows', () => {
   it('a row buffer grows as needed and keeps UTF-8 exact', () => {
@@ -86,5 +87,29 @@ describe('buffer pool', () => {
     const big = pool.take(a.length * 4);
     pool.give(big.buffer as ArrayBuffer);
     assert.equal(pool.take(a.length * 4).buffer, big.buffer, 'the larger buffer was reused');
+  });
+});
+
+describe('decided NDJSON rows', () => {
+  it('end with missing fields and warnings as JSON writes them, from values or bytes', () => {
+    const tail = ',"payer":"bcbsal","outcome":"covered"';
+    const words = [[], ['drug'], ['drug', 'route', 'é"'], ['code-not-billable']];
+    const line = Buffer.from('{"claimId":"Ç-1","claimLine":12}');
+    const e = { idStart: 12, idEnd: 16, lineStart: 30, lineEnd: 32, lineIsNumber: true };
+    for (let round = 0; round < 2; round++)
+      // the second time from the cached bytes
+      for (const missing of words)
+        for (const codes of words) {
+          const d = { missing, warnings: codes.map((code) => ({ code })) };
+          let want = `{"sourceLine":7,"claimId":"Ç-1","claimLine":12${tail}`;
+          if (missing.length > 0) want += `,"missing":${JSON.stringify(missing)}`;
+          if (codes.length > 0) want += `,"warnings":${JSON.stringify(codes)}`;
+          want += '}\n';
+          const b = new RowBuffer(4);
+          const ref = { sourceLine: 7, claimId: 'Ç-1', claimLine: 12 };
+          writeNdjsonRow(b, ref, Buffer.from(tail), d as unknown as DeterminationV1);
+          writeNdjsonRowFrom(b, 7, line, e, Buffer.from(tail), d as unknown as DeterminationV1);
+          assert.equal(b.take().toString(), want + want);
+        }
   });
 });

@@ -1,6 +1,7 @@
 import type { DeterminationV1, ReasonV1 } from '../../model/determination.js';
 import type { Problem } from '../../model/problem.js';
 import { BufferPool } from './buffer-pool.js';
+import type { Envelope } from './ndjson-request-reader.js';
 
 const EMPTY = Buffer.alloc(0);
 
@@ -101,13 +102,12 @@ export function csvRow(ref: LineRef, tail: string, d: DeterminationV1): string {
 
 /**
  * A decided NDJSON row, written into the buffer in pieces with no row string: the ref, the
- * cached tail (`asciiTail` when it needs no encoding), then missing and warnings.
+ * cached tail (its UTF-8 bytes), then missing and warnings.
  */
 export function writeNdjsonRow(
   sink: RowBuffer,
   ref: LineRef,
-  tail: string,
-  asciiTail: boolean,
+  tail: Uint8Array,
   d: DeterminationV1,
 ): void {
   // Short constant parts are copied a character at a time: cheaper than a typed-array copy.
@@ -123,27 +123,128 @@ export function writeNdjsonRow(
     if (typeof line === 'number') sink.number(line);
     else sink.jsonString(line);
   }
-  if (asciiTail) sink.asciiBlock(tail);
-  else sink.push(tail);
+  sink.block(tail);
+  writeNdjsonRowEnd(sink, d);
+}
+
+/**
+ * The same row for a line the byte reader read, its claimId and claimLine copied from the line's
+ * bytes (`src` at `e`): the reader takes them only where those bytes are what JSON writes. Room
+ * for the head and the tail is made once, and the row written with plain stores.
+ */
+export function writeNdjsonRowFrom(
+  sink: RowBuffer,
+  sourceLine: number,
+  src: Uint8Array,
+  e: Envelope,
+  tail: Uint8Array,
+  d: DeterminationV1,
+): void {
+  const id = e.idStart;
+  const line = e.lineStart;
+  const buf = sink.reserve(HEAD_MAX + (e.idEnd - id) + (e.lineEnd - line) + tail.length);
+  let o = put(buf, sink.length, SOURCE_LINE);
+  o = putNumber(buf, o, sourceLine);
+  if (id >= 0) {
+    o = put(buf, o, CLAIM_ID);
+    for (let i = id; i < e.idEnd; i++) buf[o++] = src[i]!;
+    buf[o++] = 0x22;
+  }
+  if (line >= 0) {
+    o = put(buf, o, e.lineIsNumber ? CLAIM_LINE : CLAIM_LINE_STRING);
+    for (let i = line; i < e.lineEnd; i++) buf[o++] = src[i]!;
+    if (!e.lineIsNumber) buf[o++] = 0x22;
+  }
+  buf.set(tail, o);
+  sink.length = o + tail.length;
+  writeNdjsonRowEnd(sink, d);
+}
+
+const bytesOf = (s: string) => new Uint8Array(Buffer.from(s, 'latin1'));
+const SOURCE_LINE = bytesOf('{"sourceLine":');
+const CLAIM_ID = bytesOf(',"claimId":"');
+const CLAIM_LINE = bytesOf(',"claimLine":');
+const CLAIM_LINE_STRING = bytesOf(',"claimLine":"');
+// The constant parts of a row's head, and a line number of up to 20 digits.
+const HEAD_MAX = SOURCE_LINE.length + 20 + CLAIM_ID.length + 1 + CLAIM_LINE_STRING.length + 1;
+
+/** Short constant bytes, a byte at a time: cheaper than a typed-array copy this short. */
+function put(buf: Uint8Array, o: number, bytes: Uint8Array): number {
+  for (let i = 0; i < bytes.length; i++) buf[o++] = bytes[i]!;
+  return o;
+}
+
+/** A line number as JSON writes it (room for 20 characters made). */
+function putNumber(buf: Uint8Array, o: number, v: number): number {
+  if (!(v >= 0 && v <= 0xffffffff && Number.isInteger(v))) {
+    const s = String(v);
+    for (let i = 0; i < s.length; i++) buf[o++] = s.charCodeAt(i);
+    return o;
+  }
+  let digits = 1;
+  for (let t = v; t >= 10; t = Math.floor(t / 10)) digits++;
+  const end = o + digits;
+  let p = end;
+  for (let t = v; ; t = Math.floor(t / 10)) {
+    buf[--p] = 0x30 + (t % 10);
+    if (t < 10) break;
+  }
+  return end;
+}
+
+/** Missing fields and warning codes (engine vocabulary), then the row's end. */
+function writeNdjsonRowEnd(sink: RowBuffer, d: DeterminationV1): void {
   const m = d.missing;
+  const w = d.warnings;
+  // Most rows: nothing missing and at most one warning, a few cached bytes.
+  if (m.length === 0 && w.length <= 1) {
+    sink.block(w.length === 0 ? ROW_END : oneWarningEnd(w[0]!.code));
+    return;
+  }
   if (m.length > 0) {
     sink.ascii(',"missing":[');
     for (let i = 0; i < m.length; i++) {
       if (i > 0) sink.ascii(',');
-      sink.jsonString(m[i]!);
+      sink.block(jsonBytes(m[i]!));
     }
     sink.ascii(']');
   }
-  const w = d.warnings;
   if (w.length > 0) {
     sink.ascii(',"warnings":[');
     for (let i = 0; i < w.length; i++) {
       if (i > 0) sink.ascii(',');
-      sink.jsonString(w[i]!.code);
+      sink.block(jsonBytes(w[i]!.code));
     }
     sink.ascii(']');
   }
   sink.ascii('}\n');
+}
+
+const ROW_END = bytesOf('}\n');
+
+// A row's end with one warning, by its code.
+const oneWarningEnds = new Map<string, Uint8Array>();
+
+function oneWarningEnd(code: string): Uint8Array {
+  let b = oneWarningEnds.get(code);
+  if (b === undefined) {
+    b = new Uint8Array(Buffer.from(`,"warnings":[${JSON.stringify(code)}]}\n`));
+    if (oneWarningEnds.size < 4096) oneWarningEnds.set(code, b);
+  }
+  return b;
+}
+
+// The JSON string literals of missing fields and warning codes: a few engine words, written on
+// most rows. Bounded, should a caller ever pass words without end.
+const jsonLiterals = new Map<string, Uint8Array>();
+
+function jsonBytes(s: string): Uint8Array {
+  let b = jsonLiterals.get(s);
+  if (b === undefined) {
+    b = new Uint8Array(Buffer.from(JSON.stringify(s)));
+    if (jsonLiterals.size < 4096) jsonLiterals.set(s, b);
+  }
+  return b;
 }
 
 export function errorRow(format: OutputFormat, ref: LineRef, p: Problem, count = 1): string {
@@ -204,6 +305,17 @@ export class RowBuffer {
     return this.off;
   }
 
+  /** After writing into reserve()'s buffer: where the rows now end. */
+  set length(n: number) {
+    this.off = n;
+  }
+
+  /** The buffer, with room for `n` more bytes from `length` on, for a writer that fills it. */
+  reserve(n: number): Buffer {
+    this.ensure(n);
+    return this.buf;
+  }
+
   /** Room for `n` more bytes. */
   private ensure(n: number): void {
     if (this.off + n <= this.buf.length) return;
@@ -227,10 +339,20 @@ export class RowBuffer {
     this.off += this.buf.write(row, this.off);
   }
 
-  /** A long string that is ASCII by construction (a cached row part): one native copy. */
-  asciiBlock(s: string): void {
-    this.ensure(s.length);
-    this.off += this.buf.write(s, this.off, 'latin1');
+  /** Bytes made once and copied many times (a cached row part): one native copy. */
+  block(u: Uint8Array): void {
+    this.ensure(u.length);
+    this.buf.set(u, this.off);
+    this.off += u.length;
+  }
+
+  /** A few bytes of another buffer (a claim id from the input line). */
+  bytes(src: Uint8Array, s: number, e: number): void {
+    this.ensure(e - s);
+    const buf = this.buf;
+    let o = this.off;
+    for (let i = s; i < e; i++) buf[o++] = src[i]!;
+    this.off = o;
   }
 
   /** A string that is ASCII by construction (field names, vocabulary, numbers). */

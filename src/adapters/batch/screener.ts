@@ -8,7 +8,11 @@ import {
   type FastValidator,
 } from '../../service/validate-request-fast.js';
 import type { NormalizedRequest } from '../../model/normalized-request.js';
-import { ndjsonRequestReader, type NdjsonRequestReader } from './ndjson-request-reader.js';
+import {
+  envelopeValues,
+  ndjsonRequestReader,
+  type NdjsonRequestReader,
+} from './ndjson-request-reader.js';
 import {
   csvRow,
   decidedTail,
@@ -21,6 +25,7 @@ import {
   type OutputFormat,
   RowBuffer,
   writeNdjsonRow,
+  writeNdjsonRowFrom,
 } from './rows.js';
 import {
   countChange,
@@ -124,8 +129,25 @@ export class Screener {
     const d = decide(request, policySet, terminology, this.opts);
     const e = this.entry(d);
     e.count++;
-    if (this.settings.output === 'ndjson') writeNdjsonRow(this.sink, ref, e.tail, e.asciiTail, d);
+    if (this.settings.output === 'ndjson') writeNdjsonRow(this.sink, ref, e.tailBytes, d);
     else this.sink.push(csvRow(ref, e.tail, d));
+  }
+
+  /**
+   * Decides the request the byte reader read from line `sourceLine` of `b` and writes its row:
+   * an NDJSON row copies the claim id and line from `b`, making no string of them.
+   */
+  private decideRead(request: NormalizedRequest, b: Uint8Array, sourceLine: number): void {
+    if (this.settings.diff || this.settings.output !== 'ndjson') {
+      const { claimId, claimLine } = envelopeValues(this.reader.envelope, b);
+      return this.decideRow(request, { sourceLine, claimId, claimLine });
+    }
+    this.rows++;
+    const { policySet, terminology } = this.ctx;
+    const d = decide(request, policySet, terminology, this.opts);
+    const e = this.entry(d);
+    e.count++;
+    writeNdjsonRowFrom(this.sink, sourceLine, b, this.reader.envelope, e.tailBytes, d);
   }
 
   // Distinct decisions are few: each gets one entry holding its serialized row tail and its
@@ -207,7 +229,7 @@ export class Screener {
     const tail = decidedTail(this.settings.output, d, rule);
     e = {
       tail,
-      asciiTail: ASCII.test(tail),
+      tailBytes: Buffer.from(tail),
       count: 0,
       ref: d.policy,
       payer: d.payer,
@@ -334,12 +356,7 @@ export class Screener {
       if (end > pos && b[end - 1] === 13) end--;
       if (end > pos) {
         const r = this.checkEncoding ? undefined : this.reader.read(b, pos, end);
-        if (r !== undefined)
-          this.decideRow(r.request, {
-            sourceLine: line,
-            claimId: r.claimId,
-            claimLine: r.claimLine,
-          });
+        if (r !== undefined) this.decideRead(r, b, line);
         else {
           const t = b.toString('utf8', pos, end);
           if (this.checkEncoding && t.includes('\uFFFD')) this.encodingError(line);
@@ -354,8 +371,6 @@ export class Screener {
 }
 
 const MAX_ENTRIES = 100_000;
-// eslint-disable-next-line no-control-regex
-const ASCII = /^[\x00-\x7f]*$/;
 
 type Trie = Map<unknown, Trie | RowEntry>;
 
@@ -367,8 +382,8 @@ function step(t: Trie, k: unknown): Trie {
 
 interface RowEntry extends DecidedKey {
   tail: string;
-  /** The tail is ASCII (policy ids and names nearly always are): copied without encoding. */
-  asciiTail: boolean;
+  /** The tail's UTF-8 bytes, copied into each NDJSON row. */
+  tailBytes: Uint8Array;
   /** Lines counted here and not yet in the tally; -1 for an entry past the bound, not held. */
   count: number;
   ref: PolicyRefV1 | undefined;
