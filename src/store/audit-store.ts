@@ -88,6 +88,13 @@ const INSERT_EVENTS = `
     policy_id text, policy_version text, date_of_service date, revision text, request json,
     determination json)`;
 
+// On PostgreSQL a second (or third) commit starts beside the one in flight only for at least this
+// many waiting determinations: fewer ride in the next commit once the one in flight is done. At
+// 16 connections this took bench:http from about 5 determinations per commit to about 8, and
+// each commit spared is a round trip's protocol work in the service and a transaction in
+// PostgreSQL (issue 17); a burst this large still gets its own commit at once.
+export const OVERLAP_AT = 8;
+
 /**
  * The audit store: durable determinations, idempotency keys and API keys on PostgreSQL or
  * PGlite. Every failure to reach the database surfaces as StoreUnavailableError so that the
@@ -111,6 +118,7 @@ export class AuditStore implements AuditPort {
       db.kind === 'pglite' ? 1 : 3,
       500,
       isDataException,
+      OVERLAP_AT,
     );
     this.assertionWriter = new BatchWriter(
       (rows) => insertAssertions(this.db, rows),
