@@ -55,6 +55,24 @@ function storeContract(name: string, open: () => Promise<AuditStore>) {
       assert.equal(await store.get('not-a-uuid'), undefined);
     });
 
+    test('each event stores its own request as its JSON text, also where a comparison shares one', async () => {
+      const shared = event('bcbsma', 'G90.521');
+      const other = event('bcbsal', 'F33.2');
+      const events = [
+        shared,
+        { ...event('bcbsal', 'G90.521'), request: shared.request },
+        other,
+        { ...event('medica', 'G90.521'), request: shared.request },
+      ];
+      await store.record(events);
+      const res = await store.db.query<{ id: string; request: string }>(
+        'SELECT id::text AS id, request::text AS request FROM determinations WHERE id = ANY($1::uuid[])',
+        [events.map((e) => e.id)],
+      );
+      const stored = new Map(res.rows.map((r) => [r.id, r.request]));
+      for (const e of events) assert.equal(stored.get(e.id), JSON.stringify(e.request));
+    });
+
     test('concurrent records all commit, and the list pages through them newest first without gaps', async () => {
       const before = await store.count();
       const events = Array.from({ length: 57 }, (_, i) =>

@@ -483,8 +483,16 @@ async function insertAssertions(db: Queryable, rows: CoverageAssertionRow[]): Pr
 async function insertEvents(db: Queryable, events: AuditEventV1[]): Promise<void> {
   const rows: string[] = [];
   const str = (v: string | undefined) => (v === undefined ? 'null' : JSON.stringify(v));
+  // A request is written once (a comparison's events, which are consecutive, share one), so its
+  // text is not kept after the batch as a determination's is: the answer already made that one.
+  let request: unknown;
+  let requestText = '';
   for (const e of events) {
     const d = e.determination;
+    if (e.request !== request || requestText === '') {
+      request = e.request;
+      requestText = storableJsonText(JSON.stringify(e.request));
+    }
     const req = e.request as { dateOfService?: unknown };
     const dos = typeof req.dateOfService === 'string' ? req.dateOfService : undefined;
     rows.push(
@@ -493,7 +501,7 @@ async function insertEvents(db: Queryable, events: AuditEventV1[]): Promise<void
         `"outcome":${str(d.outcome)},"basis":${str(d.basis)},"prior_auth":${str(d.priorAuth)},` +
         `"policy_id":${str(d.policy?.id)},"policy_version":${str(d.policy?.version)},` +
         `"date_of_service":${str(dos)},"revision":${str(d.revision)},` +
-        `"request":${jsonText(e.request)},"determination":${jsonText(d)}}`,
+        `"request":${requestText},"determination":${jsonText(d)}}`,
     );
   }
   await db.query(INSERT_EVENTS, [`[${rows.join(',')}]`], 'insert-determinations');
