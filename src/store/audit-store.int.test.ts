@@ -9,7 +9,8 @@ import { decideRequest } from '../service/decide-request.js';
 import { loadContext } from '../service/load-context.js';
 import { StoreUnavailableError } from '../service/audit-port.js';
 import { freshDatabase, type FreshDatabase } from '../../test/support/postgres.js';
-import type { AuditStore } from './audit-store.js';
+import pg from 'pg';
+import { OVERLAP_AT, type AuditStore } from './audit-store.js';
 import { MIGRATIONS } from './migrations.js';
 import { openStore } from './open-store.js';
 
@@ -52,6 +53,24 @@ function storeContract(name: string, open: () => Promise<AuditStore>) {
       assert.deepEqual(back, JSON.parse(JSON.stringify(e)));
       assert.equal(await store.get(randomUUID()), undefined);
       assert.equal(await store.get('not-a-uuid'), undefined);
+    });
+
+    test('each event stores its own request as its JSON text, also where a comparison shares one', async () => {
+      const shared = event('bcbsma', 'G90.521');
+      const other = event('bcbsal', 'F33.2');
+      const events = [
+        shared,
+        { ...event('bcbsal', 'G90.521'), request: shared.request },
+        other,
+        { ...event('medica', 'G90.521'), request: shared.request },
+      ];
+      await store.record(events);
+      const res = await store.db.query<{ id: string; request: string }>(
+        'SELECT id::text AS id, request::text AS request FROM determinations WHERE id = ANY($1::uuid[])',
+        [events.map((e) => e.id)],
+      );
+      const stored = new Map(res.rows.map((r) => [r.id, r.request]));
+      for (const e of events) assert.equal(stored.get(e.id), JSON.stringify(e.request));
     });
 
     test('concurrent records all commit, and the list pages through them newest first without gaps', async () => {
@@ -183,6 +202,65 @@ describe('PostgreSQL', () => {
       MIGRATIONS.map((m) => m.version),
     );
     await Promise.all([a.close(), b.close()]);
+  });
+
+  test('records that arrive while a commit is in flight wait for it and commit together, unless enough wait', async () => {
+    const store = await openStore({ databaseUrl: pgdb.url });
+    // Another session's lock holds every insert in flight until it commits: no timing involved.
+    const locker = new pg.Client({ connectionString: pgdb.url });
+    await locker.connect();
+    const turn = () => new Promise((r) => setImmediate(r));
+    const blockedInserts = async () => {
+      const res = await locker.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_stat_activity
+         WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+      );
+      return res.rows[0]!.n;
+    };
+    const commitsOf = async (ids: string[]) => {
+      const res = await locker.query<{ n: number }>(
+        'SELECT count(DISTINCT xmin::text)::int AS n FROM determinations WHERE id = ANY($1::uuid[])',
+        [ids],
+      );
+      return res.rows[0]!.n;
+    };
+    try {
+      // Connections ready beforehand: a new one would not finish connecting while the lock is held.
+      await Promise.all([1, 2, 3, 4].map(() => store.db.query('SELECT pg_sleep(0.05)')));
+      // A few, each in its own turn of the event loop while the first commit is held.
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE determinations IN SHARE ROW EXCLUSIVE MODE');
+      const few = Array.from({ length: OVERLAP_AT - 2 }, () => event('bcbsma', 'G90.521'));
+      const writes = [store.record([few[0]!])];
+      while ((await blockedInserts()) < 1) await turn();
+      for (const e of few.slice(1)) {
+        writes.push(store.record([e]));
+        await turn();
+        await turn();
+      }
+      assert.equal(await blockedInserts(), 1, 'no second commit for a few waiting records');
+      await locker.query('COMMIT');
+      await Promise.all(writes);
+      assert.equal(await commitsOf(few.map((e) => e.id)), 2);
+
+      // A burst of OVERLAP_AT does not wait for the commit in flight.
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE determinations IN SHARE ROW EXCLUSIVE MODE');
+      const first = event('bcbsma', 'G90.521');
+      const burst = Array.from({ length: OVERLAP_AT }, () => event('bcbsal', 'G90.521'));
+      const more = [store.record([first])];
+      while ((await blockedInserts()) < 1) await turn();
+      more.push(...burst.map((e) => store.record([e])));
+      const deadline = Date.now() + 5_000;
+      while ((await blockedInserts()) < 2 && Date.now() < deadline) await turn();
+      assert.equal(await blockedInserts(), 2, 'the burst commits beside the one in flight');
+      await locker.query('COMMIT');
+      await Promise.all(more);
+      assert.equal(await commitsOf([first.id, ...burst.map((e) => e.id)]), 2);
+    } finally {
+      await locker.end();
+      await store.close();
+    }
   });
 
   test('losing the database rejects with StoreUnavailableError, and the store recovers by itself', async () => {

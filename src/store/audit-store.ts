@@ -88,6 +88,13 @@ const INSERT_EVENTS = `
     policy_id text, policy_version text, date_of_service date, revision text, request json,
     determination json)`;
 
+// On PostgreSQL a second (or third) commit starts beside the one in flight only for at least this
+// many waiting determinations: fewer ride in the next commit once the one in flight is done. At
+// 16 connections this took bench:http from about 5 determinations per commit to about 8, and
+// each commit spared is a round trip's protocol work in the service and a transaction in
+// PostgreSQL (issue 17); a burst this large still gets its own commit at once.
+export const OVERLAP_AT = 8;
+
 /**
  * The audit store: durable determinations, idempotency keys and API keys on PostgreSQL or
  * PGlite. Every failure to reach the database surfaces as StoreUnavailableError so that the
@@ -111,6 +118,7 @@ export class AuditStore implements AuditPort {
       db.kind === 'pglite' ? 1 : 3,
       500,
       isDataException,
+      OVERLAP_AT,
     );
     this.assertionWriter = new BatchWriter(
       (rows) => insertAssertions(this.db, rows),
@@ -475,8 +483,16 @@ async function insertAssertions(db: Queryable, rows: CoverageAssertionRow[]): Pr
 async function insertEvents(db: Queryable, events: AuditEventV1[]): Promise<void> {
   const rows: string[] = [];
   const str = (v: string | undefined) => (v === undefined ? 'null' : JSON.stringify(v));
+  // A request is written once (a comparison's events, which are consecutive, share one), so its
+  // text is not kept after the batch as a determination's is: the answer already made that one.
+  let request: unknown;
+  let requestText = '';
   for (const e of events) {
     const d = e.determination;
+    if (e.request !== request || requestText === '') {
+      request = e.request;
+      requestText = storableJsonText(JSON.stringify(e.request));
+    }
     const req = e.request as { dateOfService?: unknown };
     const dos = typeof req.dateOfService === 'string' ? req.dateOfService : undefined;
     rows.push(
@@ -485,7 +501,7 @@ async function insertEvents(db: Queryable, events: AuditEventV1[]): Promise<void
         `"outcome":${str(d.outcome)},"basis":${str(d.basis)},"prior_auth":${str(d.priorAuth)},` +
         `"policy_id":${str(d.policy?.id)},"policy_version":${str(d.policy?.version)},` +
         `"date_of_service":${str(dos)},"revision":${str(d.revision)},` +
-        `"request":${jsonText(e.request)},"determination":${jsonText(d)}}`,
+        `"request":${requestText},"determination":${jsonText(d)}}`,
     );
   }
   await db.query(INSERT_EVENTS, [`[${rows.join(',')}]`], 'insert-determinations');

@@ -20,6 +20,14 @@ export class BatchWriter<T> {
      * the failing round trips.
      */
     private readonly isolate: (error: unknown) => boolean = () => false,
+    /**
+     * Records that must be waiting before a commit starts beside one already in flight. Each
+     * commit costs the service a round trip's protocol work and PostgreSQL a transaction, so
+     * records that can wait for the commit in flight to finish ride in the next one together;
+     * only a queue this long, which that wait would hold up, gets a commit of its own at once.
+     * 1 starts one as soon as anything waits (up to maxConcurrent).
+     */
+    private readonly minToOverlap = 1,
   ) {}
 
   write(items: T[]): Promise<void> {
@@ -41,6 +49,15 @@ export class BatchWriter<T> {
     return this.queue.length + this.inFlight;
   }
 
+  private queuedRecords(): number {
+    let n = 0;
+    for (const q of this.queue) {
+      n += q.items.length;
+      if (n >= this.minToOverlap) break;
+    }
+    return n;
+  }
+
   private async flushEachAlone(batch: typeof this.queue): Promise<void> {
     for (const b of batch) {
       try {
@@ -53,7 +70,11 @@ export class BatchWriter<T> {
   }
 
   private pump(): void {
-    while (this.inFlight < this.maxConcurrent && this.queue.length > 0) {
+    while (
+      this.inFlight < this.maxConcurrent &&
+      this.queue.length > 0 &&
+      (this.inFlight === 0 || this.queuedRecords() >= this.minToOverlap)
+    ) {
       const batch: typeof this.queue = [];
       let size = 0;
       while (this.queue.length > 0 && (batch.length === 0 || size < this.maxBatch)) {
