@@ -6,9 +6,10 @@ import {
   MAX_DIAGNOSIS_CODES,
   MAX_PROCEDURE_CODE_LENGTH,
   MAX_PROCEDURE_CODES,
+  normalizedRequest,
   type FastChecks,
+  type FastFields,
 } from '../../service/validate-request-fast.js';
-import { NO_FACTS } from '../../model/facts.js';
 
 // Reads an NDJSON claim line straight from its bytes into a normalized request, for the shape
 // nearly every line has: a flat object of plain strings, integers, booleans and arrays of
@@ -315,6 +316,22 @@ export function ndjsonRequestReader(checks: FastChecks): NdjsonRequestReader {
     }
   }
 
+  const fields: FastFields = {
+    payer: '',
+    dateOfService: '',
+    lineOfBusiness: 'commercial',
+    medicarePrimary: false,
+    groupPolicy: false,
+    planType: undefined,
+    providerParticipating: undefined,
+    homePlan: undefined,
+    setting: undefined,
+    drug: undefined,
+    route: undefined,
+    indication: undefined,
+    procedureCodes: [],
+    diagnosisCodes: [],
+  };
   const envelope: Envelope = {
     idStart: -1,
     idEnd: -1,
@@ -327,21 +344,22 @@ export function ndjsonRequestReader(checks: FastChecks): NdjsonRequestReader {
     let p = skipSpace(b, start, end);
     if (p >= end || b[p] !== 0x7b) return undefined;
     p = skipSpace(b, p + 1, end);
-    // Locals, not a fields object: the request is the one object made per line.
-    let payer = '';
-    let dateOfService = '';
-    let lineOfBusiness = 'commercial';
-    let medicarePrimary = false;
-    let groupPolicy = false;
-    let planType: string | undefined;
-    let providerParticipating: boolean | undefined;
-    let homePlan: string | undefined;
-    let setting: string | undefined;
-    let drug: string | undefined;
-    let route: string | undefined;
-    let indication: string | undefined;
-    let procedureCodes: ProcedureCode[] = [];
-    let diagnosisCodes: string[] = [];
+    // One fields object per reader, reset for each line: the request is the one object made.
+    const f = fields;
+    f.payer = '';
+    f.dateOfService = '';
+    f.lineOfBusiness = 'commercial';
+    f.medicarePrimary = false;
+    f.groupPolicy = false;
+    f.planType = undefined;
+    f.providerParticipating = undefined;
+    f.homePlan = undefined;
+    f.setting = undefined;
+    f.drug = undefined;
+    f.route = undefined;
+    f.indication = undefined;
+    f.procedureCodes = [];
+    f.diagnosisCodes = [];
     let idStart = -1;
     let idEnd = -1;
     let lineStart = -1;
@@ -364,22 +382,22 @@ export function ndjsonRequestReader(checks: FastChecks): NdjsonRequestReader {
         if (v === undefined) return undefined;
         switch (key) {
           case Key.payer:
-            payer = v;
+            f.payer = v;
             break;
           case Key.lineOfBusiness:
-            lineOfBusiness = v;
+            f.lineOfBusiness = v;
             break;
           case Key.planType:
-            planType = v;
+            f.planType = v;
             break;
           case Key.setting:
-            setting = v;
+            f.setting = v;
             break;
           case Key.route:
-            route = v;
+            f.route = v;
             break;
           case Key.indication:
-            indication = v;
+            f.indication = v;
         }
         p = words.end + 1;
       } else if (c === QUOTE) {
@@ -390,21 +408,21 @@ export function ndjsonRequestReader(checks: FastChecks): NdjsonRequestReader {
           case Key.dateOfService: {
             const v = date(b, s, q);
             if (v === undefined) return undefined;
-            dateOfService = v;
+            f.dateOfService = v;
             break;
           }
           case Key.drug: {
             if (!ascii) return undefined;
             const v = drugs.get(b, s, q);
             if (v === null) return undefined;
-            drug = v;
+            f.drug = v;
             break;
           }
           case Key.homePlan: {
             if (!ascii) return undefined;
             const v = text(b, s, q);
             if (!homePlanString(v)) return undefined;
-            homePlan = v;
+            f.homePlan = v;
             break;
           }
           case Key.claimId:
@@ -423,9 +441,9 @@ export function ndjsonRequestReader(checks: FastChecks): NdjsonRequestReader {
       } else if (c === 0x74 /* t */ || c === 0x66 /* f */) {
         const v = c === 0x74;
         if (!(v ? isWord(b, p, end, TRUE) : isWord(b, p, end, FALSE))) return undefined;
-        if (key === Key.medicarePrimary) medicarePrimary = v;
-        else if (key === Key.groupPolicy) groupPolicy = v;
-        else if (key === Key.providerParticipating) providerParticipating = v;
+        if (key === Key.medicarePrimary) f.medicarePrimary = v;
+        else if (key === Key.groupPolicy) f.groupPolicy = v;
+        else if (key === Key.providerParticipating) f.providerParticipating = v;
         else return undefined;
         p += v ? 4 : 5;
       } else if (c === 0x5b /* [ */) {
@@ -439,7 +457,7 @@ export function ndjsonRequestReader(checks: FastChecks): NdjsonRequestReader {
             procCodes,
           );
           if (v === undefined) return undefined;
-          procedureCodes = v;
+          f.procedureCodes = v;
         } else if (key === Key.diagnosisCodes) {
           const v = stringArray<string>(
             b,
@@ -450,7 +468,7 @@ export function ndjsonRequestReader(checks: FastChecks): NdjsonRequestReader {
             icdKeys,
           );
           if (v === undefined) return undefined;
-          diagnosisCodes = v;
+          f.diagnosisCodes = v;
         } else return undefined;
         p = pos;
       } else if (key === Key.claimLine && c >= 0x31 && c <= 0x39) {
@@ -484,25 +502,7 @@ export function ndjsonRequestReader(checks: FastChecks): NdjsonRequestReader {
     envelope.lineStart = lineStart;
     envelope.lineEnd = lineEnd;
     envelope.lineIsNumber = lineIsNumber;
-    // The field order of the full validator's result (see normalizedRequest).
-    const out: Record<string, unknown> = {
-      lineOfBusiness,
-      medicarePrimary,
-      groupPolicy,
-      dateOfService,
-      procedureCodes,
-      diagnosisCodes,
-      facts: NO_FACTS,
-      payer,
-    };
-    if (planType !== undefined) out.planType = planType;
-    if (providerParticipating !== undefined) out.providerParticipating = providerParticipating;
-    if (homePlan !== undefined) out.homePlan = homePlan;
-    if (setting !== undefined) out.setting = setting;
-    if (drug !== undefined) out.drug = drug;
-    if (route !== undefined) out.route = route;
-    if (indication !== undefined) out.indication = indication;
-    return out as unknown as NormalizedRequest;
+    return normalizedRequest(f);
   }
 
   return { read, envelope };
