@@ -73,6 +73,7 @@ export interface DecideOptions {
   /**
    * Decide under the policy versions in force on this date instead of the date of service
    * (re-running history under another version). Code validity still follows the date of service.
+   * A calendar date, YYYY-MM-DD, as the request's own date is: adapters check it (isCalendarDate).
    */
   asOf?: string;
 }

@@ -480,16 +480,19 @@ async function insertAssertions(db: Queryable, rows: CoverageAssertionRow[]): Pr
   await db.query(INSERT_ASSERTIONS, [`[${items.join(',')}]`], 'insert-assertions');
 }
 
+// No request is this object: the first event's request is always written.
+const NOT_YET = {};
+
 async function insertEvents(db: Queryable, events: AuditEventV1[]): Promise<void> {
   const rows: string[] = [];
   const str = (v: string | undefined) => (v === undefined ? 'null' : JSON.stringify(v));
   // A request is written once (a comparison's events, which are consecutive, share one), so its
   // text is not kept after the batch as a determination's is: the answer already made that one.
-  let request: unknown;
+  let request: unknown = NOT_YET;
   let requestText = '';
   for (const e of events) {
     const d = e.determination;
-    if (e.request !== request || requestText === '') {
+    if (e.request !== request) {
       request = e.request;
       requestText = storableJsonText(JSON.stringify(e.request));
     }
