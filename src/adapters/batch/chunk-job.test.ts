@@ -4,18 +4,23 @@ import { loadContext } from '../../service/load-context.js';
 import { chunkProcessor } from './chunk-job.js';
 import { parseHeader } from './csv-reader.js';
 
+// A request the byte reader takes, with a diagnosis the policy decides.
+const request = {
+  payer: 'bcbsal',
+  dateOfService: '2025-03-01',
+  drug: 'ketamine',
+  route: 'intravenous',
+  procedureCodes: ['96365'],
+  diagnosisCodes: ['G90.50'],
+};
+
 describe('screening a chunk', () => {
   it('numbers NDJSON lines right across a large chunk, bad lines included', () => {
     const good = (i: number) =>
       JSON.stringify({
         claimId: `C${i}`,
         claimLine: 1,
-        payer: 'bcbsal',
-        dateOfService: '2025-03-01',
-        drug: 'ketamine',
-        route: 'intravenous',
-        procedureCodes: ['96365'],
-        diagnosisCodes: ['G90.50'],
+        ...request,
         // Padding, so that 1,000 lines span several 64 KB pieces.
         ...{ setting: 'outpatient', lineOfBusiness: 'commercial', planType: 'ppo' },
       });
@@ -40,14 +45,6 @@ describe('screening a chunk', () => {
   });
 
   it('writes the same row bytes from the byte reader as from JSON.parse, claim ids of any text', () => {
-    const request = {
-      payer: 'bcbsal',
-      dateOfService: '2025-03-01',
-      drug: 'ketamine',
-      route: 'intravenous',
-      procedureCodes: ['96365'],
-      diagnosisCodes: ['G90.50'],
-    };
     // Ids and line numbers the reader takes (copied from the input) and ones it leaves to
     // JSON.parse (escapes, fractions): the rows must not tell them apart.
     const envelopes: Record<string, unknown>[] = [
