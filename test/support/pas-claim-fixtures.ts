@@ -2,6 +2,8 @@
 // answers (PAS 2.2.1 ClaimResponse.fsh; docs/design/dtr-19.md §D.6), and a Claim carrying a
 // completed DTR QuestionnaireResponse as supportingInfo[AdditionalInformation] (Claim.fsh lines
 // 211–228, Examples.fsh lines 80–87).
+import { withQuestionnaireResponse } from './crd-orders.js';
+
 const X12_306 = 'https://codesystem.x12.org/005010/306';
 const REVIEW_ACTION =
   'http://hl7.org/fhir/us/davinci-pas/StructureDefinition/extension-reviewAction';
@@ -69,47 +71,15 @@ export function claimWithQuestionnaireResponse(): {
   claim: Record<string, unknown>;
   bundle: Record<string, unknown>;
 } {
-  const claim = {
-    resourceType: 'Claim',
-    id: 'claim-1',
-    supportingInfo: [
-      {
-        sequence: 1,
-        category: {
-          coding: [
-            {
-              system: 'http://hl7.org/fhir/us/davinci-pas/CodeSystem/PASTempCodes',
-              code: 'additionalInformation',
-            },
-          ],
-        },
-        extension: [
-          {
-            url: 'http://hl7.org/fhir/us/davinci-pas/StructureDefinition/extension-documentInformation',
-            extension: [
-              {
-                url: 'reportTypeCode',
-                valueCodeableConcept: {
-                  coding: [{ system: 'https://codesystem.x12.org/005010/755', code: 'PY' }],
-                },
-              },
-            ],
-          },
-        ],
-        valueReference: { reference: 'urn:uuid:5b0c2d4e-9a41-4f0e-8a47-0e6d3a1f2c11' },
-      },
-    ],
-  };
-  const bundle = {
-    resourceType: 'Bundle',
-    type: 'collection',
-    entry: [
-      { fullUrl: 'urn:uuid:claim-1', resource: claim },
-      {
-        fullUrl: 'urn:uuid:5b0c2d4e-9a41-4f0e-8a47-0e6d3a1f2c11',
-        resource: { resourceType: 'QuestionnaireResponse', status: 'completed' },
-      },
-    ],
-  };
+  const claim: Record<string, unknown> = { resourceType: 'Claim', id: 'claim-1' };
+  const bundle = withQuestionnaireResponse(
+    {
+      resourceType: 'Bundle',
+      type: 'collection',
+      entry: [{ fullUrl: 'urn:uuid:claim-1', resource: claim }],
+    },
+    { resourceType: 'QuestionnaireResponse', status: 'completed' },
+    'urn:uuid:5b0c2d4e-9a41-4f0e-8a47-0e6d3a1f2c11',
+  );
   return { claim, bundle };
 }
