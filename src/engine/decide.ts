@@ -337,13 +337,22 @@ function withSilences(
     }
   }
   if (!extra) return r;
-  return {
-    ...r,
-    reasons:
-      spoke === 1 && Object.isFrozen(r.reasons)
-        ? withSilenceReasons(r.reasons, only!)
-        : [...r.reasons, ...extra],
-  };
+  // Made by result(), as every PolicyResult is: a spread copy would be a second shape.
+  return result(
+    r.outcome,
+    r.basis,
+    r.outOfScopeReason,
+    r.priorAuth,
+    r.version,
+    r.indication,
+    r.referTo,
+    spoke === 1 && Object.isFrozen(r.reasons)
+      ? withSilenceReasons(r.reasons, only!)
+      : [...r.reasons, ...extra],
+    r.missing,
+    r.notices,
+    r.questions,
+  );
 }
 
 // An out-of-scope answer on which one silence speaks: the same few shared reasons and silences

@@ -12,24 +12,29 @@ import type {
 
 // The policy set after compilation: everything the per-request path needs is a lookup here;
 // quotes are already located and turned into reasons.
+//
+// Each kind of compiled object has one shape: a field the source leaves out is present and
+// undefined, not absent. The engine reads these objects on every request, and a property read
+// that meets more than four shapes goes through V8's generic (megamorphic) lookup: conditions
+// came in nine shapes, one per combination of the fields a rule names.
 
 export interface CompiledCondition {
-  payer?: ReadonlySet<string>;
-  lineOfBusiness?: ReadonlySet<LineOfBusiness>;
-  planType?: ReadonlySet<PlanType>;
-  setting?: ReadonlySet<Setting>;
-  medicarePrimary?: boolean;
-  providerParticipating?: boolean;
-  homePlan?: boolean;
-  groupPolicy?: boolean;
+  payer: ReadonlySet<string> | undefined;
+  lineOfBusiness: ReadonlySet<LineOfBusiness> | undefined;
+  planType: ReadonlySet<PlanType> | undefined;
+  setting: ReadonlySet<Setting> | undefined;
+  medicarePrimary: boolean | undefined;
+  providerParticipating: boolean | undefined;
+  homePlan: boolean | undefined;
+  groupPolicy: boolean | undefined;
 }
 
 export interface CompiledStatement {
   id: string;
   verdict: Verdict;
   referTo: readonly string[];
-  drugNames?: ReadonlySet<string>;
-  drugClasses?: ReadonlySet<string>;
+  drugNames: ReadonlySet<string> | undefined;
+  drugClasses: ReadonlySet<string> | undefined;
   routes: ReadonlySet<Route>;
   indications: readonly string[];
   reasons: readonly ReasonV1[];
@@ -44,8 +49,8 @@ export interface CompiledExclusion {
 /** A question the text leaves open: a request it touches is warned (`text-silent`). */
 export interface CompiledSilence {
   id: string;
-  when?: CompiledCondition;
-  indications?: readonly string[];
+  when: CompiledCondition | undefined;
+  indications: readonly string[] | undefined;
   /** What the text does not say. */
   about: string;
   reasons: readonly ReasonV1[];
@@ -74,7 +79,7 @@ export interface CompiledFactRule {
   /** `facts.<fact>`: the entry in `missing`. */
   readonly missing: string;
   /** The request field the fact is another spelling of, read in its place. */
-  readonly requestField?: FactRequestField;
+  readonly requestField: FactRequestField | undefined;
   /** The question asked while the fact is not given, with its quote. */
   readonly question: QuestionV1;
   readonly yes: CompiledFactAnswer;
@@ -85,10 +90,10 @@ export interface CompiledProductRule {
   id: string;
   when: CompiledCondition;
   effect: 'applies' | 'conditional' | 'not-applicable';
-  basis?: Basis;
+  basis: Basis | undefined;
   reasons: readonly ReasonV1[];
   /** Facts a conditional rule turns on, in the order they are asked. */
-  facts?: readonly CompiledFactRule[];
+  facts: readonly CompiledFactRule[] | undefined;
 }
 
 export interface CompiledPriorAuthRule {
@@ -100,8 +105,8 @@ export interface CompiledPriorAuthRule {
 
 export interface CompiledNotice {
   id: string;
-  outcomes?: ReadonlySet<string>;
-  when?: CompiledCondition;
+  outcomes: ReadonlySet<string> | undefined;
+  when: CompiledCondition | undefined;
   notices: readonly NoticeV1[];
 }
 
@@ -121,7 +126,7 @@ export interface FamilyIndex {
 export interface CompiledVersion {
   id: string;
   effectiveFrom: string;
-  effectiveTo?: string;
+  effectiveTo: string | undefined;
   title: string;
   textAvailable: boolean;
   changeReasons: readonly ReasonV1[];
@@ -158,14 +163,14 @@ export type ScopeTable = ReadonlyMap<
 
 export interface CompiledPolicy {
   id: string;
-  number?: string;
+  number: string | undefined;
   title: string;
   payers: readonly string[];
   sourcePath: string;
   publisher: string;
   asOf: string;
   /** The review date the source announces, with the words that announce it. */
-  nextReview?: { by: string; reasons: readonly ReasonV1[] };
+  nextReview: { by: string; reasons: readonly ReasonV1[] } | undefined;
   productDefault: 'applies' | 'out-of-scope';
   relatedPolicies: readonly { number?: string; title: string; reasons: readonly ReasonV1[] }[];
   versions: readonly CompiledVersion[];

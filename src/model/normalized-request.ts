@@ -6,20 +6,25 @@ export interface ProcedureCode {
   code: string;
 }
 
-/** A validated CoverageRequest with defaults applied and codes in canonical form. */
+/**
+ * A validated CoverageRequest with defaults applied and codes in canonical form. Every field is
+ * present, a field the request leaves out as undefined, so that every request has one shape
+ * (normalizedRequest builds it): the engine reads these fields many times per request, and
+ * reads that meet several shapes are slower ones.
+ */
 export interface NormalizedRequest {
   payer: string;
   lineOfBusiness: LineOfBusiness;
-  planType?: PlanType;
+  planType: PlanType | undefined;
   medicarePrimary: boolean;
-  providerParticipating?: boolean;
-  homePlan?: string;
+  providerParticipating: boolean | undefined;
+  homePlan: string | undefined;
   groupPolicy: boolean;
   dateOfService: string;
-  setting?: Setting;
-  drug?: string;
-  route?: Route;
-  indication?: string;
+  setting: Setting | undefined;
+  drug: string | undefined;
+  route: Route | undefined;
+  indication: string | undefined;
   procedureCodes: readonly ProcedureCode[];
   /** ICD-10-CM, uppercase, without the dot, in the order given. */
   diagnosisCodes: readonly string[];

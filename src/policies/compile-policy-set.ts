@@ -332,8 +332,8 @@ function compileOne(
       id: s.id,
       verdict: s.verdict,
       referTo: Object.freeze(s.referTo ?? []),
-      ...(s.drugs.names ? { drugNames: new Set(s.drugs.names.map((n) => terminology.drugs.resolve(n)?.id ?? n)) } : {}),
-      ...(s.drugs.classes ? { drugClasses: new Set(s.drugs.classes) } : {}),
+      drugNames: s.drugs.names ? new Set(s.drugs.names.map((n) => terminology.drugs.resolve(n)?.id ?? n)) : undefined,
+      drugClasses: s.drugs.classes ? new Set(s.drugs.classes) : undefined,
       routes: new Set(s.routes),
       indications: s.indications,
       reasons: reasonsFor(statementText(s, terminology), s.quote, ['statements', i, 'quote'], `statement:${s.id}`),
@@ -359,8 +359,8 @@ function compileOne(
     raw: x,
     compiled: {
       id: x.id,
-      ...(x.when ? { when: compileCondition(x.when) } : {}),
-      ...(x.indications ? { indications: x.indications } : {}),
+      when: x.when ? compileCondition(x.when) : undefined,
+      indications: x.indications,
       about: x.about,
       reasons: reasonsFor(`The text does not say ${x.about}.`, x.quote, ['silences', i, 'quote'], `silence:${x.id}`),
     } satisfies CompiledSilence,
@@ -371,11 +371,10 @@ function compileOne(
       id: r.id,
       when: compileCondition(r.when),
       effect: r.effect,
-      ...(r.basis ? { basis: r.basis } : {}),
+      basis: r.basis || undefined,
       reasons: reasonsFor(productText(r.effect, r.basis, terminology), r.quote, ['products', 'rules', i, 'quote'], `product:${r.id}`),
-      ...(r.facts
-        ? {
-            facts: Object.freeze(
+      facts: r.facts
+        ? Object.freeze(
               r.facts.map((f, j) => {
                 const entry = terminology.facts.get(f.fact) ?? { id: f.fact, question: f.fact, yesText: 'yes', noText: 'no', audience: 'admin' as const };
                 const path: Path = ['products', 'rules', i, 'facts', j];
@@ -389,7 +388,7 @@ function compileOne(
                 const rule: CompiledFactRule = {
                   fact: f.fact,
                   missing: `facts.${f.fact}`,
-                  ...(entry.requestField ? { requestField: entry.requestField } : {}),
+                  requestField: entry.requestField,
                   question: Object.freeze({
                     id: `facts.${f.fact}`,
                     fact: f.fact,
@@ -403,9 +402,8 @@ function compileOne(
                 };
                 return Object.freeze(rule);
               }),
-            ),
-          }
-        : {}),
+            )
+        : undefined,
     } satisfies CompiledProductRule,
   }));
   const paRules = policy.priorAuth.rules.map((r, i) => ({
@@ -432,8 +430,8 @@ function compileOne(
     raw: n,
     compiled: {
       id: n.id,
-      ...(n.outcomes ? { outcomes: new Set<string>(n.outcomes) } : {}),
-      ...(n.when ? { when: compileCondition(n.when) } : {}),
+      outcomes: n.outcomes ? new Set<string>(n.outcomes) : undefined,
+      when: n.when ? compileCondition(n.when) : undefined,
       notices: citeAll(n.quote, ['notices', i, 'quote']).map((citation) => ({ kind: n.kind, text: citation.quote, citation })),
     } satisfies CompiledNotice,
   }));
@@ -461,7 +459,7 @@ function compileOne(
     return {
       id: v.id,
       effectiveFrom: v.effectiveFrom,
-      ...(next ? { effectiveTo: dayBefore(next.effectiveFrom) } : {}),
+      effectiveTo: next ? dayBefore(next.effectiveFrom) : undefined,
       title,
       textAvailable: v.textAvailable !== false,
       changeReasons: reasonsFor(`Version ${v.id}, in force from ${v.effectiveFrom}.`, v.change, ['versions', i, 'change'], `version:${v.id}`),
@@ -525,25 +523,23 @@ function compileOne(
 
   return {
     id: policy.id,
-    ...(policy.number ? { number: policy.number } : {}),
+    number: policy.number || undefined,
     title: policy.title,
     payers: policy.payers,
     sourcePath: `policies/${policy.source.file}`,
     publisher: policy.source.publisher,
     asOf: policy.source.asOf,
-    ...(policy.source.nextReview
+    nextReview: policy.source.nextReview
       ? {
-          nextReview: {
-            by: policy.source.nextReview.by,
+          by: policy.source.nextReview.by,
             reasons: reasonsFor(
               `The source names its next review: by ${policy.source.nextReview.by}.`,
               policy.source.nextReview.quote,
               ['source', 'nextReview', 'quote'],
               'source:next-review',
             ),
-          },
         }
-      : {}),
+      : undefined,
     productDefault: policy.products.default,
     relatedPolicies: related,
     versions: compiledVersions,
@@ -619,17 +615,18 @@ function factsUsed(
   return used;
 }
 
+// Every field, in one order: one shape for every condition (see model/compiled-policy.ts).
 function compileCondition(c: Condition): CompiledCondition {
-  const out: CompiledCondition = {};
-  if (c.payer) out.payer = new Set(c.payer);
-  if (c.lineOfBusiness) out.lineOfBusiness = new Set(c.lineOfBusiness);
-  if (c.planType) out.planType = new Set(c.planType);
-  if (c.setting) out.setting = new Set(c.setting);
-  if (c.medicarePrimary !== undefined) out.medicarePrimary = c.medicarePrimary;
-  if (c.providerParticipating !== undefined) out.providerParticipating = c.providerParticipating;
-  if (c.homePlan !== undefined) out.homePlan = c.homePlan;
-  if (c.groupPolicy !== undefined) out.groupPolicy = c.groupPolicy;
-  return out;
+  return {
+    payer: c.payer ? new Set(c.payer) : undefined,
+    lineOfBusiness: c.lineOfBusiness ? new Set(c.lineOfBusiness) : undefined,
+    planType: c.planType ? new Set(c.planType) : undefined,
+    setting: c.setting ? new Set(c.setting) : undefined,
+    medicarePrimary: c.medicarePrimary,
+    providerParticipating: c.providerParticipating,
+    homePlan: c.homePlan,
+    groupPolicy: c.groupPolicy,
+  };
 }
 
 function statementText(s: PolicyFile['statements'][number], terminology: Terminology): string {

@@ -3,6 +3,7 @@ import { errorObject, problem, type ErrorObject } from '../model/problem.js';
 import { decide, type DecideOptions } from '../engine/decide.js';
 import type { DecisionContext } from './load-context.js';
 import { validateCompareRequest, validateCoverageRequest } from './validate-request.js';
+import { forPayer } from './validate-request-fast.js';
 
 export type DecisionResult =
   { ok: true; determination: DeterminationV1 } | { ok: false; error: ErrorObject };
@@ -45,7 +46,7 @@ export function compareRequest(
   const v = validateCompareRequest(input, ctx);
   if (!v.ok) return { ok: false, error: errorObject(v.problems) };
   const determinations = ctx.policySet.payers.map((payer) =>
-    decide({ ...v.value, payer }, ctx.policySet, ctx.terminology, decideOptions(opts)),
+    decide(forPayer(v.value, payer), ctx.policySet, ctx.terminology, decideOptions(opts)),
   );
   return { ok: true, determinations };
 }

@@ -8,7 +8,8 @@ import type {
 /** Sets become sorted arrays so the compiled policy can travel as JSON. */
 function condition(c: CompiledCondition): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(c)) out[k] = v instanceof Set ? [...v].sort() : v;
+  for (const [k, v] of Object.entries(c))
+    if (v !== undefined) out[k] = v instanceof Set ? [...v].sort() : v;
   return out;
 }
 
