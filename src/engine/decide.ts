@@ -23,7 +23,7 @@ import { displayIcd10cm } from '../terminology/code-format.js';
 import type { Drug } from '../terminology/drugs.js';
 import type { Terminology } from '../terminology/terminology.js';
 import { codeFactsOf, type Candidate } from './code-facts.js';
-import { emptyList, kept } from './empty-list.js';
+import { emptyList, kept } from '../model/empty-list.js';
 import { checkCode, coverageWarning } from './criteria/code-warnings.js';
 import { evalCondition } from './criteria/condition.js';
 import { factReasons, factStep, factsUsed, isAnswer, type FactStep } from './criteria/facts.js';

@@ -67,6 +67,8 @@ function shapes(): Record<string, number> {
     }
     out['request paths'] = requests.length;
     out['request'] = count(requests);
+    // Their code lists, empty or not, of one class too (model/empty-list.ts).
+    out['request code list'] = count(requests.flatMap((r) => [r.procedureCodes, r.diagnosisCodes]));
     console.log(JSON.stringify(out));
   `;
   const r = spawnSync(

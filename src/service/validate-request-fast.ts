@@ -1,4 +1,5 @@
 import { isCalendarDate } from '../model/calendar-date.js';
+import { emptyList } from '../model/empty-list.js';
 import { COVERAGE_REQUEST_JSON_SCHEMA } from '../model/request-json-schemas.js';
 import type { NormalizedRequest, ProcedureCode } from '../model/normalized-request.js';
 import { LINES_OF_BUSINESS, PLAN_TYPES, ROUTES, SETTINGS } from '../model/vocabulary.js';
@@ -367,8 +368,8 @@ export function acceptRequest(
       medicarePrimary,
       groupPolicy,
       dateOfService,
-      procedureCodes: procedureCodes ?? [],
-      diagnosisCodes: diagnosisCodes ?? [],
+      procedureCodes: procedureCodes ?? emptyList(),
+      diagnosisCodes: diagnosisCodes ?? emptyList(),
       planType,
       providerParticipating,
       homePlan,
@@ -390,13 +391,14 @@ function codeList<T>(
   lookup: (c: string) => T | null,
 ): T[] | undefined {
   if (!Array.isArray(v) || v.length > max) return undefined;
-  const out: T[] = new Array(v.length);
+  // Pushed onto emptyList: every request's lists are of one class (new Array(n) is a holey one).
+  const out = emptyList<T>();
   for (let i = 0; i < v.length; i++) {
     const c: unknown = v[i];
     if (typeof c !== 'string' || c.length > maxLength) return undefined;
     const x = lookup(c);
     if (x === null) return undefined;
-    out[i] = x;
+    out.push(x);
   }
   return out;
 }

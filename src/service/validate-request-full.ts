@@ -2,6 +2,7 @@ import { ROUTE_WORDS } from '../model/vocabulary.js';
 import type { ErrorObject } from 'ajv';
 import { strictValidator } from '../lazy-packages.js';
 import { isCalendarDate } from '../model/calendar-date.js';
+import { emptyList } from '../model/empty-list.js';
 import type { CoverageRequest } from '../model/coverage-request.js';
 import {
   COMPARE_REQUEST_JSON_SCHEMA,
@@ -127,7 +128,7 @@ function validate(
     const p = drugNameProblem(req.drug, ctx.terminology.drugs);
     if (p) problems.push(p);
   }
-  const diagnosisCodes: string[] = [];
+  const diagnosisCodes = emptyList<string>();
   if (Array.isArray(req.diagnosisCodes)) {
     req.diagnosisCodes.forEach((c, i) => {
       if (typeof c !== 'string') return;
@@ -144,7 +145,7 @@ function validate(
       else diagnosisCodes.push(key);
     });
   }
-  const procedureCodes: ProcedureCode[] = [];
+  const procedureCodes = emptyList<ProcedureCode>();
   if (Array.isArray(req.procedureCodes)) {
     req.procedureCodes.forEach((c, i) => {
       if (typeof c !== 'string') return;

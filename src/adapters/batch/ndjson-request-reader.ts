@@ -1,3 +1,4 @@
+import { emptyList } from '../../model/empty-list.js';
 import type { NormalizedRequest, ProcedureCode } from '../../model/normalized-request.js';
 import { LINES_OF_BUSINESS, PLAN_TYPES, ROUTES, SETTINGS } from '../../model/vocabulary.js';
 import {
@@ -286,9 +287,9 @@ export function ndjsonRequestReader(checks: FastChecks): NdjsonRequestReader {
     p = skipSpace(b, p + 1, end);
     if (p < end && b[p] === 0x5d) {
       pos = p + 1;
-      return [];
+      return emptyList();
     }
-    const out: T[] = [];
+    const out = emptyList<T>();
     let n = 0;
     for (;;) {
       if (p >= end || b[p] !== QUOTE || n === max) return undefined;
@@ -329,8 +330,8 @@ export function ndjsonRequestReader(checks: FastChecks): NdjsonRequestReader {
     drug: undefined,
     route: undefined,
     indication: undefined,
-    procedureCodes: [],
-    diagnosisCodes: [],
+    procedureCodes: emptyList(),
+    diagnosisCodes: emptyList(),
   };
   const envelope: Envelope = {
     idStart: -1,
@@ -358,8 +359,8 @@ export function ndjsonRequestReader(checks: FastChecks): NdjsonRequestReader {
     f.drug = undefined;
     f.route = undefined;
     f.indication = undefined;
-    f.procedureCodes = [];
-    f.diagnosisCodes = [];
+    f.procedureCodes = NO_PROCEDURE_CODES;
+    f.diagnosisCodes = NO_DIAGNOSIS_CODES;
     let idStart = -1;
     let idEnd = -1;
     let lineStart = -1;
@@ -507,6 +508,11 @@ export function ndjsonRequestReader(checks: FastChecks): NdjsonRequestReader {
 
   return { read, envelope };
 }
+
+// A line without a code list: shared, of the class of filled lists (model/empty-list.ts). Never
+// written to: the engine only reads a request's lists.
+const NO_PROCEDURE_CODES = emptyList<ProcedureCode>();
+const NO_DIAGNOSIS_CODES = emptyList<string>();
 
 const TRUE = [0x74, 0x72, 0x75, 0x65];
 const FALSE = [0x66, 0x61, 0x6c, 0x73, 0x65];

@@ -4,7 +4,7 @@ import type { Route } from '../../model/vocabulary.js';
 import type { Drug } from '../../terminology/drugs.js';
 import type { Terminology } from '../../terminology/terminology.js';
 import type { ProcedureFacts } from '../code-facts.js';
-import { emptyList } from '../empty-list.js';
+import { emptyList } from '../../model/empty-list.js';
 
 /** What the procedure codes say of drug and route, gathered in one pass over them. */
 export interface ProcedureReading {

@@ -7,7 +7,9 @@ import { fileURLToPath } from 'node:url';
 // run under: one child process evaluates every expression, each to a line of its output.
 function evaluated(expressions: readonly string[]): string[] {
   const module = fileURLToPath(new URL('./empty-list.js', import.meta.url));
-  const routes = fileURLToPath(new URL('./criteria/infer-drug-and-route.js', import.meta.url));
+  const routes = fileURLToPath(
+    new URL('../engine/criteria/infer-drug-and-route.js', import.meta.url),
+  );
   const r = spawnSync(
     process.execPath,
     [
