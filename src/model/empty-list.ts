@@ -8,7 +8,9 @@
  */
 export function emptyList<T>(): T[] {
   const list: T[] = [undefined as T];
-  list.length = 0;
+  // pop(), not `length = 0`: setting the length is a call into the runtime, about 40 ns, and
+  // the reader makes two of these lists a line.
+  list.pop();
   return list;
 }
 
