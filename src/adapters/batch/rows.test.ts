@@ -112,4 +112,16 @@ describe('decided NDJSON rows', () => {
           assert.equal(b.take().toString(), want + want);
         }
   });
+
+  it('write the source line number as JSON does, on either side of 31 and 32 bits', () => {
+    const line = Buffer.from('{"claimId":"C1"}');
+    const e = { idStart: 12, idEnd: 14, lineStart: -1, lineEnd: -1, lineIsNumber: false };
+    const d = { missing: [], warnings: [] } as unknown as DeterminationV1;
+    const numbers = [0, 1, 9, 10, 99, 100, 65_535, 2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1, 2 ** 32];
+    for (const n of [...numbers, 10 ** 15, Number.MAX_SAFE_INTEGER]) {
+      const b = new RowBuffer(4);
+      writeNdjsonRowFrom(b, n, line, e, Buffer.from(''), d);
+      assert.equal(b.take().toString(), `{"sourceLine":${JSON.stringify(n)},"claimId":"C1"}\n`);
+    }
+  });
 });
