@@ -16,7 +16,7 @@ import type {
 // Each kind of compiled object has one shape: a field the source leaves out is present and
 // undefined, not absent. The engine reads these objects on every request, and a property read
 // that meets more than four shapes goes through V8's generic (megamorphic) lookup: conditions
-// came in nine shapes, one per combination of the fields a rule names.
+// came in twelve shapes, one per combination of the fields a rule names.
 
 export interface CompiledCondition {
   payer: ReadonlySet<string> | undefined;

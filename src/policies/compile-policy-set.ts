@@ -375,34 +375,34 @@ function compileOne(
       reasons: reasonsFor(productText(r.effect, r.basis, terminology), r.quote, ['products', 'rules', i, 'quote'], `product:${r.id}`),
       facts: r.facts
         ? Object.freeze(
-              r.facts.map((f, j) => {
-                const entry = terminology.facts.get(f.fact) ?? { id: f.fact, question: f.fact, yesText: 'yes', noText: 'no', audience: 'admin' as const };
-                const path: Path = ['products', 'rules', i, 'facts', j];
-                const citations = citeAll(f.quote, [...path, 'quote']);
-                const answer = (value: boolean, e: PolicyFactEffect): CompiledFactAnswer => {
-                  const effect = factEffect(e);
-                  const text = factAnswerText(value ? entry.yesText : entry.noText, effect, terminology);
-                  const reasons = Object.freeze(citations.map((citation, k) => Object.freeze({ text: k === 0 ? text : `${text} (continued)`, citation, rule: `fact:${f.fact}` })));
-                  return Object.freeze({ value, effect, reasons, trace: `fact ${f.fact} = ${value} (request) → ${effect.kind === 'not-covered' ? `not-covered (${effect.basis})` : effect.kind}` });
-                };
-                const rule: CompiledFactRule = {
-                  fact: f.fact,
-                  missing: `facts.${f.fact}`,
-                  requestField: entry.requestField,
-                  question: Object.freeze({
-                    id: `facts.${f.fact}`,
-                    fact: f.fact,
-                    text: f.question ?? entry.question,
-                    answers: Object.freeze({ yes: entry.yesText, no: entry.noText }),
-                    reason: Object.freeze({ text: productText(r.effect, r.basis, terminology), citation: citations[0]!, rule: `fact:${f.fact}` }),
-                    rule: `product:${r.id}`,
-                  }),
-                  yes: answer(true, f.whenYes),
-                  no: answer(false, f.whenNo),
-                };
-                return Object.freeze(rule);
+          r.facts.map((f, j) => {
+            const entry = terminology.facts.get(f.fact) ?? { id: f.fact, question: f.fact, yesText: 'yes', noText: 'no', audience: 'admin' as const };
+            const path: Path = ['products', 'rules', i, 'facts', j];
+            const citations = citeAll(f.quote, [...path, 'quote']);
+            const answer = (value: boolean, e: PolicyFactEffect): CompiledFactAnswer => {
+              const effect = factEffect(e);
+              const text = factAnswerText(value ? entry.yesText : entry.noText, effect, terminology);
+              const reasons = Object.freeze(citations.map((citation, k) => Object.freeze({ text: k === 0 ? text : `${text} (continued)`, citation, rule: `fact:${f.fact}` })));
+              return Object.freeze({ value, effect, reasons, trace: `fact ${f.fact} = ${value} (request) → ${effect.kind === 'not-covered' ? `not-covered (${effect.basis})` : effect.kind}` });
+            };
+            const rule: CompiledFactRule = {
+              fact: f.fact,
+              missing: `facts.${f.fact}`,
+              requestField: entry.requestField,
+              question: Object.freeze({
+                id: `facts.${f.fact}`,
+                fact: f.fact,
+                text: f.question ?? entry.question,
+                answers: Object.freeze({ yes: entry.yesText, no: entry.noText }),
+                reason: Object.freeze({ text: productText(r.effect, r.basis, terminology), citation: citations[0]!, rule: `fact:${f.fact}` }),
+                rule: `product:${r.id}`,
               }),
-            )
+              yes: answer(true, f.whenYes),
+              no: answer(false, f.whenNo),
+            };
+            return Object.freeze(rule);
+          }),
+        )
         : undefined,
     } satisfies CompiledProductRule,
   }));
@@ -532,12 +532,12 @@ function compileOne(
     nextReview: policy.source.nextReview
       ? {
           by: policy.source.nextReview.by,
-            reasons: reasonsFor(
-              `The source names its next review: by ${policy.source.nextReview.by}.`,
-              policy.source.nextReview.quote,
-              ['source', 'nextReview', 'quote'],
-              'source:next-review',
-            ),
+          reasons: reasonsFor(
+            `The source names its next review: by ${policy.source.nextReview.by}.`,
+            policy.source.nextReview.quote,
+            ['source', 'nextReview', 'quote'],
+            'source:next-review',
+          ),
         }
       : undefined,
     productDefault: policy.products.default,

@@ -3,7 +3,7 @@ import { errorObject, problem, type ErrorObject } from '../model/problem.js';
 import { decide, type DecideOptions } from '../engine/decide.js';
 import type { DecisionContext } from './load-context.js';
 import { validateCompareRequest, validateCoverageRequest } from './validate-request.js';
-import { forPayer } from './validate-request-fast.js';
+import { forPayer } from '../model/normalized-request.js';
 
 export type DecisionResult =
   { ok: true; determination: DeterminationV1 } | { ok: false; error: ErrorObject };

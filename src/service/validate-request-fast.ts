@@ -1,7 +1,12 @@
 import { isCalendarDate } from '../model/calendar-date.js';
 import { emptyList } from '../model/empty-list.js';
 import { COVERAGE_REQUEST_JSON_SCHEMA } from '../model/request-json-schemas.js';
-import type { NormalizedRequest, ProcedureCode } from '../model/normalized-request.js';
+import {
+  normalizedRequestOf,
+  type NormalizedRequest,
+  type ProcedureCode,
+  type RequestFields,
+} from '../model/normalized-request.js';
 import { LINES_OF_BUSINESS, PLAN_TYPES, ROUTES, SETTINGS } from '../model/vocabulary.js';
 import { classifyProcedureCode, normalizeIcd10cm } from '../terminology/code-format.js';
 import { drugNameProblem } from './drug-name.js';
@@ -114,83 +119,17 @@ export function fastChecks(ctx: DecisionContext): FastChecks {
 }
 
 /** The fields of a request the fast path accepted, before defaults are written out. */
-export interface FastFields {
+export interface FastFields extends RequestFields {
   payer: string;
-  dateOfService: string;
-  lineOfBusiness: string;
-  medicarePrimary: boolean;
-  groupPolicy: boolean;
-  planType: string | undefined;
-  providerParticipating: boolean | undefined;
-  homePlan: string | undefined;
-  setting: string | undefined;
-  drug: string | undefined;
-  route: string | undefined;
-  indication: string | undefined;
   procedureCodes: ProcedureCode[];
   diagnosisCodes: string[];
   /** Absent: none (readers that take no facts). */
   facts?: RequestFacts;
 }
 
-/** The normalized request, with the same field order as validateCoverageRequest builds. */
+/** The normalized request of fields the fast checks accepted. */
 export function normalizedRequest(f: FastFields): NormalizedRequest {
-  return requestOf(f, f.payer, f.facts ?? NO_FACTS);
-}
-
-/**
- * The one literal every normalized request is made by, so that all have one shape (see
- * NormalizedRequest); the full validator's result has the same fields in the same order.
- */
-function requestOf(
-  f: Omit<FastFields, 'payer' | 'facts'>,
-  payer: string | undefined,
-  facts: RequestFacts,
-): NormalizedRequest {
-  const request = {
-    lineOfBusiness: f.lineOfBusiness,
-    medicarePrimary: f.medicarePrimary,
-    groupPolicy: f.groupPolicy,
-    dateOfService: f.dateOfService,
-    procedureCodes: f.procedureCodes,
-    diagnosisCodes: f.diagnosisCodes,
-    facts,
-    // A compare request (no payer) has the field too, undefined (see forPayer).
-    payer: payer!,
-    planType: f.planType,
-    providerParticipating: f.providerParticipating,
-    homePlan: f.homePlan,
-    setting: f.setting,
-    drug: f.drug,
-    route: f.route,
-    indication: f.indication,
-  };
-  // The fast checks let through only the vocabularies' words (FastFields holds them as strings).
-  return request as NormalizedRequest;
-}
-
-/**
- * A compare request's copy for one payer, of the one shape: a spread copy ({ ...r, payer }) is
- * another hidden class, and the engine's reads would meet two.
- */
-export function forPayer(r: Omit<NormalizedRequest, 'payer'>, payer: string): NormalizedRequest {
-  return {
-    lineOfBusiness: r.lineOfBusiness,
-    medicarePrimary: r.medicarePrimary,
-    groupPolicy: r.groupPolicy,
-    dateOfService: r.dateOfService,
-    procedureCodes: r.procedureCodes,
-    diagnosisCodes: r.diagnosisCodes,
-    facts: r.facts,
-    payer,
-    planType: r.planType,
-    providerParticipating: r.providerParticipating,
-    homePlan: r.homePlan,
-    setting: r.setting,
-    drug: r.drug,
-    route: r.route,
-    indication: r.indication,
-  };
+  return normalizedRequestOf(f, f.payer, f.facts ?? NO_FACTS);
 }
 
 /**
@@ -362,7 +301,7 @@ export function acceptRequest(
     providerParticipating = fields.providerParticipating;
     groupPolicy = fields.groupPolicy ?? false;
   }
-  return requestOf(
+  return normalizedRequestOf(
     {
       lineOfBusiness,
       medicarePrimary,

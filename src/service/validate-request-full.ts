@@ -8,7 +8,11 @@ import {
   COMPARE_REQUEST_JSON_SCHEMA,
   COVERAGE_REQUEST_JSON_SCHEMA,
 } from '../model/request-json-schemas.js';
-import type { NormalizedRequest, ProcedureCode } from '../model/normalized-request.js';
+import {
+  normalizedRequestOf,
+  type NormalizedRequest,
+  type ProcedureCode,
+} from '../model/normalized-request.js';
 import { problem, type Problem } from '../model/problem.js';
 import { classifyProcedureCode, normalizeIcd10cm } from '../terminology/code-format.js';
 import type { DecisionContext } from './load-context.js';
@@ -175,26 +179,26 @@ function validate(
   const facts = req.facts === undefined ? NO_FACTS : acceptFacts(req.facts, ctx.terminology.facts)!;
   foldAliases(facts, ctx.terminology.facts, given);
 
-  // The fields and order of every normalized request (validate-request-fast.ts: requestOf).
-  const out: NormalizedRequest = {
-    lineOfBusiness: req.lineOfBusiness ?? 'commercial',
-    medicarePrimary: given.medicarePrimary ?? false,
-    groupPolicy: given.groupPolicy ?? false,
-    dateOfService: req.dateOfService,
-    procedureCodes,
-    diagnosisCodes,
+  const value = normalizedRequestOf(
+    {
+      lineOfBusiness: req.lineOfBusiness ?? 'commercial',
+      medicarePrimary: given.medicarePrimary ?? false,
+      groupPolicy: given.groupPolicy ?? false,
+      dateOfService: req.dateOfService,
+      procedureCodes,
+      diagnosisCodes,
+      planType: req.planType,
+      providerParticipating: given.providerParticipating,
+      homePlan: req.homePlan,
+      setting: req.setting,
+      drug: req.drug?.trim(),
+      route: req.route,
+      indication: req.indication,
+    },
+    withPayer ? req.payer : undefined,
     facts,
-    // A compare request has none: undefined (see requestOf).
-    payer: (withPayer ? req.payer : undefined)!,
-    planType: req.planType,
-    providerParticipating: given.providerParticipating,
-    homePlan: req.homePlan,
-    setting: req.setting,
-    drug: req.drug?.trim(),
-    route: req.route,
-    indication: req.indication,
-  };
-  return { ok: true, value: out };
+  );
+  return { ok: true, value };
 }
 
 const TYPE_EXAMPLES: Record<string, string> = {

@@ -330,8 +330,8 @@ export function ndjsonRequestReader(checks: FastChecks): NdjsonRequestReader {
     drug: undefined,
     route: undefined,
     indication: undefined,
-    procedureCodes: emptyList(),
-    diagnosisCodes: emptyList(),
+    procedureCodes: NO_PROCEDURE_CODES,
+    diagnosisCodes: NO_DIAGNOSIS_CODES,
   };
   const envelope: Envelope = {
     idStart: -1,

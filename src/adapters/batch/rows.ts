@@ -165,8 +165,11 @@ const SOURCE_LINE = bytesOf('{"sourceLine":');
 const CLAIM_ID = bytesOf(',"claimId":"');
 const CLAIM_LINE = bytesOf(',"claimLine":');
 const CLAIM_LINE_STRING = bytesOf(',"claimLine":"');
-// The constant parts of a row's head, and a line number of up to 20 digits.
-const HEAD_MAX = SOURCE_LINE.length + 20 + CLAIM_ID.length + 1 + CLAIM_LINE_STRING.length + 1;
+/** The most characters JSON writes a number in ("-2.2250738585072014e-308"). */
+const NUMBER_MAX = 24;
+// The constant parts of a row's head, and its line number.
+const HEAD_MAX =
+  SOURCE_LINE.length + NUMBER_MAX + CLAIM_ID.length + 1 + CLAIM_LINE_STRING.length + 1;
 
 /** Short constant bytes, a byte at a time: cheaper than a typed-array copy this short. */
 function put(buf: Uint8Array, o: number, bytes: Uint8Array): number {
@@ -174,37 +177,24 @@ function put(buf: Uint8Array, o: number, bytes: Uint8Array): number {
   return o;
 }
 
-/** A line number as JSON writes it (room for 20 characters made). */
+/** A number as JSON writes it (room for NUMBER_MAX characters made). */
 function putNumber(buf: Uint8Array, o: number, v: number): number {
   if (!(v >= 0 && v <= 0xffffffff && Number.isInteger(v))) {
     const s = String(v);
     for (let i = 0; i < s.length; i++) buf[o++] = s.charCodeAt(i);
     return o;
   }
-  // Line numbers fit in 31 bits: integer division by ten (| 0), which V8 turns into a multiply,
-  // instead of Math.floor on a double.
-  if (v > 0x7fffffff) return putDigits(buf, o, v);
+  // A 32-bit unsigned integer: divided by ten as one (>>> 0), which V8 turns into a multiply,
+  // instead of Math.floor on a double (about a third of a decided row's cost).
   let digits = 1;
-  for (let t = v; t >= 10; t = (t / 10) | 0) digits++;
+  for (let t = v; t >= 10; t = (t / 10) >>> 0) digits++;
   const end = o + digits;
   let p = end;
   for (let t = v; ;) {
-    const q = (t / 10) | 0;
+    const q = (t / 10) >>> 0;
     buf[--p] = 0x30 + (t - q * 10);
     if (q === 0) break;
     t = q;
-  }
-  return end;
-}
-
-function putDigits(buf: Uint8Array, o: number, v: number): number {
-  let digits = 1;
-  for (let t = v; t >= 10; t = Math.floor(t / 10)) digits++;
-  const end = o + digits;
-  let p = end;
-  for (let t = v; ; t = Math.floor(t / 10)) {
-    buf[--p] = 0x30 + (t % 10);
-    if (t < 10) break;
   }
   return end;
 }
@@ -401,17 +391,8 @@ export class RowBuffer {
 
   /** A number as JSON writes it. */
   number(v: number): void {
-    if (!(v >= 0 && v <= 0xffffffff && Number.isInteger(v))) return this.ascii(String(v));
-    let digits = 1;
-    for (let t = v; t >= 10; t = Math.floor(t / 10)) digits++;
-    this.ensure(digits);
-    const buf = this.buf;
-    let o = this.off + digits;
-    this.off = o;
-    for (let t = v; ; t = Math.floor(t / 10)) {
-      buf[--o] = 0x30 + (t % 10);
-      if (t < 10) break;
-    }
+    this.ensure(NUMBER_MAX);
+    this.off = putNumber(this.buf, this.off, v);
   }
 
   /**
