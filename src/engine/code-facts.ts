@@ -11,6 +11,7 @@ import {
   type IndicationIndex,
 } from '../terminology/indications.js';
 import type { Terminology } from '../terminology/terminology.js';
+import { deepFreeze } from '../model/deep-freeze.js';
 
 // Everything the engine reads from one code, found by one lookup: its validity, and for a
 // diagnosis its indication family (or why it has none), for a procedure code the drug and the
@@ -110,7 +111,7 @@ function build(t: Terminology): CodeFacts {
               ? `${code} (${record.display}) names no drug; give the drug.`
               : undefined,
           drugInferred: drug
-            ? Object.freeze({
+            ? deepFreeze({
                 code: 'drug-inferred',
                 message: `drug ${drug.id} inferred from HCPCS ${code}`,
                 subject: code,
@@ -118,7 +119,7 @@ function build(t: Terminology): CodeFacts {
             : undefined,
           routeInferred:
             routes?.length === 1
-              ? Object.freeze({
+              ? deepFreeze({
                   code: 'route-inferred',
                   message: `route ${routes[0]} inferred from ${code}`,
                   subject: code,
@@ -197,7 +198,7 @@ export function familyIndexOf(indications: IndicationIndex): ReadonlyMap<string,
 
 // The placement is computed once per code (indications.ts), so its warning is too.
 function ambiguityWarning(a: AmbiguousPlacement): WarningV1 {
-  return Object.freeze({
+  return deepFreeze({
     code: 'ambiguous-indication',
     message: describeAmbiguity(a),
     subject: displayIcd10cm(a.code),

@@ -35,6 +35,7 @@ import {
   readProcedure,
   type ProcedureReading,
 } from './criteria/infer-drug-and-route.js';
+import { deepFreeze } from '../model/deep-freeze.js';
 import { priorAuthWith, type PriorAuthAnswer } from './criteria/prior-auth.js';
 import {
   planOf,
@@ -107,9 +108,9 @@ interface PolicyResult {
   questions: readonly QuestionV1[] | undefined;
 }
 
-const NO_STRINGS: readonly string[] = Object.freeze([]);
+const NO_STRINGS: readonly string[] = deepFreeze([]);
 const NO_CANDIDATES: readonly Candidate[] = emptyList();
-const NO_NOTICES: readonly NoticeV1[] = Object.freeze([]);
+const NO_NOTICES: readonly NoticeV1[] = deepFreeze([]);
 // Plain and of objects (empty-list.ts), as the compiled statement lists are: one array shape
 // where statements are read.
 const NO_STATEMENTS: readonly CompiledStatement[] = emptyList();
@@ -367,7 +368,7 @@ function withSilenceReasons(reasons: readonly ReasonV1[], s: SilencePlan): reado
   let byReasons = joinedWithSilence.get(s);
   if (!byReasons) joinedWithSilence.set(s, (byReasons = new WeakMap()));
   let joined = byReasons.get(reasons);
-  if (!joined) byReasons.set(reasons, (joined = Object.freeze([...reasons, ...s.silence.reasons])));
+  if (!joined) byReasons.set(reasons, (joined = deepFreeze([...reasons, ...s.silence.reasons])));
   return joined;
 }
 
@@ -378,7 +379,7 @@ function silenceWarning(policy: CompiledPolicy, plan: SilencePlan, subject: stri
   const bySubject = plan.warnings;
   let w = bySubject.get(subject);
   if (!w) {
-    w = Object.freeze({
+    w = deepFreeze({
       code: 'text-silent',
       message: `${policy.id} does not say ${s.about}${subject === policy.id ? '' : ` (${subject})`}; this answer follows the reading written at the top of ${policy.file}`,
       subject: `${policy.id}#${s.id}`,
@@ -618,7 +619,7 @@ function notYetInForce(policy: CompiledPolicy, f: Facts): PolicyResult {
   let reasons = notInForceReasons.get(policy);
   if (!reasons) {
     const citation = first.changeReasons[0]?.citation;
-    reasons = Object.freeze([
+    reasons = deepFreeze([
       Object.freeze({
         text: `${policy.title} was not in force before ${first.effectiveFrom}.`,
         ...(citation ? { citation } : {}),
@@ -640,7 +641,7 @@ const candidateReasons = new WeakMap<Candidate, WeakMap<object, readonly ReasonV
 const codeReasons = new Map<string, WeakMap<object, readonly ReasonV1[]>>();
 
 function sharedReason(text: string, rule: string): readonly ReasonV1[] {
-  return Object.freeze([Object.freeze({ text, rule })]);
+  return deepFreeze([{ text, rule }]);
 }
 
 /** The entry of `byDrug` for the request's drug (or none), made by `make` the first time. */
@@ -671,7 +672,7 @@ function boundedEntry<V extends object>(m: Map<string, V>, key: string, make: ()
 function reviewOverdue(policy: CompiledPolicy): WarningV1 {
   const review = policy.nextReview!;
   const quote = review.reasons[0]?.citation?.quote ?? review.by;
-  return Object.freeze({
+  return deepFreeze({
     code: 'policy-review-overdue',
     message: `${policy.id} says "${quote}" (by ${review.by}); for a later date of service the payer may have revised the text since the copy encoded here (${policy.asOf})`,
     subject: policy.id,
@@ -841,7 +842,7 @@ function productNotNamed(req: NormalizedRequest): readonly ReasonV1[] {
   let reasons = byPlan.get(req.planType);
   if (!reasons) {
     const text = `The policy does not name the member's product (${req.lineOfBusiness}${req.planType ? `, ${req.planType}` : ''}).`;
-    reasons = Object.freeze([Object.freeze({ text, rule: 'product:default' })]);
+    reasons = deepFreeze([{ text, rule: 'product:default' }]);
     byPlan.set(req.planType, reasons);
   }
   return reasons;
@@ -852,9 +853,7 @@ const sharedReferReasons = new WeakMap<readonly CompiledStatement[], readonly Re
 function referReasons(statements: readonly CompiledStatement[]): readonly ReasonV1[] {
   let reasons = sharedReferReasons.get(statements);
   if (!reasons) {
-    reasons = Object.freeze(
-      statements.filter((s) => s.verdict === 'refer').flatMap((s) => s.reasons),
-    );
+    reasons = deepFreeze(statements.filter((s) => s.verdict === 'refer').flatMap((s) => s.reasons));
     sharedReferReasons.set(statements, reasons);
   }
   return reasons;
@@ -876,7 +875,7 @@ function noticesFor(
     out.push(...n.notices);
   }
   if (!byOutcome) return out;
-  const frozen = Object.freeze(out);
+  const frozen = deepFreeze(out);
   byOutcome.set(outcome, frozen);
   return frozen;
 }
@@ -901,9 +900,11 @@ function decidedReasons(
   for (const s of statements) if (s.verdict === verdict) out.push(...s.reasons);
   if (product && product.effect !== 'conditional') out.push(...product.reasons);
   out.push(...pa.reasons);
-  const reasons = Object.freeze(out);
-  // Conditional prior-auth answers are one per set of missing fields: bounded.
-  if (known.length < 64) known.push({ product, pa, reasons });
+  // Conditional prior-auth answers are one per set of missing fields: bounded. Only what is kept
+  // is marked shared (deepFreeze), so that the serializer keeps the text of nothing else.
+  const keep = known.length < 64;
+  const reasons = keep ? deepFreeze(out) : Object.freeze(out);
+  if (keep) known.push({ product, pa, reasons });
   return reasons;
 }
 

@@ -10,8 +10,10 @@
 const frozenHere = new WeakSet<object>();
 
 /**
- * Whether deepFreeze froze this object: a compiled part, shared and long-lived, as opposed to
- * one an answer froze for itself (which is garbage a moment later, and not worth remembering).
+ * Whether deepFreeze froze this object: a compiled part, or a part the engine built once and
+ * keeps for later answers (a memo entry), shared and long-lived, as opposed to one an answer
+ * froze for itself (which is garbage a moment later, and not worth remembering). The engine
+ * freezes what it keeps with deepFreeze, not Object.freeze, so that answers reuse its JSON text.
  */
 export function frozenByDeepFreeze(value: object): boolean {
   return frozenHere.has(value);

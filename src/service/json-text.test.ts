@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { loadScenarioCases } from '../policies/scenario-cases.js';
+import { frozenByDeepFreeze } from '../model/deep-freeze.js';
 import { decideRequest } from './decide-request.js';
 import { jsonWithId, stringifyJson } from './json-text.js';
 import { compileContext, loadContext } from './load-context.js';
@@ -129,4 +130,36 @@ describe('the compiled policy parts answers share', () => {
       }
     });
   }
+});
+
+describe('the frozen parts of an answer', () => {
+  // The serializer keeps the text of what deepFreeze marked and walks everything else on every
+  // answer: a part the engine builds once and keeps (a memo entry) but froze with Object.freeze
+  // would be escaped again for every answer that shares it.
+  it('are all shared parts the serializer may keep the text of, but the echo of the facts', () => {
+    let frozen = 0;
+    const unmarked: string[] = [];
+    const walk = (v: unknown, path: string): void => {
+      if (typeof v !== 'object' || v === null) return;
+      if (Object.isFrozen(v)) {
+        frozen++;
+        if (!frozenByDeepFreeze(v)) unmarked.push(path);
+        if (frozenByDeepFreeze(v)) return;
+      }
+      for (const [k, x] of Object.entries(v)) walk(x, `${path}/${k}`);
+    };
+    for (const ctx of [loadContext(), compileContext()]) {
+      for (const c of loadScenarioCases()) {
+        const r = decideRequest(c.request, ctx);
+        assert.ok(r.ok, c.name);
+        walk(r.determination, c.name);
+      }
+    }
+    // The facts a request gave, as used: the request's own, frozen for this answer alone.
+    assert.deepEqual(
+      unmarked.filter((path) => !path.endsWith('/facts')),
+      [],
+    );
+    assert.ok(frozen > 2000, `frozen parts met: ${frozen}`);
+  });
 });

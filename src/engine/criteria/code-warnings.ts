@@ -3,6 +3,7 @@ import { displayIcd10cm } from '../../terminology/code-format.js';
 import { windowOn, type CodeSystem } from '../../terminology/code-system.js';
 import { billableOn, type CodeValidity } from '../../terminology/code-validity.js';
 import { dateNumber } from '../../model/calendar-date.js';
+import { deepFreeze } from '../../model/deep-freeze.js';
 
 const SYSTEM_LABEL = { icd10cm: 'ICD-10-CM', hcpcs: 'HCPCS', cpt: 'CPT' } as const;
 
@@ -61,14 +62,14 @@ function buildCoverageWarning(cs: CodeSystem, date: string): WarningV1 | undefin
   if (newest && to !== undefined && date > to) {
     // Codes are still checked against the newest release: most survive a year, and a code
     // the next release adds or deletes is exactly what the reader needs to hear about.
-    return Object.freeze({
+    return deepFreeze({
       code: 'code-set-date',
       message: `date of service ${date} is after the newest ${SYSTEM_LABEL[cs.system]} release loaded (${newest.label}, effective ${newest.effectiveFrom} to ${newest.effectiveTo}); codes were checked against it. Load the release in force (MEDPOLICY_ICD10CM)`,
       subject: cs.system,
     });
   }
   if (date < from || (to !== undefined && date > to)) {
-    return Object.freeze({
+    return deepFreeze({
       code: 'code-set-date',
       message: `${cs.version} speaks for dates of service ${from} to ${to ?? 'today'}; ${date} is outside it, so code validity is checked against the nearest release`,
       subject: cs.system,
@@ -89,7 +90,7 @@ function codeWarning(cs: CodeSystem, v: CodeValidity, date: string): WarningV1 {
   const key = v.record ? date : '';
   let w = byDate.get(key);
   if (!w) {
-    w = Object.freeze(buildCodeWarning(cs, v, date));
+    w = deepFreeze(buildCodeWarning(cs, v, date));
     if (byDate.size >= 1024) byDate.clear();
     byDate.set(key, w);
   }

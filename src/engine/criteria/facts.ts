@@ -8,6 +8,7 @@ import type { QuestionV1, ReasonV1, WarningV1 } from '../../model/determination.
 import { NO_FACTS, type RequestFacts } from '../../model/facts.js';
 import type { NormalizedRequest } from '../../model/normalized-request.js';
 import type { PriorAuthAnswer } from './prior-auth.js';
+import { deepFreeze } from '../../model/deep-freeze.js';
 
 // Facts beyond the request (policies/valuesets/facts.yaml) that a conditional product rule turns
 // on. Read at the verdict, after scope, needs-info, exclusions and referrals: a fact is only ever
@@ -68,7 +69,7 @@ export function factStep(facts: readonly CompiledFactRule[], req: NormalizedRequ
   if (notGiven === 0) return policy!;
   if (notGiven === facts.length) {
     let asked = allAsked.get(facts);
-    if (!asked) allAsked.set(facts, (asked = askedOf(facts)));
+    if (!asked) allAsked.set(facts, (asked = deepFreeze(askedOf(facts))));
     return asked;
   }
   return askedOf(unasked!);
@@ -108,9 +109,11 @@ export function factReasons(
   const out: ReasonV1[] = [...answer.reasons];
   if (decidedBy) for (const s of decidedBy) if (s.verdict === verdict) out.push(...s.reasons);
   out.push(...pa.reasons);
-  const reasons = Object.freeze(out);
-  // One entry per statement list and prior-auth answer that meet this answer: few; bounded.
-  if (known.length < 64) known.push({ statements: decidedBy, pa, reasons });
+  // One entry per statement list and prior-auth answer that meet this answer: few; bounded. Only
+  // what is kept is marked shared (deepFreeze), so that the serializer keeps no other's text.
+  const keep = known.length < 64;
+  const reasons = keep ? deepFreeze(out) : Object.freeze(out);
+  if (keep) known.push({ statements: decidedBy, pa, reasons });
   return reasons;
 }
 
@@ -145,7 +148,7 @@ function notUsedWarning(fact: string, policyId: string | undefined): WarningV1 {
   const key = `${policyId ?? ''}\0${fact}`;
   let w = notUsedWarnings.get(key);
   if (!w) {
-    w = Object.freeze({
+    w = deepFreeze({
       code: 'fact-not-used',
       message: policyId
         ? `${policyId} does not turn on facts.${fact}: it did not change this answer`
