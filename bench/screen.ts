@@ -282,9 +282,13 @@ async function main(): Promise<void> {
   // The same conditions for every engine, as in a long screening run: rounds begin once the JIT
   // has settled (24 rounds of 4,096 lines, about the first tenth that the CLI's steady rate
   // leaves out; with 2, medpolicy's larger code was still tiering up in the timed rounds), and
-  // each turn ends with a minor collection timed as its own, so that no engine pays for the
-  // garbage another left in the young generation (json-logic-engine's promoted much of it, and
-  // the next turn's first scavenge cost several milliseconds).
+  // each turn ends with a full collection timed as its own, so that every engine pays for all of
+  // its own garbage and none for another's. A minor collection is not enough: the peers promote
+  // garbage into the old generation (about 190 MB between two mark-compacts, with 50,000 lines),
+  // and its incremental marking and compaction (25-35 ms of steps, 8-10 ms to finish, each time)
+  // then ran in whichever turn came next: medpolicy's turns, about 10 ms each, were a sixth to a
+  // quarter slower interleaved with the peers than alone. Each turn also pays for marking the heap every
+  // engine shares (inputs, compiled policies), which weighs most on the fastest turns.
   setFlagsFromString('--expose-gc');
   const gc = runInNewContext('gc') as (o: { type: 'minor' | 'major' }) => void;
   const rounds = {
@@ -292,7 +296,7 @@ async function main(): Promise<void> {
     perRound: 1,
     size: chunkLines.length,
     warmup: SCREEN_WARMUP,
-    endOfTurn: () => gc({ type: 'minor' }),
+    endOfTurn: () => gc({ type: 'major' }),
   };
   // Every engine's rows of a chunk land in a buffer that is used again, as the CLI's are (a fresh
   // megabyte each chunk is page faults, not screening).

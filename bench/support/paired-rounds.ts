@@ -25,9 +25,10 @@ export interface RoundsOptions {
   /** Untimed rounds first, for the JIT. */
   warmup: number;
   /**
-   * Run at the end of every turn, inside its timing: a minor garbage collection, so that each
-   * contender pays for collecting its own short-lived garbage and none for another's (otherwise
-   * the first scavenge of a turn copies what the previous contender left alive).
+   * Run at the end of every turn, inside its timing: a garbage collection, so that each
+   * contender pays for collecting its own garbage and none for another's (otherwise the first
+   * scavenge of a turn copies what the previous contender left alive, and old-generation garbage
+   * one promoted is marked and compacted during another's turns).
    */
   endOfTurn?: () => void;
 }
