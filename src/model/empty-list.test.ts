@@ -16,7 +16,7 @@ function evaluated(expressions: readonly string[]): string[] {
       '--allow-natives-syntax',
       '--input-type=module',
       '-e',
-      `const { emptyList, kept } = await import(${JSON.stringify(module)});
+      `const { emptyList, kept, listOf } = await import(${JSON.stringify(module)});
        const { NO_ROUTES } = await import(${JSON.stringify(routes)});
        ${expressions.map((e) => `console.log(String(${e}));`).join('\n')}`,
     ],
@@ -26,7 +26,7 @@ function evaluated(expressions: readonly string[]): string[] {
   return r.stdout.trim().split('\n');
 }
 
-describe('emptyList and kept', () => {
+describe('emptyList, kept and listOf', () => {
   it('make lists of the hidden class of filled lists of strings and objects', () => {
     const cases: [string, string][] = [
       ['emptyList().length', '0'],
@@ -39,6 +39,16 @@ describe('emptyList and kept', () => {
       ['%HaveSameMap(kept([{}], () => false), [{}])', 'true'],
       ['%HaveSameMap(kept([{}], () => true), [{}])', 'true'],
       [`%HaveSameMap(kept(['a', 'b'], () => false), emptyList())`, 'true'],
+      // listOf: the first n items, a list of their own, of the same class for every n.
+      ...[0, 1, 2, 3, 4, 5, 6].flatMap((n): [string, string][] => [
+        [
+          `JSON.stringify(listOf(['a', 'b', 'c', 'd', 'e', 'f', 'g'], ${n}))`,
+          JSON.stringify(['a', 'b', 'c', 'd', 'e', 'f', 'g'].slice(0, n)),
+        ],
+        [`%HaveSameMap(listOf(['a', 'b', 'c', 'd', 'e', 'f'], ${n}), emptyList())`, 'true'],
+        [`%HaveSameMap(listOf([{}, {}, {}, {}, {}, {}], ${n}), [{}])`, 'true'],
+      ]),
+      [`(() => { const s = ['a', 'b']; return listOf(s, 2) !== s; })()`, 'true'],
     ];
     assert.deepEqual(
       evaluated(cases.map(([e]) => e)).map((out, i) => [cases[i]![0], out]),

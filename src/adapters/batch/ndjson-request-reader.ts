@@ -1,4 +1,4 @@
-import { emptyList } from '../../model/empty-list.js';
+import { emptyList, listOf } from '../../model/empty-list.js';
 import type { NormalizedRequest, ProcedureCode } from '../../model/normalized-request.js';
 import { LINES_OF_BUSINESS, PLAN_TYPES, ROUTES, SETTINGS } from '../../model/vocabulary.js';
 import {
@@ -139,6 +139,11 @@ class ByteInterner<T> {
   private readonly keys: (Uint8Array | undefined)[] = new Array(ByteInterner.SLOTS).fill(undefined);
   private readonly values: (T | null)[] = new Array(ByteInterner.SLOTS).fill(null);
   private size = 0;
+  /**
+   * The values of the list being read, before the list is made at its size (listOf): a list
+   * grown by push() from empty gets room for 17, about 150 bytes, and a line has two lists.
+   */
+  readonly scratch: T[] = [];
 
   constructor(private readonly make: (text: string) => T | null) {}
 
@@ -289,7 +294,7 @@ export function ndjsonRequestReader(checks: FastChecks): NdjsonRequestReader {
       pos = p + 1;
       return emptyList();
     }
-    const out = emptyList<T>();
+    const out = codes.scratch;
     let n = 0;
     for (;;) {
       if (p >= end || b[p] !== QUOTE || n === max) return undefined;
@@ -304,13 +309,12 @@ export function ndjsonRequestReader(checks: FastChecks): NdjsonRequestReader {
       if (q >= end || b[q] !== QUOTE || q - p - 1 > maxLength) return undefined;
       const v = codes.get(b, p + 1, q, h);
       if (v === null) return undefined;
-      out.push(v);
-      n++;
+      out[n++] = v;
       p = skipSpace(b, q + 1, end);
       if (p >= end) return undefined;
       if (b[p] === 0x5d) {
         pos = p + 1;
-        return out;
+        return listOf(out, n);
       }
       if (b[p] !== COMMA) return undefined;
       p = skipSpace(b, p + 1, end);
