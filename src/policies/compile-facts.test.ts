@@ -46,7 +46,15 @@ describe('facts in policy files', () => {
     assert.equal(fact.yes.reasons[0]!.citation!.line, 676);
     assert.equal(fact.question.text, 'Did primary Medicare cover this service for this member?');
     assert.equal(fact.question.rule, 'product:bcn65-medicare-complementary');
-    for (const o of [rule.facts, fact, fact.question, fact.yes, fact.yes.reasons, fact.yes.reasons[0], fact.no.effect])
+    for (const o of [
+      rule.facts,
+      fact,
+      fact.question,
+      fact.yes,
+      fact.yes.reasons,
+      fact.yes.reasons[0],
+      fact.no.effect,
+    ])
       assert.ok(Object.isFrozen(o));
     // A BCN notice turns on providerParticipating: its spelling as a fact is used too, after the rules' facts.
     assert.deepEqual([...version.facts], ['primary-medicare-covered', 'provider-participating']);
@@ -56,19 +64,32 @@ describe('facts in policy files', () => {
   });
 
   it('refuses an unknown fact id, naming the nearest and the list', () => {
-    const text = bcn.text.replace('- fact: primary-medicare-covered', '- fact: primary-medicare-coverd');
+    const text = bcn.text.replace(
+      '- fact: primary-medicare-covered',
+      '- fact: primary-medicare-coverd',
+    );
     const [p, ...rest] = problemsFor(text);
     assert.equal(rest.length, 0, JSON.stringify(rest));
     assert.equal(p!.code, 'unknown-reference');
     assert.equal(p!.file, FILE);
     assert.equal(p!.line, lineOf(text, '- fact: primary-medicare-coverd'));
-    assert.match(p!.message, /unknown fact "primary-medicare-coverd" \(did you mean "primary-medicare-covered"\?\)/);
-    assert.match(p!.message, /facts\.yaml, which lists primary-medicare-covered, fep-benefit-plan-covers/);
+    assert.match(
+      p!.message,
+      /unknown fact "primary-medicare-coverd" \(did you mean "primary-medicare-covered"\?\)/,
+    );
+    assert.match(
+      p!.message,
+      /facts\.yaml, which lists primary-medicare-covered, fep-benefit-plan-covers/,
+    );
   });
 
   it('refuses a fact quote that is not in the source', () => {
-    const needle = '          quote: BCN65 (Medicare Complementary) Coinsurance covered if primary Medicare covers the service.';
-    const text = bcn.text.replace(needle, needle.replace('covers the service', 'pays for the service'));
+    const needle =
+      '          quote: BCN65 (Medicare Complementary) Coinsurance covered if primary Medicare covers the service.';
+    const text = bcn.text.replace(
+      needle,
+      needle.replace('covers the service', 'pays for the service'),
+    );
     const [p, ...rest] = problemsFor(text);
     assert.equal(rest.length, 0, JSON.stringify(rest));
     assert.equal(p!.code, 'quote-not-in-source');
@@ -84,7 +105,10 @@ describe('facts in policy files', () => {
     const [p, ...rest] = problemsFor(text);
     assert.equal(rest.length, 0, JSON.stringify(rest));
     assert.equal(p!.code, 'unknown-reference');
-    assert.equal(p!.line, lineOf(text, 'whenNo: { outcome: not-covered, basis: follows-primary-medicar }'));
+    assert.equal(
+      p!.line,
+      lineOf(text, 'whenNo: { outcome: not-covered, basis: follows-primary-medicar }'),
+    );
     assert.match(p!.message, /unknown basis "follows-primary-medicar".*bases\.yaml/);
   });
 
@@ -100,7 +124,10 @@ describe('facts in policy files', () => {
     assert.equal(p!.code, 'rule');
     assert.equal(p!.file, FILE);
     assert.equal(p!.line, lineOf(text, 'facts:') + 1);
-    assert.match(p!.message, /only on a conditional rule; rule "bcna-medicare-advantage" is applies/);
+    assert.match(
+      p!.message,
+      /only on a conditional rule; rule "bcna-medicare-advantage" is applies/,
+    );
   });
 
   it('refuses whenYes equal to whenNo', () => {
@@ -119,8 +146,14 @@ describe('facts in policy files', () => {
     const text = bcn.text.replace('whenYes: covered', 'whenYes: yes');
     const problems = problemsFor(text);
     assert.ok(problems.length >= 1);
-    assert.ok(problems.every((p) => p.code === 'schema' && p.file === FILE), JSON.stringify(problems));
-    assert.ok(problems.some((p) => p.line === lineOf(text, 'whenYes: yes')), JSON.stringify(problems));
+    assert.ok(
+      problems.every((p) => p.code === 'schema' && p.file === FILE),
+      JSON.stringify(problems),
+    );
+    assert.ok(
+      problems.some((p) => p.line === lineOf(text, 'whenYes: yes')),
+      JSON.stringify(problems),
+    );
   });
 
   it('the revision changes when facts.yaml changes', () => {
@@ -128,7 +161,14 @@ describe('facts in policy files', () => {
     assert.ok(facts, 'facts.yaml is one of the inputs of the revision');
     const a = compilePolicySet(inputs, terminology).revision;
     const b = compilePolicySet(
-      { ...inputs, otherInputs: inputs.otherInputs.map((f) => (f === facts ? { ...f, text: f.text.replace('Did primary Medicare', 'Has primary Medicare') } : f)) },
+      {
+        ...inputs,
+        otherInputs: inputs.otherInputs.map((f) =>
+          f === facts
+            ? { ...f, text: f.text.replace('Did primary Medicare', 'Has primary Medicare') }
+            : f,
+        ),
+      },
       terminology,
     ).revision;
     assert.notEqual(a, b);
@@ -136,21 +176,54 @@ describe('facts in policy files', () => {
 });
 
 describe('facts.yaml', () => {
-  const good = { facts: [{ id: 'a-fact', question: 'Is it so?', yesText: 'it is', noText: 'it is not', audience: 'admin' }] };
+  const good = {
+    facts: [
+      {
+        id: 'a-fact',
+        question: 'Is it so?',
+        yesText: 'it is',
+        noText: 'it is not',
+        audience: 'admin',
+      },
+    ],
+  };
   it('accepts a well-formed file and indexes request-field spellings', () => {
-    assert.equal(terminology.facts.byRequestField('providerParticipating')?.id, 'provider-participating');
+    assert.equal(
+      terminology.facts.byRequestField('providerParticipating')?.id,
+      'provider-participating',
+    );
     assert.deepEqual(compileFacts(good).ids, ['a-fact']);
   });
   for (const [name, bad, message] of [
     ['an unknown key', { facts: [{ ...good.facts[0], extra: 1 }] }, /unknown key "extra"/],
-    ['an id that is not kebab-case', { facts: [{ ...good.facts[0], id: 'A Fact' }] }, /id must be kebab-case/],
+    [
+      'an id that is not kebab-case',
+      { facts: [{ ...good.facts[0], id: 'A Fact' }] },
+      /id must be kebab-case/,
+    ],
     ['a duplicate id', { facts: [good.facts[0], good.facts[0]] }, /duplicate id "a-fact"/],
-    ['an unknown request field', { facts: [{ ...good.facts[0], requestField: 'homePlan' }] }, /requestField must be one of/],
-    ['a missing question', { facts: [{ ...good.facts[0], question: undefined }] }, /needs question/],
-    ['an unknown audience', { facts: [{ ...good.facts[0], audience: 'patient' }] }, /audience must be one of admin/],
+    [
+      'an unknown request field',
+      { facts: [{ ...good.facts[0], requestField: 'homePlan' }] },
+      /requestField must be one of/,
+    ],
+    [
+      'a missing question',
+      { facts: [{ ...good.facts[0], question: undefined }] },
+      /needs question/,
+    ],
+    [
+      'an unknown audience',
+      { facts: [{ ...good.facts[0], audience: 'patient' }] },
+      /audience must be one of admin/,
+    ],
   ] as const) {
     it(`refuses ${name}, naming the file`, () => {
-      assert.throws(() => compileFacts(JSON.parse(JSON.stringify(bad))), (e: Error) => e.message.startsWith('policies/valuesets/facts.yaml: facts[') && message.test(e.message));
+      assert.throws(
+        () => compileFacts(JSON.parse(JSON.stringify(bad))),
+        (e: Error) =>
+          e.message.startsWith('policies/valuesets/facts.yaml: facts[') && message.test(e.message),
+      );
     });
   }
 });

@@ -51,14 +51,22 @@ describe('policy compiler', () => {
     assert.ok(p, JSON.stringify(problems));
     assert.equal(p.file, 'policies/medica/mb2300.yaml');
     assert.match(p.message, /unknown basis "compile-test-basis"/);
-    assert.match(p.message, /bases\.yaml, which lists investigational, not-medically-necessary, .*state-medicaid-program/);
+    assert.match(
+      p.message,
+      /bases\.yaml, which lists investigational, not-medically-necessary, .*state-medicaid-program/,
+    );
   });
 
-  it('accepts a payer-defined basis once bases.yaml lists it, and its reason words are the file\'s', () => {
+  it("accepts a payer-defined basis once bases.yaml lists it, and its reason words are the file's", () => {
     const bases = compileBases({
       bases: [
         ...terminology.bases.list,
-        { id: 'compile-test-basis', label: 'sponsor', phrase: 'sponsor', reason: 'The sponsor decides.' },
+        {
+          id: 'compile-test-basis',
+          label: 'sponsor',
+          phrase: 'sponsor',
+          reason: 'The sponsor decides.',
+        },
       ],
     });
     const text = mb2300.text.replace('basis: state-medicaid-program', 'basis: compile-test-basis');
@@ -82,7 +90,9 @@ describe('policy compiler', () => {
         ...v.statements.flatMap((s) => s.reasons),
         ...v.exclusions.flatMap((e) => e.reasons),
         ...v.productRules.flatMap((r) => r.reasons),
-        ...v.productRules.flatMap((r) => (r.facts ?? []).flatMap((f) => [...f.yes.reasons, ...f.no.reasons, f.question.reason])),
+        ...v.productRules.flatMap((r) =>
+          (r.facts ?? []).flatMap((f) => [...f.yes.reasons, ...f.no.reasons, f.question.reason]),
+        ),
         ...v.priorAuthRules.flatMap((r) => r.reasons),
         ...v.priorAuthDefaultReasons,
         ...v.codes.flatMap((c) => c.reasons),
@@ -100,7 +110,15 @@ describe('policy compiler', () => {
   });
 
   it('the revision changes when a policy file changes', () => {
-    const edited = compilePolicySet({ ...inputs, policies: inputs.policies.map((p) => (p === bcbsma ? { ...p, text: p.text + '\n# edited\n' } : p)) }, terminology);
+    const edited = compilePolicySet(
+      {
+        ...inputs,
+        policies: inputs.policies.map((p) =>
+          p === bcbsma ? { ...p, text: p.text + '\n# edited\n' } : p,
+        ),
+      },
+      terminology,
+    );
     assert.notEqual(edited.revision, set.revision);
   });
 
@@ -109,7 +127,12 @@ describe('policy compiler', () => {
     const map = inputs.otherInputs.find((f) => f.path === 'policies/crd-coverage-map.yaml');
     assert.ok(map, 'the coverage map is one of the inputs of the revision');
     const edited = compilePolicySet(
-      { ...inputs, otherInputs: inputs.otherInputs.map((f) => (f === map ? { ...f, text: f.text + '\n# edited\n' } : f)) },
+      {
+        ...inputs,
+        otherInputs: inputs.otherInputs.map((f) =>
+          f === map ? { ...f, text: f.text + '\n# edited\n' } : f,
+        ),
+      },
       terminology,
     );
     assert.notEqual(edited.revision, set.revision);
@@ -172,21 +195,41 @@ describe('policy compiler', () => {
   });
 
   it('rejects an unknown key, so a typo cannot drop a rule', () => {
-    const text = bcbsma.text.replace('    verdict: investigational\n    quote: Intravenous', '    verdict: investigational\n    verdit: covered\n    quote: Intravenous');
+    const text = bcbsma.text.replace(
+      '    verdict: investigational\n    quote: Intravenous',
+      '    verdict: investigational\n    verdit: covered\n    quote: Intravenous',
+    );
     const problems = problemsFor(text);
-    assert.ok(problems.some((p) => p.code === 'schema' && p.message.includes('unknown key "verdit"') && p.line === lineOf(text, 'verdit')), JSON.stringify(problems));
+    assert.ok(
+      problems.some(
+        (p) =>
+          p.code === 'schema' &&
+          p.message.includes('unknown key "verdit"') &&
+          p.line === lineOf(text, 'verdit'),
+      ),
+      JSON.stringify(problems),
+    );
   });
 
   it('rejects an item whose dates do not fall on version boundaries', () => {
-    const text = bcbsma.text.replace("from: '2018-07-01'\n    to: '2020-03-31'\n    drugs: { names: [ketamine] }", "from: '2018-07-02'\n    to: '2020-03-31'\n    drugs: { names: [ketamine] }");
+    const text = bcbsma.text.replace(
+      "from: '2018-07-01'\n    to: '2020-03-31'\n    drugs: { names: [ketamine] }",
+      "from: '2018-07-02'\n    to: '2020-03-31'\n    drugs: { names: [ketamine] }",
+    );
     const problems = problemsFor(text);
-    assert.ok(problems.some((p) => p.code === 'dates' && p.message.includes('2018-07-02')), JSON.stringify(problems));
+    assert.ok(
+      problems.some((p) => p.code === 'dates' && p.message.includes('2018-07-02')),
+      JSON.stringify(problems),
+    );
   });
 
   it('rejects an unknown indication family', () => {
     const text = bcbsma.text.replace('indications: [chronic-pain]', 'indications: [chronic-pains]');
     const problems = problemsFor(text);
-    assert.ok(problems.some((p) => p.code === 'unknown-reference' && p.message.includes('chronic-pains')), JSON.stringify(problems));
+    assert.ok(
+      problems.some((p) => p.code === 'unknown-reference' && p.message.includes('chronic-pains')),
+      JSON.stringify(problems),
+    );
   });
 
   it('rejects two statements that disagree on the same drug, route and indication', () => {
@@ -195,7 +238,10 @@ describe('policy compiler', () => {
       `  - id: contradiction\n    drugs: { names: [lidocaine] }\n    routes: [intravenous]\n    indications: [fibromyalgia]\n    verdict: not-medically-necessary\n    quote: Lidocaine should only be given IV to patients with normal conduction\nexclusions:\n`,
     );
     const problems = problemsFor(text);
-    assert.ok(problems.some((p) => p.code === 'conflict' && p.message.includes('contradiction')), JSON.stringify(problems));
+    assert.ok(
+      problems.some((p) => p.code === 'conflict' && p.message.includes('contradiction')),
+      JSON.stringify(problems),
+    );
   });
 
   it('reports YAML syntax errors with their line', () => {
@@ -205,8 +251,14 @@ describe('policy compiler', () => {
   });
 
   it('requires a basis for a conditional product rule', () => {
-    const text = bcbsma.text.replace("      effect: applies\n      quote: 'Commercial", "      effect: conditional\n      quote: 'Commercial");
+    const text = bcbsma.text.replace(
+      "      effect: applies\n      quote: 'Commercial",
+      "      effect: conditional\n      quote: 'Commercial",
+    );
     const problems = problemsFor(text);
-    assert.ok(problems.some((p) => p.code === 'rule' && p.message.includes('basis')), JSON.stringify(problems));
+    assert.ok(
+      problems.some((p) => p.code === 'rule' && p.message.includes('basis')),
+      JSON.stringify(problems),
+    );
   });
 });

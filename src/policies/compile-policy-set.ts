@@ -66,7 +66,9 @@ export class PolicySetError extends Error {
   constructor(readonly problems: PolicyProblem[]) {
     super(
       `${problems.length} problem(s) in the policy files:\n` +
-        problems.map((p) => `${p.file}${p.line ? `:${p.line}` : ''}: ${p.code}: ${p.message}`).join('\n'),
+        problems
+          .map((p) => `${p.file}${p.line ? `:${p.line}` : ''}: ${p.code}: ${p.message}`)
+          .join('\n'),
     );
     this.name = 'PolicySetError';
   }
@@ -96,7 +98,10 @@ const VERDICT_TEXT = {
 
 type Path = (string | number)[];
 
-export function compilePolicySet(inputs: CompileInputs, terminology: Terminology): CompiledPolicySet {
+export function compilePolicySet(
+  inputs: CompileInputs,
+  terminology: Terminology,
+): CompiledPolicySet {
   const problems: PolicyProblem[] = [];
   const sourceIndex = new Map<string, SourceText>();
   const policies: CompiledPolicy[] = [];
@@ -106,14 +111,20 @@ export function compilePolicySet(inputs: CompileInputs, terminology: Terminology
     const compiled = compileOne(input, inputs.sources, sourceIndex, terminology, problems);
     if (!compiled) continue;
     const clash = ids.get(compiled.id);
-    if (clash) problems.push({ code: 'duplicate-id', file: input.path, message: `policy id "${compiled.id}" is also used by ${clash}` });
+    if (clash)
+      problems.push({
+        code: 'duplicate-id',
+        file: input.path,
+        message: `policy id "${compiled.id}" is also used by ${clash}`,
+      });
     ids.set(compiled.id, input.path);
     policies.push(compiled);
   }
   if (problems.length > 0) throw new PolicySetError(problems);
 
   const byPayer = new Map<string, CompiledPolicy[]>();
-  for (const p of policies) for (const payer of p.payers) byPayer.set(payer, [...(byPayer.get(payer) ?? []), p]);
+  for (const p of policies)
+    for (const payer of p.payers) byPayer.set(payer, [...(byPayer.get(payer) ?? []), p]);
   const payers = [...byPayer.keys()].sort();
   return freezeSharedParts({ revision: revisionOf(inputs), payers, byPayer, policies });
 }
@@ -189,12 +200,25 @@ function compileOne(
   if (data === undefined) {
     const checked = checkedPolicyFile(tree());
     if ('syntax' in checked) {
-      for (const e of checked.syntax) problems.push({ code: 'yaml-syntax', file, line: tree().lineCounter.linePos(e.pos[0]).line, message: e.message });
+      for (const e of checked.syntax)
+        problems.push({
+          code: 'yaml-syntax',
+          file,
+          line: tree().lineCounter.linePos(e.pos[0]).line,
+          message: e.message,
+        });
       return undefined;
     }
     if ('schema' in checked) {
       for (const issue of checked.schema) {
-        report('schema', issue.path.split('/').filter(Boolean).map((s) => (/^\d+$/.test(s) ? Number(s) : s)), `${issue.path}: ${issue.message}`);
+        report(
+          'schema',
+          issue.path
+            .split('/')
+            .filter(Boolean)
+            .map((s) => (/^\d+$/.test(s) ? Number(s) : s)),
+          `${issue.path}: ${issue.message}`,
+        );
       }
       return undefined;
     }
@@ -206,17 +230,29 @@ function compileOne(
   // Stage: source and quotes.
   const sourceText = sources.get(policy.source.file);
   if (sourceText === undefined) {
-    report('missing-source', ['source', 'file'], `source document "${policy.source.file}" not found under policies/`);
+    report(
+      'missing-source',
+      ['source', 'file'],
+      `source document "${policy.source.file}" not found under policies/`,
+    );
     return undefined;
   }
   let source = sourceIndex.get(policy.source.file);
-  if (!source) sourceIndex.set(policy.source.file, (source = indexSource(`policies/${policy.source.file}`, sourceText)));
+  if (!source)
+    sourceIndex.set(
+      policy.source.file,
+      (source = indexSource(`policies/${policy.source.file}`, sourceText)),
+    );
   const citeAll = (quote: string | string[], path: Path): CitationV1[] =>
     (Array.isArray(quote) ? quote : [quote]).map((q, i) => {
       const line = locateQuote(source!, q);
       const where = Array.isArray(quote) ? [...path, i] : path;
       if (line === undefined) {
-        report('quote-not-in-source', where, `quote not found in ${policy.source.file}: "${q.length > 90 ? q.slice(0, 90) + '…' : q}"`);
+        report(
+          'quote-not-in-source',
+          where,
+          `quote not found in ${policy.source.file}: "${q.length > 90 ? q.slice(0, 90) + '…' : q}"`,
+        );
       } else if (!endsWhereSourceDoes(source!, q)) {
         report(
           'quote-cut-short',
@@ -226,62 +262,140 @@ function compileOne(
       }
       return { source: `${source!.path}#L${line ?? 0}`, quote: q, line: line ?? 0 };
     });
-  const reasonsFor = (text: string, quote: string | string[], path: Path, rule: string): ReasonV1[] =>
-    citeAll(quote, path).map((citation, i) => ({ text: i === 0 ? text : `${text} (continued)`, citation, rule }));
+  const reasonsFor = (
+    text: string,
+    quote: string | string[],
+    path: Path,
+    rule: string,
+  ): ReasonV1[] =>
+    citeAll(quote, path).map((citation, i) => ({
+      text: i === 0 ? text : `${text} (continued)`,
+      citation,
+      rule,
+    }));
 
   // Stage: resolve references.
   const families = terminology.indications.families;
   const checkIndications = (list: string[], path: Path) =>
     list.forEach((id, i) => {
-      if (!families.has(id)) report('unknown-reference', [...path, i], `unknown indication family "${id}" (see policies/valuesets/indications.yaml)`);
+      if (!families.has(id))
+        report(
+          'unknown-reference',
+          [...path, i],
+          `unknown indication family "${id}" (see policies/valuesets/indications.yaml)`,
+        );
     });
   const checkCondition = (c: Condition, path: Path) =>
     c.payer?.forEach((p, i) => {
-      if (!policy.payers.includes(p)) report('unknown-reference', [...path, 'payer', i], `payer "${p}" is not one of this policy's payers (${policy.payers.join(', ')})`);
+      if (!policy.payers.includes(p))
+        report(
+          'unknown-reference',
+          [...path, 'payer', i],
+          `payer "${p}" is not one of this policy's payers (${policy.payers.join(', ')})`,
+        );
     });
   policy.statements.forEach((s, i) => {
     const path: Path = ['statements', i];
     checkIndications(s.indications, [...path, 'indications']);
     s.drugs.names?.forEach((n, j) => {
-      if (!terminology.drugs.resolve(n)) report('unknown-reference', [...path, 'drugs', 'names', j], `unknown drug "${n}" (see policies/valuesets/drugs.yaml)`);
+      if (!terminology.drugs.resolve(n))
+        report(
+          'unknown-reference',
+          [...path, 'drugs', 'names', j],
+          `unknown drug "${n}" (see policies/valuesets/drugs.yaml)`,
+        );
     });
     s.drugs.classes?.forEach((c, j) => {
-      if (!terminology.drugs.classes.has(c)) report('unknown-reference', [...path, 'drugs', 'classes', j], `unknown drug class "${c}"`);
+      if (!terminology.drugs.classes.has(c))
+        report('unknown-reference', [...path, 'drugs', 'classes', j], `unknown drug class "${c}"`);
     });
-    if (!s.drugs.names && !s.drugs.classes) report('rule', [...path, 'drugs'], 'a statement must name drugs or drug classes');
-    if ((s.verdict === 'refer') !== (s.referTo !== undefined)) report('rule', path, 'a "refer" verdict needs referTo, and only it may have one');
+    if (!s.drugs.names && !s.drugs.classes)
+      report('rule', [...path, 'drugs'], 'a statement must name drugs or drug classes');
+    if ((s.verdict === 'refer') !== (s.referTo !== undefined))
+      report('rule', path, 'a "refer" verdict needs referTo, and only it may have one');
   });
-  policy.exclusions?.forEach((e, i) => checkIndications(e.indications, ['exclusions', i, 'indications']));
+  policy.exclusions?.forEach((e, i) =>
+    checkIndications(e.indications, ['exclusions', i, 'indications']),
+  );
   policy.silences?.forEach((x, i) => {
     if (x.indications) checkIndications(x.indications, ['silences', i, 'indications']);
     if (x.when) checkCondition(x.when, ['silences', i, 'when']);
-    if (!x.indications && !x.when) report('rule', ['silences', i], 'a silence must name indications or a product condition (when)');
+    if (!x.indications && !x.when)
+      report(
+        'rule',
+        ['silences', i],
+        'a silence must name indications or a product condition (when)',
+      );
   });
   policy.products.rules.forEach((r, i) => {
     checkCondition(r.when, ['products', 'rules', i, 'when']);
-    if ((r.effect === 'conditional') !== (r.basis !== undefined)) report('rule', ['products', 'rules', i], 'a conditional product rule needs a basis, and only it may have one');
-    if (r.basis !== undefined && !terminology.bases.get(r.basis)) report('unknown-reference', ['products', 'rules', i, 'basis'], `unknown basis "${r.basis}": add it to policies/valuesets/bases.yaml, which lists ${terminology.bases.ids.join(', ')}`);
-    if (r.facts && r.effect !== 'conditional') report('rule', ['products', 'rules', i, 'facts'], `facts are asked only on a conditional rule; rule "${r.id}" is ${r.effect}`);
+    if ((r.effect === 'conditional') !== (r.basis !== undefined))
+      report(
+        'rule',
+        ['products', 'rules', i],
+        'a conditional product rule needs a basis, and only it may have one',
+      );
+    if (r.basis !== undefined && !terminology.bases.get(r.basis))
+      report(
+        'unknown-reference',
+        ['products', 'rules', i, 'basis'],
+        `unknown basis "${r.basis}": add it to policies/valuesets/bases.yaml, which lists ${terminology.bases.ids.join(', ')}`,
+      );
+    if (r.facts && r.effect !== 'conditional')
+      report(
+        'rule',
+        ['products', 'rules', i, 'facts'],
+        `facts are asked only on a conditional rule; rule "${r.id}" is ${r.effect}`,
+      );
     const seenFacts = new Set<string>();
     r.facts?.forEach((f, j) => {
       const path: Path = ['products', 'rules', i, 'facts', j];
       if (!terminology.facts.get(f.fact)) {
         const guess = closest(f.fact, terminology.facts.ids);
-        report('unknown-reference', [...path, 'fact'], `unknown fact "${f.fact}"${guess ? ` (did you mean "${guess}"?)` : ''}: add it to policies/valuesets/facts.yaml, which lists ${terminology.facts.ids.join(', ')}`);
+        report(
+          'unknown-reference',
+          [...path, 'fact'],
+          `unknown fact "${f.fact}"${guess ? ` (did you mean "${guess}"?)` : ''}: add it to policies/valuesets/facts.yaml, which lists ${terminology.facts.ids.join(', ')}`,
+        );
       }
-      if (seenFacts.has(f.fact)) report('duplicate-id', [...path, 'fact'], `fact "${f.fact}" is listed twice in rule "${r.id}"`);
+      if (seenFacts.has(f.fact))
+        report(
+          'duplicate-id',
+          [...path, 'fact'],
+          `fact "${f.fact}" is listed twice in rule "${r.id}"`,
+        );
       seenFacts.add(f.fact);
       for (const key of ['whenYes', 'whenNo'] as const) {
         const e = f[key];
-        if (typeof e === 'object' && !terminology.bases.get(e.basis)) report('unknown-reference', [...path, key, 'basis'], `unknown basis "${e.basis}": add it to policies/valuesets/bases.yaml, which lists ${terminology.bases.ids.join(', ')}`);
+        if (typeof e === 'object' && !terminology.bases.get(e.basis))
+          report(
+            'unknown-reference',
+            [...path, key, 'basis'],
+            `unknown basis "${e.basis}": add it to policies/valuesets/bases.yaml, which lists ${terminology.bases.ids.join(', ')}`,
+          );
       }
-      if (isDeepStrictEqual(f.whenYes, f.whenNo)) report('rule', [...path, 'whenNo'], `whenYes and whenNo of fact "${f.fact}" do the same: the answer would change nothing, so the fact need not be asked`);
+      if (isDeepStrictEqual(f.whenYes, f.whenNo))
+        report(
+          'rule',
+          [...path, 'whenNo'],
+          `whenYes and whenNo of fact "${f.fact}" do the same: the answer would change nothing, so the fact need not be asked`,
+        );
     });
   });
-  policy.priorAuth.rules.forEach((r, i) => checkCondition(r.when, ['priorAuth', 'rules', i, 'when']));
+  policy.priorAuth.rules.forEach((r, i) =>
+    checkCondition(r.when, ['priorAuth', 'rules', i, 'when']),
+  );
   policy.codes?.forEach((c, i) => {
-    const ok = c.system === 'icd10cm' ? normalizeIcd10cm(c.code) !== undefined : classifyProcedureCode(c.code)?.system === c.system;
-    if (!ok) report('unknown-reference', ['codes', i, 'code'], `"${c.code}" is not a well-formed ${c.system} code`);
+    const ok =
+      c.system === 'icd10cm'
+        ? normalizeIcd10cm(c.code) !== undefined
+        : classifyProcedureCode(c.code)?.system === c.system;
+    if (!ok)
+      report(
+        'unknown-reference',
+        ['codes', i, 'code'],
+        `"${c.code}" is not a well-formed ${c.system} code`,
+      );
   });
   for (const [list, path] of [
     [policy.versions, ['versions']],
@@ -294,7 +408,12 @@ function compileOne(
   ] as const) {
     const seen = new Set<string>();
     list.forEach((item, i) => {
-      if (seen.has(item.id)) report('duplicate-id', [...path, i, 'id'], `id "${item.id}" is used twice in ${path.join('.')}`);
+      if (seen.has(item.id))
+        report(
+          'duplicate-id',
+          [...path, i, 'id'],
+          `id "${item.id}" is used twice in ${path.join('.')}`,
+        );
       seen.add(item.id);
     });
   }
@@ -303,15 +422,36 @@ function compileOne(
   // consistent snapshot and "which version decided" is always a single answer.
   const versions = policy.versions;
   versions.forEach((v, i) => {
-    if (!isCalendarDate(v.effectiveFrom)) report('dates', ['versions', i, 'effectiveFrom'], `${v.effectiveFrom} is not a calendar date`);
-    if (i > 0 && v.effectiveFrom <= versions[i - 1]!.effectiveFrom) report('dates', ['versions', i, 'effectiveFrom'], 'versions must be listed in increasing effectiveFrom order');
+    if (!isCalendarDate(v.effectiveFrom))
+      report(
+        'dates',
+        ['versions', i, 'effectiveFrom'],
+        `${v.effectiveFrom} is not a calendar date`,
+      );
+    if (i > 0 && v.effectiveFrom <= versions[i - 1]!.effectiveFrom)
+      report(
+        'dates',
+        ['versions', i, 'effectiveFrom'],
+        'versions must be listed in increasing effectiveFrom order',
+      );
   });
   const starts = new Set(versions.map((v) => v.effectiveFrom));
   const ends = new Set(versions.slice(1).map((v) => dayBefore(v.effectiveFrom)));
   const checkDated = (item: { from?: string; to?: string }, path: Path) => {
-    if (item.from !== undefined && !starts.has(item.from)) report('dates', [...path, 'from'], `from ${item.from} is not the effectiveFrom of any version`);
-    if (item.to !== undefined && !ends.has(item.to)) report('dates', [...path, 'to'], `to ${item.to} is not the day before any later version's effectiveFrom`);
-    if (item.from !== undefined && item.to !== undefined && item.to < item.from) report('dates', path, `to ${item.to} is before from ${item.from}`);
+    if (item.from !== undefined && !starts.has(item.from))
+      report(
+        'dates',
+        [...path, 'from'],
+        `from ${item.from} is not the effectiveFrom of any version`,
+      );
+    if (item.to !== undefined && !ends.has(item.to))
+      report(
+        'dates',
+        [...path, 'to'],
+        `to ${item.to} is not the day before any later version's effectiveFrom`,
+      );
+    if (item.from !== undefined && item.to !== undefined && item.to < item.from)
+      report('dates', path, `to ${item.to} is before from ${item.from}`);
   };
   const datedLists = [
     ['statements', policy.statements],
@@ -332,11 +472,18 @@ function compileOne(
       id: s.id,
       verdict: s.verdict,
       referTo: Object.freeze(s.referTo ?? []),
-      drugNames: s.drugs.names ? new Set(s.drugs.names.map((n) => terminology.drugs.resolve(n)?.id ?? n)) : undefined,
+      drugNames: s.drugs.names
+        ? new Set(s.drugs.names.map((n) => terminology.drugs.resolve(n)?.id ?? n))
+        : undefined,
       drugClasses: s.drugs.classes ? new Set(s.drugs.classes) : undefined,
       routes: new Set(s.routes),
       indications: s.indications,
-      reasons: reasonsFor(statementText(s, terminology), s.quote, ['statements', i, 'quote'], `statement:${s.id}`),
+      reasons: reasonsFor(
+        statementText(s, terminology),
+        s.quote,
+        ['statements', i, 'quote'],
+        `statement:${s.id}`,
+      ),
     } satisfies CompiledStatement,
   }));
   const exclusions = (policy.exclusions ?? []).map((e, i) => ({
@@ -362,7 +509,12 @@ function compileOne(
       when: x.when ? compileCondition(x.when) : undefined,
       indications: x.indications,
       about: x.about,
-      reasons: reasonsFor(`The text does not say ${x.about}.`, x.quote, ['silences', i, 'quote'], `silence:${x.id}`),
+      reasons: reasonsFor(
+        `The text does not say ${x.about}.`,
+        x.quote,
+        ['silences', i, 'quote'],
+        `silence:${x.id}`,
+      ),
     } satisfies CompiledSilence,
   }));
   const productRules = policy.products.rules.map((r, i) => ({
@@ -372,37 +524,69 @@ function compileOne(
       when: compileCondition(r.when),
       effect: r.effect,
       basis: r.basis || undefined,
-      reasons: reasonsFor(productText(r.effect, r.basis, terminology), r.quote, ['products', 'rules', i, 'quote'], `product:${r.id}`),
+      reasons: reasonsFor(
+        productText(r.effect, r.basis, terminology),
+        r.quote,
+        ['products', 'rules', i, 'quote'],
+        `product:${r.id}`,
+      ),
       facts: r.facts
         ? Object.freeze(
-          r.facts.map((f, j) => {
-            const entry = terminology.facts.get(f.fact) ?? { id: f.fact, question: f.fact, yesText: 'yes', noText: 'no', audience: 'admin' as const };
-            const path: Path = ['products', 'rules', i, 'facts', j];
-            const citations = citeAll(f.quote, [...path, 'quote']);
-            const answer = (value: boolean, e: PolicyFactEffect): CompiledFactAnswer => {
-              const effect = factEffect(e);
-              const text = factAnswerText(value ? entry.yesText : entry.noText, effect, terminology);
-              const reasons = Object.freeze(citations.map((citation, k) => Object.freeze({ text: k === 0 ? text : `${text} (continued)`, citation, rule: `fact:${f.fact}` })));
-              return Object.freeze({ value, effect, reasons, trace: `fact ${f.fact} = ${value} (request) → ${effect.kind === 'not-covered' ? `not-covered (${effect.basis})` : effect.kind}` });
-            };
-            const rule: CompiledFactRule = {
-              fact: f.fact,
-              missing: `facts.${f.fact}`,
-              requestField: entry.requestField,
-              question: Object.freeze({
-                id: `facts.${f.fact}`,
+            r.facts.map((f, j) => {
+              const entry = terminology.facts.get(f.fact) ?? {
+                id: f.fact,
+                question: f.fact,
+                yesText: 'yes',
+                noText: 'no',
+                audience: 'admin' as const,
+              };
+              const path: Path = ['products', 'rules', i, 'facts', j];
+              const citations = citeAll(f.quote, [...path, 'quote']);
+              const answer = (value: boolean, e: PolicyFactEffect): CompiledFactAnswer => {
+                const effect = factEffect(e);
+                const text = factAnswerText(
+                  value ? entry.yesText : entry.noText,
+                  effect,
+                  terminology,
+                );
+                const reasons = Object.freeze(
+                  citations.map((citation, k) =>
+                    Object.freeze({
+                      text: k === 0 ? text : `${text} (continued)`,
+                      citation,
+                      rule: `fact:${f.fact}`,
+                    }),
+                  ),
+                );
+                return Object.freeze({
+                  value,
+                  effect,
+                  reasons,
+                  trace: `fact ${f.fact} = ${value} (request) → ${effect.kind === 'not-covered' ? `not-covered (${effect.basis})` : effect.kind}`,
+                });
+              };
+              const rule: CompiledFactRule = {
                 fact: f.fact,
-                text: f.question ?? entry.question,
-                answers: Object.freeze({ yes: entry.yesText, no: entry.noText }),
-                reason: Object.freeze({ text: productText(r.effect, r.basis, terminology), citation: citations[0]!, rule: `fact:${f.fact}` }),
-                rule: `product:${r.id}`,
-              }),
-              yes: answer(true, f.whenYes),
-              no: answer(false, f.whenNo),
-            };
-            return Object.freeze(rule);
-          }),
-        )
+                missing: `facts.${f.fact}`,
+                requestField: entry.requestField,
+                question: Object.freeze({
+                  id: `facts.${f.fact}`,
+                  fact: f.fact,
+                  text: f.question ?? entry.question,
+                  answers: Object.freeze({ yes: entry.yesText, no: entry.noText }),
+                  reason: Object.freeze({
+                    text: productText(r.effect, r.basis, terminology),
+                    citation: citations[0]!,
+                    rule: `fact:${f.fact}`,
+                  }),
+                  rule: `product:${r.id}`,
+                }),
+                yes: answer(true, f.whenYes),
+                no: answer(false, f.whenNo),
+              };
+              return Object.freeze(rule);
+            }),
+          )
         : undefined,
     } satisfies CompiledProductRule,
   }));
@@ -412,18 +596,33 @@ function compileOne(
       id: r.id,
       when: compileCondition(r.when),
       priorAuth: r.priorAuth,
-      reasons: reasonsFor(`Prior authorization: ${r.priorAuth}.`, r.quote, ['priorAuth', 'rules', i, 'quote'], `prior-auth:${r.id}`),
+      reasons: reasonsFor(
+        `Prior authorization: ${r.priorAuth}.`,
+        r.quote,
+        ['priorAuth', 'rules', i, 'quote'],
+        `prior-auth:${r.id}`,
+      ),
     } satisfies CompiledPriorAuthRule,
   }));
   const paDefaultReasons = policy.priorAuth.defaultQuote
-    ? reasonsFor(`Prior authorization: ${policy.priorAuth.default}.`, policy.priorAuth.defaultQuote, ['priorAuth', 'defaultQuote'], 'prior-auth:default')
+    ? reasonsFor(
+        `Prior authorization: ${policy.priorAuth.default}.`,
+        policy.priorAuth.defaultQuote,
+        ['priorAuth', 'defaultQuote'],
+        'prior-auth:default',
+      )
     : [];
   const codes = (policy.codes ?? []).map((c, i) => ({
     raw: c,
     compiled: {
       system: c.system,
-      code: c.system === 'icd10cm' ? normalizeIcd10cm(c.code) ?? c.code : c.code,
-      reasons: reasonsFor(`The policy lists ${c.system.toUpperCase()} ${c.code}.`, c.quote, ['codes', i, 'quote'], `code:${c.code}`),
+      code: c.system === 'icd10cm' ? (normalizeIcd10cm(c.code) ?? c.code) : c.code,
+      reasons: reasonsFor(
+        `The policy lists ${c.system.toUpperCase()} ${c.code}.`,
+        c.quote,
+        ['codes', i, 'quote'],
+        `code:${c.code}`,
+      ),
     } satisfies CompiledCode,
   }));
   const notices = (policy.notices ?? []).map((n, i) => ({
@@ -432,19 +631,33 @@ function compileOne(
       id: n.id,
       outcomes: n.outcomes ? new Set<string>(n.outcomes) : undefined,
       when: n.when ? compileCondition(n.when) : undefined,
-      notices: citeAll(n.quote, ['notices', i, 'quote']).map((citation) => ({ kind: n.kind, text: citation.quote, citation })),
+      notices: citeAll(n.quote, ['notices', i, 'quote']).map((citation) => ({
+        kind: n.kind,
+        text: citation.quote,
+        citation,
+      })),
     } satisfies CompiledNotice,
   }));
   const related = (policy.relatedPolicies ?? []).map((r, i) => ({
     ...(r.number ? { number: r.number } : {}),
     title: r.title,
-    reasons: reasonsFor(`Related policy: ${r.title}.`, r.quote, ['relatedPolicies', i, 'quote'], `related:${r.number ?? r.title}`),
+    reasons: reasonsFor(
+      `Related policy: ${r.title}.`,
+      r.quote,
+      ['relatedPolicies', i, 'quote'],
+      `related:${r.number ?? r.title}`,
+    ),
   }));
   const compiledVersions: CompiledVersion[] = versions.map((v, i) => {
     const next = versions[i + 1];
     const activeIn = <T extends { raw: { from?: string; to?: string } }>(items: T[]) =>
-      items.filter(({ raw }) => (raw.from ?? versions[0]!.effectiveFrom) <= v.effectiveFrom && (raw.to === undefined || raw.to >= v.effectiveFrom));
-    const title = v.title ?? [...versions.slice(0, i)].reverse().find((p) => p.title)?.title ?? policy.title;
+      items.filter(
+        ({ raw }) =>
+          (raw.from ?? versions[0]!.effectiveFrom) <= v.effectiveFrom &&
+          (raw.to === undefined || raw.to >= v.effectiveFrom),
+      );
+    const title =
+      v.title ?? [...versions.slice(0, i)].reverse().find((p) => p.title)?.title ?? policy.title;
     const vStatements = activeIn(statements).map((s) => s.compiled);
     const vExclusions = activeIn(exclusions).map((e) => e.compiled);
     const vCodes = activeIn(codes).map((c) => c.compiled);
@@ -462,7 +675,12 @@ function compileOne(
       effectiveTo: next ? dayBefore(next.effectiveFrom) : undefined,
       title,
       textAvailable: v.textAvailable !== false,
-      changeReasons: reasonsFor(`Version ${v.id}, in force from ${v.effectiveFrom}.`, v.change, ['versions', i, 'change'], `version:${v.id}`),
+      changeReasons: reasonsFor(
+        `Version ${v.id}, in force from ${v.effectiveFrom}.`,
+        v.change,
+        ['versions', i, 'change'],
+        `version:${v.id}`,
+      ),
       ref,
       statements: vStatements,
       exclusions: vExclusions,
@@ -474,7 +692,13 @@ function compileOne(
       codes: vCodes,
       codeIndex: new Map(vCodes.map((c) => [c.code, c])),
       notices: activeIn(notices).map((n) => n.compiled),
-      facts: factsUsed(activeIn(productRules).map((r) => r.compiled), activeIn(paRules).map((r) => r.compiled), activeIn(notices).map((n) => n.compiled), activeIn(silences).map((x) => x.compiled), terminology.facts.list),
+      facts: factsUsed(
+        activeIn(productRules).map((r) => r.compiled),
+        activeIn(paRules).map((r) => r.compiled),
+        activeIn(notices).map((n) => n.compiled),
+        activeIn(silences).map((x) => x.compiled),
+        terminology.facts.list,
+      ),
       byFamily: indexFamilies(vStatements, vExclusions, terminology),
       scope: scopeTable(vStatements, terminology),
     };
@@ -491,9 +715,16 @@ function compileOne(
           const s2 = ss[b]!;
           if (s1.verdict === s2.verdict) continue;
           const sharedRoute = [...s1.routes].some((r) => s2.routes.has(r));
-          const sharedDrug = [...terminology.drugs.drugs.values()].some((d) => statementCoversDrug(s1, d.id, d.classes) && statementCoversDrug(s2, d.id, d.classes));
+          const sharedDrug = [...terminology.drugs.drugs.values()].some(
+            (d) =>
+              statementCoversDrug(s1, d.id, d.classes) && statementCoversDrug(s2, d.id, d.classes),
+          );
           if (sharedRoute && sharedDrug) {
-            problems.push({ code: 'conflict', file, message: `version ${v.id}: statements "${s1.id}" and "${s2.id}" give different verdicts for ${family}` });
+            problems.push({
+              code: 'conflict',
+              file,
+              message: `version ${v.id}: statements "${s1.id}" and "${s2.id}" give different verdicts for ${family}`,
+            });
           }
         }
       }
@@ -547,14 +778,22 @@ function compileOne(
   };
 }
 
-function indexFamilies(statements: CompiledStatement[], exclusions: CompiledExclusion[], terminology: Terminology): Map<string, FamilyIndex> {
+function indexFamilies(
+  statements: CompiledStatement[],
+  exclusions: CompiledExclusion[],
+  terminology: Terminology,
+): Map<string, FamilyIndex> {
   const out = new Map<string, FamilyIndex>();
   for (const family of terminology.indications.families.keys()) {
     const lineage = terminology.indications.lineage(family);
     const s = statements.filter((st) => st.indications.some((i) => lineage.has(i)));
     const e = exclusions.filter((ex) => ex.indications.some((i) => lineage.has(i)));
     if (s.length > 0 || e.length > 0) {
-      out.set(family, { statements: s, exclusions: e, exclusionReasons: Object.freeze(e.flatMap((x) => x.reasons)) });
+      out.set(family, {
+        statements: s,
+        exclusions: e,
+        exclusionReasons: Object.freeze(e.flatMap((x) => x.reasons)),
+      });
     }
   }
   return out;
@@ -589,9 +828,14 @@ function factEffect(e: PolicyFactEffect): CompiledFactEffect {
 }
 
 /** The sentence of an answer: what it does, then what it means. */
-function factAnswerText(meaning: string, effect: CompiledFactEffect, terminology: Terminology): string {
+function factAnswerText(
+  meaning: string,
+  effect: CompiledFactEffect,
+  terminology: Terminology,
+): string {
   if (effect.kind === 'covered') return `Covered: ${meaning}.`;
-  if (effect.kind === 'not-covered') return `Not covered (${terminology.bases.label(effect.basis)}): ${meaning}.`;
+  if (effect.kind === 'not-covered')
+    return `Not covered (${terminology.bases.label(effect.basis)}): ${meaning}.`;
   return `${meaning.charAt(0).toUpperCase()}${meaning.slice(1)}, so this policy's own statements decide.`;
 }
 
@@ -608,7 +852,12 @@ function factsUsed(
 ): ReadonlySet<string> {
   const used = new Set<string>();
   for (const r of products) for (const f of r.facts ?? []) used.add(f.fact);
-  const conditions = [...products.map((r) => r.when), ...priorAuth.map((r) => r.when), ...notices.flatMap((n) => (n.when ? [n.when] : [])), ...silences.flatMap((x) => (x.when ? [x.when] : []))];
+  const conditions = [
+    ...products.map((r) => r.when),
+    ...priorAuth.map((r) => r.when),
+    ...notices.flatMap((n) => (n.when ? [n.when] : [])),
+    ...silences.flatMap((x) => (x.when ? [x.when] : [])),
+  ];
   for (const f of vocabulary) {
     if (f.requestField && conditions.some((c) => c[f.requestField!] !== undefined)) used.add(f.id);
   }
@@ -634,7 +883,9 @@ function statementText(s: PolicyFile['statements'][number], terminology: Termino
     ...(s.drugs.classes ?? []).map((c) => `${c}s`),
     ...(s.drugs.names ?? []).map((n) => terminology.drugs.resolve(n)?.label.toLowerCase() ?? n),
   ].join(' or ');
-  const uses = s.indications.map((f) => terminology.indications.families.get(f)?.label.toLowerCase() ?? f).join(' or ');
+  const uses = s.indications
+    .map((f) => terminology.indications.families.get(f)?.label.toLowerCase() ?? f)
+    .join(' or ');
   const refer = s.referTo ? ` See policy ${s.referTo.join(', ')}.` : '';
   return `${VERDICT_TEXT[s.verdict]}: ${s.routes.join('/')} ${drugs} for ${uses}.${refer}`;
 }
@@ -646,4 +897,3 @@ function productText(effect: string, basis: string | undefined, terminology: Ter
   // The words are data: policies/valuesets/bases.yaml (`reason`).
   return (basis && terminology.bases.get(basis)?.reason) || 'Coverage is conditional.';
 }
-

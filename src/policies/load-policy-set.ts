@@ -30,7 +30,8 @@ export function readPolicyInputs(dir = policiesDir()) {
       if (entry === 'sources') {
         if (name.endsWith('.txt')) sources.set(`sources/${name}`, readFileSync(path, 'utf8'));
       } else if (entry === 'valuesets') {
-        if (name.endsWith('.yaml')) otherInputs.push({ path: rel, text: readFileSync(path, 'utf8') });
+        if (name.endsWith('.yaml'))
+          otherInputs.push({ path: rel, text: readFileSync(path, 'utf8') });
       } else if (name.endsWith('.yaml') && !name.endsWith('.cases.yaml')) {
         policies.push({ path: rel, text: readFileSync(path, 'utf8') });
       }

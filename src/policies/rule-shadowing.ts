@@ -21,7 +21,8 @@ export function productsShadowed(
     if (earlier.lineOfBusiness && !earlier.lineOfBusiness.has(lob)) return false;
     return FLAGS.every((f) => {
       if (earlier[f] === undefined) return true;
-      const implied = f === 'medicarePrimary' && MEDICARE_PRIMARY_PRODUCTS.has(lob) ? true : undefined;
+      const implied =
+        f === 'medicarePrimary' && MEDICARE_PRIMARY_PRODUCTS.has(lob) ? true : undefined;
       return (later[f] ?? implied) === earlier[f];
     });
   });

@@ -28,7 +28,10 @@ function assertCiteInSource(c: { policy: string; cite: string }): void {
   assert.ok(sourcePath, `unknown policy ${c.policy}`);
   let source = indexed.get(sourcePath);
   if (!source) indexed.set(sourcePath, (source = indexSource(sourcePath, sourceText(sourcePath))));
-  assert.ok(locateQuote(source, c.cite) !== undefined, `cite not found in ${sourcePath}: "${c.cite}"`);
+  assert.ok(
+    locateQuote(source, c.cite) !== undefined,
+    `cite not found in ${sourcePath}: "${c.cite}"`,
+  );
 }
 
 describe('scenario corpus', () => {
@@ -44,7 +47,11 @@ describe('scenario corpus', () => {
       const r = decideRequest(c.request, ctx);
       assert.ok(r.ok, `request rejected: ${JSON.stringify(!r.ok && r.error)}`);
       const problems = mismatches(c, r.determination);
-      assert.deepEqual(problems, [], `${problems.join('; ')}\nreasons: ${r.determination.reasons.map((x) => x.text).join(' | ')}`);
+      assert.deepEqual(
+        problems,
+        [],
+        `${problems.join('; ')}\nreasons: ${r.determination.reasons.map((x) => x.text).join(' | ')}`,
+      );
     });
   }
 });

@@ -42,16 +42,23 @@ export function compileBases(raw: unknown, file = 'policies/valuesets/bases.yaml
     const at = `${file}: bases[${i}]`;
     if (!b || typeof b !== 'object') throw new Error(`${at} is not a mapping`);
     for (const k of Object.keys(b)) {
-      if (!['id', 'label', 'phrase', 'reason'].includes(k)) throw new Error(`${at}: unknown key "${k}"`);
+      if (!['id', 'label', 'phrase', 'reason'].includes(k))
+        throw new Error(`${at}: unknown key "${k}"`);
     }
     if (typeof b.id !== 'string' || !ID.test(b.id)) throw new Error(`${at}: id must be kebab-case`);
     if (typeof b.label !== 'string' || !b.label) throw new Error(`${at} (${b.id}): needs a label`);
-    if (typeof b.phrase !== 'string' || !b.phrase) throw new Error(`${at} (${b.id}): needs a phrase`);
+    if (typeof b.phrase !== 'string' || !b.phrase)
+      throw new Error(`${at} (${b.id}): needs a phrase`);
     if (b.reason !== undefined && (typeof b.reason !== 'string' || !b.reason)) {
       throw new Error(`${at} (${b.id}): reason must be text`);
     }
     if (byId.has(b.id)) throw new Error(`${at}: duplicate id "${b.id}"`);
-    byId.set(b.id, { id: b.id, label: b.label, phrase: b.phrase, ...(b.reason ? { reason: b.reason } : {}) });
+    byId.set(b.id, {
+      id: b.id,
+      label: b.label,
+      phrase: b.phrase,
+      ...(b.reason ? { reason: b.reason } : {}),
+    });
   });
   for (const v of VERDICT_BASES) {
     if (!byId.has(v)) throw new Error(`${file}: must list "${v}" (a statement's verdict gives it)`);

@@ -32,8 +32,14 @@ export function parseOrderFile(text: string, fileName = 'order file'): OrderFile
     if (line.trim() === '') continue;
     const code = line.slice(6, 13).trim();
     const flag = line.charAt(14);
-    if (!/^\d{5} $/.test(line.slice(0, 6)) || !/^[A-Z](?:[0-9][0-9A-Z]|[A-Z][0-9])[0-9A-Z]{0,4}$/.test(code) || (flag !== '0' && flag !== '1')) {
-      throw new Error(`${fileName}:${i + 1}: not a CMS ICD-10-CM order-file line (expected "NNNNN CODE    F description")`);
+    if (
+      !/^\d{5} $/.test(line.slice(0, 6)) ||
+      !/^[A-Z](?:[0-9][0-9A-Z]|[A-Z][0-9])[0-9A-Z]{0,4}$/.test(code) ||
+      (flag !== '0' && flag !== '1')
+    ) {
+      throw new Error(
+        `${fileName}:${i + 1}: not a CMS ICD-10-CM order-file line (expected "NNNNN CODE    F description")`,
+      );
     }
     entries.push({ code, billable: flag === '1', short: line.slice(16, 76).trim() });
   }
@@ -50,12 +56,17 @@ export function releaseFromFileName(fileName: string): Omit<IcdRelease, 'entries
   const name = basename(fileName);
   const year = /(20\d\d)/.exec(name)?.[1];
   if (!year) {
-    throw new Error(`${name}: cannot tell the fiscal year from the file name; name it as CMS does (e.g. icd10cm_order_2026.txt) or set MEDPOLICY_ICD10CM_FY`);
+    throw new Error(
+      `${name}: cannot tell the fiscal year from the file name; name it as CMS does (e.g. icd10cm_order_2026.txt) or set MEDPOLICY_ICD10CM_FY`,
+    );
   }
   return releaseForFiscalYear(Number(year), /apr/i.test(name));
 }
 
-export function releaseForFiscalYear(fiscalYear: number, aprilUpdate = false): Omit<IcdRelease, 'entries'> {
+export function releaseForFiscalYear(
+  fiscalYear: number,
+  aprilUpdate = false,
+): Omit<IcdRelease, 'entries'> {
   return {
     label: aprilUpdate ? `FY${fiscalYear} (April update)` : `FY${fiscalYear}`,
     fiscalYear,
@@ -64,7 +75,11 @@ export function releaseForFiscalYear(fiscalYear: number, aprilUpdate = false): O
   };
 }
 
-export function readOrderFile(path: string, fiscalYear?: number, aprilUpdate?: boolean): IcdRelease {
+export function readOrderFile(
+  path: string,
+  fiscalYear?: number,
+  aprilUpdate?: boolean,
+): IcdRelease {
   const raw = readFileSync(path);
   const text = (path.endsWith('.gz') ? gunzipSync(raw) : raw).toString('latin1');
   const release = fiscalYear

@@ -24,7 +24,9 @@ export function displayIcd10cm(key: string): string {
 
 export type ProcedureSystem = 'cpt' | 'hcpcs';
 
-export function classifyProcedureCode(code: string): { system: ProcedureSystem; code: string } | undefined {
+export function classifyProcedureCode(
+  code: string,
+): { system: ProcedureSystem; code: string } | undefined {
   const c = code.trim().toUpperCase();
   if (CPT.test(c)) return { system: 'cpt', code: c };
   if (HCPCS.test(c)) return { system: 'hcpcs', code: c };

@@ -82,7 +82,8 @@ export function diffCodeSets(
   const impact = (family: string) => {
     let i = impacts.get(family);
     if (!i) {
-      const label = after.families.get(family)?.label ?? before.families.get(family)?.label ?? family;
+      const label =
+        after.families.get(family)?.label ?? before.families.get(family)?.label ?? family;
       impacts.set(family, (i = { family, label, entering: [], leaving: [], statusChanged: [] }));
     }
     return i;
@@ -107,7 +108,12 @@ export function diffCodeSets(
       if (familyAfter) impact(familyAfter).statusChanged.push({ code, kind, short: t.short });
     }
     if (familyBefore !== familyAfter) {
-      const moved: CodeChange = { code, kind: 'moved', short: t.short, ...(familyBefore ? { fromFamily: familyBefore } : {}) };
+      const moved: CodeChange = {
+        code,
+        kind: 'moved',
+        short: t.short,
+        ...(familyBefore ? { fromFamily: familyBefore } : {}),
+      };
       if (familyBefore) impact(familyBefore).leaving.push(moved);
       if (familyAfter) impact(familyAfter).entering.push(moved);
       const placement = after.ambiguity(code);
@@ -135,7 +141,11 @@ export function diffCodeSets(
       const idx = version.byFamily.get(i.family);
       return idx !== undefined && (idx.statements.length > 0 || idx.exclusions.length > 0);
     });
-    const ambiguousHere = ambiguous.filter((a) => version.byFamily.has(a.placement.broaderFamily) || a.placement.otherFamilies.some((f) => version.byFamily.has(f)));
+    const ambiguousHere = ambiguous.filter(
+      (a) =>
+        version.byFamily.has(a.placement.broaderFamily) ||
+        a.placement.otherFamilies.some((f) => version.byFamily.has(f)),
+    );
     if (touched.length === 0 && ambiguousHere.length === 0) continue;
     policies.push({
       policy: p.id,
@@ -143,8 +153,10 @@ export function diffCodeSets(
       version: version.id,
       families: touched.map((t) => t.family),
       codes:
-        touched.reduce((n, t) => n + t.entering.length + t.leaving.length + t.statusChanged.length, 0) +
-        ambiguousHere.length,
+        touched.reduce(
+          (n, t) => n + t.entering.length + t.leaving.length + t.statusChanged.length,
+          0,
+        ) + ambiguousHere.length,
     });
   }
   return {
@@ -166,7 +178,8 @@ export function renderCodeSetDiff(d: CodeSetDiff, limit = 12): string {
     if (items.length === 0) return;
     lines.push(`    ${title} (${items.length}):`);
     for (const s of items.slice(0, limit)) lines.push(`      ${s}`);
-    if (items.length > limit) lines.push(`      … ${items.length - limit} more (--format json lists all)`);
+    if (items.length > limit)
+      lines.push(`      … ${items.length - limit} more (--format json lists all)`);
   };
   lines.push(
     `ICD-10-CM ${d.from.label} (${d.from.effectiveFrom}, ${d.from.codes} codes) → ${d.to.label} (${d.to.effectiveFrom}, ${d.to.codes} codes)`,
@@ -177,11 +190,29 @@ export function renderCodeSetDiff(d: CodeSetDiff, limit = 12): string {
   if (d.families.length === 0) lines.push('  no family gains, loses or changes a code');
   for (const f of d.families) {
     lines.push(`  ${f.family} (${f.label}):`);
-    list('enter', f.entering.map((c) => `${code(c)}${c.kind === 'moved' ? ` (was ${c.fromFamily ?? 'in no family'})` : ''}`));
-    list('leave', f.leaving.map((c) => `${code(c)}${c.kind === 'moved' ? ' (placed elsewhere)' : ' (deleted)'}`));
-    list('billable status changes', f.statusChanged.map((c) => `${code(c)}: ${c.kind === 'became-header' ? 'now a header' : 'now billable'}`));
+    list(
+      'enter',
+      f.entering.map(
+        (c) => `${code(c)}${c.kind === 'moved' ? ` (was ${c.fromFamily ?? 'in no family'})` : ''}`,
+      ),
+    );
+    list(
+      'leave',
+      f.leaving.map(
+        (c) => `${code(c)}${c.kind === 'moved' ? ' (placed elsewhere)' : ' (deleted)'}`,
+      ),
+    );
+    list(
+      'billable status changes',
+      f.statusChanged.map(
+        (c) => `${code(c)}: ${c.kind === 'became-header' ? 'now a header' : 'now billable'}`,
+      ),
+    );
   }
-  lines.push('', 'New codes whose family the value sets leave open (place them, then set reviewedAgainst):');
+  lines.push(
+    '',
+    'New codes whose family the value sets leave open (place them, then set reviewedAgainst):',
+  );
   if (d.ambiguous.length === 0) lines.push('  none');
   for (const a of d.ambiguous) {
     lines.push(
@@ -194,7 +225,9 @@ export function renderCodeSetDiff(d: CodeSetDiff, limit = 12): string {
   lines.push('', 'Policies whose indications the release touches:');
   if (d.policies.length === 0) lines.push('  none');
   for (const p of d.policies) {
-    lines.push(`  ${p.policy} (version ${p.version}): ${p.codes} code changes in ${p.families.join(', ') || 'no family'}`);
+    lines.push(
+      `  ${p.policy} (version ${p.version}): ${p.codes} code changes in ${p.families.join(', ') || 'no family'}`,
+    );
   }
   return lines.join('\n');
 }

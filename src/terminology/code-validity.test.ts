@@ -22,7 +22,20 @@ function edges(cs: CodeSystem, codes: Iterable<string>): string[] {
   return [...dates];
 }
 
-const CHANGED_ICD10CM = ['G905', 'G9050', 'G90521', 'R51', 'R519', 'F32A', 'I472', 'I4720', 'G43E09', 'M5450', 'M545', 'F0390'];
+const CHANGED_ICD10CM = [
+  'G905',
+  'G9050',
+  'G90521',
+  'R51',
+  'R519',
+  'F32A',
+  'I472',
+  'I4720',
+  'G43E09',
+  'M5450',
+  'M545',
+  'F0390',
+];
 
 describe('code validity, precomputed per code', () => {
   for (const system of ['icd10cm', 'hcpcs', 'cpt'] as const) {
@@ -36,7 +49,10 @@ describe('code validity, precomputed per code', () => {
           : [...cs.all()].map((r) => r.code);
       sample.push('ZZZ99', 'Q9999', '0000T');
       const dates = edges(cs, sample);
-      assert.ok(sample.length > 5 && dates.length > 5, `${sample.length} codes, ${dates.length} dates`);
+      assert.ok(
+        sample.length > 5 && dates.length > 5,
+        `${sample.length} codes, ${dates.length} dates`,
+      );
       const validities = codeValidities(cs);
       let billable = 0;
       for (const code of sample) {
@@ -51,7 +67,10 @@ describe('code validity, precomputed per code', () => {
       }
       assert.ok(billable > 0);
       if (system === 'icd10cm')
-        assert.ok(sample.some((c) => (cs.get(c)?.windows.length ?? 0) > 1), 'a code whose status changed');
+        assert.ok(
+          sample.some((c) => (cs.get(c)?.windows.length ?? 0) > 1),
+          'a code whose status changed',
+        );
     });
   }
 });

@@ -51,7 +51,8 @@ export function codeValidities(cs: CodeSystem): CodeValidities {
 /** Whether the code is billable on the date (a YYYYMMDD number: dateNumber). */
 export function billableOn(v: CodeValidity, date: number): boolean {
   const spans = v.billableSpans;
-  for (let i = 0; i < spans.length; i += 2) if (spans[i]! <= date && date <= spans[i + 1]!) return true;
+  for (let i = 0; i < spans.length; i += 2)
+    if (spans[i]! <= date && date <= spans[i + 1]!) return true;
   return false;
 }
 

@@ -86,7 +86,10 @@ export function compileDrugs(file: DrugCatalogFile): DrugCatalog {
  */
 function nameNormalizer(file: DrugCatalogFile): (name: string) => string {
   const abbreviations = new Map(
-    Object.entries(file.saltAbbreviations ?? {}).map(([k, v]) => [k.toLowerCase(), v.toLowerCase()]),
+    Object.entries(file.saltAbbreviations ?? {}).map(([k, v]) => [
+      k.toLowerCase(),
+      v.toLowerCase(),
+    ]),
   );
   const forms = (file.formWords ?? []).map((f) => f.toLowerCase().split(/\s+/));
   return (name) => {
@@ -99,7 +102,7 @@ function nameNormalizer(file: DrugCatalogFile): (name: string) => string {
       .map((w) => abbreviations.get(w) ?? w);
     // "Ketamine HCl injection, USP": drop form words from the end while a name stays.
     let end = words.length;
-    for (let dropped = true; dropped; ) {
+    for (let dropped = true; dropped;) {
       dropped = false;
       for (const f of forms) {
         if (end - f.length < 1) continue;

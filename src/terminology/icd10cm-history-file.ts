@@ -29,7 +29,8 @@ export function formatHistoryTsv(history: ReleaseHistory, sources: readonly stri
     '# whether it was billable or a header in each. Public domain (CMS / CDC NCHS). Written by',
     '# scripts/build-icd10cm-history.ts from the CMS order files; do not edit by hand.',
     ...history.releases.map(
-      (r, i) => `${RELEASE_LINE}${releaseTag(r)}\t${r.effectiveFrom}\t${r.effectiveTo}\t${sources[i] ?? ''}`,
+      (r, i) =>
+        `${RELEASE_LINE}${releaseTag(r)}\t${r.effectiveFrom}\t${r.effectiveTo}\t${sources[i] ?? ''}`,
     ),
     '# columns: code (no dot); its status in each release above, oldest first (1 billable, 0 header,',
     '# - absent), the last character holding for every later release',

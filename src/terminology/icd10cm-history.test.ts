@@ -26,7 +26,9 @@ import { yamlPackage } from '../lazy-packages.js';
 
 const root = packageRoot();
 const DATA = join(root, '../shared/data');
-const noData = existsSync(join(DATA, 'icd10cm-fy2026')) ? false : `${DATA} (the CMS release files) is not present`;
+const noData = existsSync(join(DATA, 'icd10cm-fy2026'))
+  ? false
+  : `${DATA} (the CMS release files) is not present`;
 const shipped = loadTerminology({});
 const icd = shipped.icd10cm;
 const status = (code: string, date: string) => {
@@ -50,13 +52,28 @@ describe('the shipped ICD-10-CM history', () => {
   it('is exactly what the CMS release files give', { skip: noData }, () => {
     const { releases, sources } = readReleaseDirs(DATA);
     const history = historyFromReleases(releases);
-    assert.equal(readFileSync(join(root, HISTORY_FILE), 'utf8'), formatHistoryTsv(history, sources), `rebuild: node dist/scripts/build-icd10cm-history.js`);
-    assert.equal(gunzipSync(readFileSync(join(root, DESCRIPTIONS_FILE))).toString('utf8'), formatDescriptionsTsv(history));
+    assert.equal(
+      readFileSync(join(root, HISTORY_FILE), 'utf8'),
+      formatHistoryTsv(history, sources),
+      `rebuild: node dist/scripts/build-icd10cm-history.js`,
+    );
+    assert.equal(
+      gunzipSync(readFileSync(join(root, DESCRIPTIONS_FILE))).toString('utf8'),
+      formatDescriptionsTsv(history),
+    );
     // And, read back through the loader, every release holds exactly its order file's codes and flags.
     const source = readHistoryFiles(join(root, HISTORY_FILE), join(root, DESCRIPTIONS_FILE));
-    assert.deepEqual(source.releases.map((r) => r.label), releases.map((r) => r.label));
+    assert.deepEqual(
+      source.releases.map((r) => r.label),
+      releases.map((r) => r.label),
+    );
     releases.forEach((r, i) => {
-      for (const e of r.entries) assert.equal(source.statuses(e.code)?.charAt(i), e.billable ? '1' : '0', `${r.label} ${e.code}`);
+      for (const e of r.entries)
+        assert.equal(
+          source.statuses(e.code)?.charAt(i),
+          e.billable ? '1' : '0',
+          `${r.label} ${e.code}`,
+        );
       const held = [...source.codes()].filter((c) => source.statuses(c)!.charAt(i) !== '-').length;
       assert.equal(held, r.entries.length, `${r.label} holds ${r.entries.length} codes`);
     });
@@ -117,19 +134,34 @@ describe('the shipped ICD-10-CM history', () => {
   });
 
   it('shows the CMS description, read only when asked for', () => {
-    assert.equal(icd.get('G43E09')!.display, 'Chronic migraine with aura, not ntrct, without stat migr');
+    assert.equal(
+      icd.get('G43E09')!.display,
+      'Chronic migraine with aura, not ntrct, without stat migr',
+    );
     assert.equal(icd.get('ZZZ9'), undefined);
   });
 });
 
 describe('validity windows from release statuses', () => {
   const releases = historyFromReleases([
-    release(2024, [['A01', true], ['A02', false]]),
-    release(2025, [['A01', true], ['A02', true], ['A03', true]]),
-    release(2026, [['A02', true], ['A03', false]]),
+    release(2024, [
+      ['A01', true],
+      ['A02', false],
+    ]),
+    release(2025, [
+      ['A01', true],
+      ['A02', true],
+      ['A03', true],
+    ]),
+    release(2026, [
+      ['A02', true],
+      ['A03', false],
+    ]),
   ]).releases;
   it('opens a window on the day a release takes effect and ends it the day before the next', () => {
-    assert.deepEqual(windowsFromStatuses('11-', releases), [{ from: '2023-10-01', to: '2025-09-30', billable: true }]);
+    assert.deepEqual(windowsFromStatuses('11-', releases), [
+      { from: '2023-10-01', to: '2025-09-30', billable: true },
+    ]);
     assert.deepEqual(windowsFromStatuses('011', releases), [
       { from: '2023-10-01', to: '2024-09-30', billable: false },
       { from: '2024-10-01', billable: true },
@@ -154,35 +186,80 @@ describe('operator-loaded releases', () => {
   const file = join(dir, 'icd10cm_order_2027.txt');
   writeFileSync(
     file,
-    fy2027.entries.map((e, i) => `${String(i + 1).padStart(5, '0')} ${e.code.padEnd(7)} ${e.billable ? 1 : 0} ${e.short.padEnd(60)} ${e.short}`).join('\r\n') + '\r\n',
+    fy2027.entries
+      .map(
+        (e, i) =>
+          `${String(i + 1).padStart(5, '0')} ${e.code.padEnd(7)} ${e.billable ? 1 : 0} ${e.short.padEnd(60)} ${e.short}`,
+      )
+      .join('\r\n') + '\r\n',
   );
 
   it('extend the shipped history: an FY2027 order file needs no new medpolicy release', () => {
     const t = loadTerminology({ icd10cmFiles: [file] });
     assert.equal(t.icd10cm.releases!.at(-1)!.label, 'FY2027');
-    assert.match(t.icd10cm.version, /FY2021 to FY2027 \(shipped through FY2026; FY2027 loaded from CMS files\)/);
+    assert.match(
+      t.icd10cm.version,
+      /FY2021 to FY2027 \(shipped through FY2026; FY2027 loaded from CMS files\)/,
+    );
     assert.equal(windowOn(t.icd10cm.get('G43E21')!, '2026-10-01')!.billable, true);
     assert.equal(windowOn(t.icd10cm.get('G43E21')!, '2026-09-30'), undefined);
-    assert.equal(windowOn(t.icd10cm.get('G43E09')!, '2026-09-30')!.billable, true, 'the shipped history is kept');
-    assert.equal(windowOn(t.icd10cm.get('G43E09')!, '2026-10-01'), undefined, 'absent from the loaded FY2027 file');
+    assert.equal(
+      windowOn(t.icd10cm.get('G43E09')!, '2026-09-30')!.billable,
+      true,
+      'the shipped history is kept',
+    );
+    assert.equal(
+      windowOn(t.icd10cm.get('G43E09')!, '2026-10-01'),
+      undefined,
+      'absent from the loaded FY2027 file',
+    );
     const ctx = loadContext({ icd10cmFiles: [file] });
-    const r = decideRequest({ payer: 'bcbsri', dateOfService: '2026-11-01', drug: 'ketamine', route: 'intravenous', diagnosisCodes: ['G43.E21'] }, ctx);
+    const r = decideRequest(
+      {
+        payer: 'bcbsri',
+        dateOfService: '2026-11-01',
+        drug: 'ketamine',
+        route: 'intravenous',
+        diagnosisCodes: ['G43.E21'],
+      },
+      ctx,
+    );
     assert.ok(r.ok);
     assert.deepEqual(r.determination.warnings, [], 'FY2027 is loaded: no date warning');
     assert.equal(r.determination.indication, 'chronic-daily-headache');
   });
 
   it('place a code added later under a named subcategory in its family, and flag a new branch of a divided entry', () => {
-    const source = extendHistory(readHistoryFiles(join(root, HISTORY_FILE), join(root, DESCRIPTIONS_FILE)), [fy2027]);
-    const cs = historyCodeSystem(source, { version: 'test', provenance: 'test', readBackTo: ICD10CM_START });
-    const file = yamlPackage().parse(readFileSync(join(root, TERMINOLOGY_YAML.indications.path), 'utf8')) as IndicationValueSetFile;
+    const source = extendHistory(
+      readHistoryFiles(join(root, HISTORY_FILE), join(root, DESCRIPTIONS_FILE)),
+      [fy2027],
+    );
+    const cs = historyCodeSystem(source, {
+      version: 'test',
+      provenance: 'test',
+      readBackTo: ICD10CM_START,
+    });
+    const file = yamlPackage().parse(
+      readFileSync(join(root, TERMINOLOGY_YAML.indications.path), 'utf8'),
+    ) as IndicationValueSetFile;
     const idx = compileIndications(file, cs);
-    assert.equal(idx.classify('G43E21')?.family, 'chronic-daily-headache', 'G43.E2- is under G43.E');
+    assert.equal(
+      idx.classify('G43E21')?.family,
+      'chronic-daily-headache',
+      'G43.E2- is under G43.E',
+    );
     assert.equal(idx.classify('G43F0'), undefined, 'G43.F is a branch of G43 nobody placed');
     const a = idx.ambiguity('G43F0')!;
-    assert.deepEqual([a.entry, a.broaderFamily, a.branch, a.branchFrom], ['G43', 'migraine', 'G43F', '2026-10-01']);
+    assert.deepEqual(
+      [a.entry, a.broaderFamily, a.branch, a.branchFrom],
+      ['G43', 'migraine', 'G43F', '2026-10-01'],
+    );
     assert.ok(a.otherFamilies.includes('chronic-daily-headache'));
-    assert.equal(idx.classify('G43009')?.family, 'migraine', 'episodic migraine stays where it was');
+    assert.equal(
+      idx.classify('G43009')?.family,
+      'migraine',
+      'episodic migraine stays where it was',
+    );
     assert.equal(idx.ambiguity('G43009'), undefined);
   });
 
@@ -194,37 +271,80 @@ describe('operator-loaded releases', () => {
 });
 
 describe('value sets reviewed against an older release', () => {
-  const file = yamlPackage().parse(readFileSync(join(root, TERMINOLOGY_YAML.indications.path), 'utf8')) as IndicationValueSetFile;
+  const file = yamlPackage().parse(
+    readFileSync(join(root, TERMINOLOGY_YAML.indications.path), 'utf8'),
+  ) as IndicationValueSetFile;
   it('name every entry after a category or subcategory in the code set', () => {
     for (const [prefix, m] of compileIndications(file, icd).entries) {
-      if (!m.entry.includes('-')) assert.ok(icd.get(prefix), `${m.entry} (${m.family}) is not an ICD-10-CM code`);
+      if (!m.entry.includes('-'))
+        assert.ok(icd.get(prefix), `${m.entry} (${m.family}) is not an ICD-10-CM code`);
     }
   });
   it('flag a code in a branch added since, under a divided entry, instead of guessing its family', () => {
-    const withoutAura = { ...file, reviewedAgainst: 'FY2023', families: file.families.map((f) => ({ ...f, codes: f.codes?.filter((c) => c.match !== 'G43.E') })) };
+    const withoutAura = {
+      ...file,
+      reviewedAgainst: 'FY2023',
+      families: file.families.map((f) => ({
+        ...f,
+        codes: f.codes?.filter((c) => c.match !== 'G43.E'),
+      })),
+    };
     const idx = compileIndications(withoutAura as IndicationValueSetFile, icd);
     assert.equal(idx.classify('G43E09'), undefined);
     assert.equal(idx.ambiguity('G43E09')?.branch, 'G43E');
     // A branch that was there at review time is placed by its nearest named ancestor.
     assert.equal(idx.classify('G43909')?.family, 'migraine');
     const t = { ...shipped, indications: idx };
-    const r = decideRequest({ payer: 'bcbsri', dateOfService: '2025-09-15', drug: 'ketamine', route: 'intravenous', diagnosisCodes: ['G43.E09'] }, { terminology: t, policySet: loadContext().policySet });
+    const r = decideRequest(
+      {
+        payer: 'bcbsri',
+        dateOfService: '2025-09-15',
+        drug: 'ketamine',
+        route: 'intravenous',
+        diagnosisCodes: ['G43.E09'],
+      },
+      { terminology: t, policySet: loadContext().policySet },
+    );
     assert.ok(r.ok);
     const w = r.determination.warnings.find((x) => x.code === 'ambiguous-indication');
     assert.ok(w, JSON.stringify(r.determination.warnings));
-    assert.match(w.message, /G43\.E09 is under G43 \(migraine\).*G43\.E \(in ICD-10-CM from 2023-10-01\).*reviewed against FY2023/);
+    assert.match(
+      w.message,
+      /G43\.E09 is under G43 \(migraine\).*G43\.E \(in ICD-10-CM from 2023-10-01\).*reviewed against FY2023/,
+    );
     assert.notEqual(r.determination.indication, 'migraine');
   });
 });
 
 describe('dates of service past the newest release', () => {
   it('are decided with a warning naming the release in force', () => {
-    const r = decideRequest({ payer: 'bcbsal', dateOfService: '2026-11-01', drug: 'ketamine', route: 'intravenous', diagnosisCodes: ['G43.E09'] }, loadContext({}));
+    const r = decideRequest(
+      {
+        payer: 'bcbsal',
+        dateOfService: '2026-11-01',
+        drug: 'ketamine',
+        route: 'intravenous',
+        diagnosisCodes: ['G43.E09'],
+      },
+      loadContext({}),
+    );
     assert.ok(r.ok);
     const w = r.determination.warnings.filter((x) => x.code === 'code-set-date');
     assert.equal(w.length, 1);
-    assert.match(w[0]!.message, /^date of service 2026-11-01 is after the newest ICD-10-CM release loaded \(FY2026, effective 2025-10-01 to 2026-09-30\)/);
-    const inRange = decideRequest({ payer: 'bcbsal', dateOfService: '2026-09-30', drug: 'ketamine', route: 'intravenous', diagnosisCodes: ['G43.E09'] }, loadContext({}));
+    assert.match(
+      w[0]!.message,
+      /^date of service 2026-11-01 is after the newest ICD-10-CM release loaded \(FY2026, effective 2025-10-01 to 2026-09-30\)/,
+    );
+    const inRange = decideRequest(
+      {
+        payer: 'bcbsal',
+        dateOfService: '2026-09-30',
+        drug: 'ketamine',
+        route: 'intravenous',
+        diagnosisCodes: ['G43.E09'],
+      },
+      loadContext({}),
+    );
     assert.ok(inRange.ok);
     assert.deepEqual(inRange.determination.warnings, []);
   });

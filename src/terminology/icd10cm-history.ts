@@ -32,7 +32,9 @@ export function chainReleases<T extends ReleaseInfo>(releases: readonly T[]): T[
   const sorted = [...releases].sort((a, b) => a.effectiveFrom.localeCompare(b.effectiveFrom));
   sorted.forEach((r, i) => {
     if (i > 0 && r.effectiveFrom === sorted[i - 1]!.effectiveFrom) {
-      throw new Error(`${sorted[i - 1]!.label} and ${r.label} both take effect on ${r.effectiveFrom}`);
+      throw new Error(
+        `${sorted[i - 1]!.label} and ${r.label} both take effect on ${r.effectiveFrom}`,
+      );
     }
   });
   return sorted.map((r, i) => {
@@ -47,7 +49,11 @@ export function historyFromReleases(releases: readonly IcdRelease[]): ReleaseHis
   chained.forEach((release, i) => {
     for (const e of release.entries) {
       let row = byCode.get(e.code);
-      if (!row) byCode.set(e.code, (row = { statuses: Array<string>(chained.length).fill(ABSENT), short: e.short }));
+      if (!row)
+        byCode.set(
+          e.code,
+          (row = { statuses: Array<string>(chained.length).fill(ABSENT), short: e.short }),
+        );
       row.statuses[i] = e.billable ? '1' : '0';
       row.short = e.short;
     }
@@ -67,7 +73,9 @@ export function compressStatuses(statuses: string): string {
 
 export function expandStatuses(compressed: string, releaseCount: number): string {
   if (compressed.length >= releaseCount) return compressed.slice(0, releaseCount);
-  return compressed + compressed.charAt(compressed.length - 1).repeat(releaseCount - compressed.length);
+  return (
+    compressed + compressed.charAt(compressed.length - 1).repeat(releaseCount - compressed.length)
+  );
 }
 
 /**
@@ -107,7 +115,11 @@ export function releaseTag(r: ReleaseInfo): string {
   return r.effectiveFrom.endsWith('-04-01') ? `FY${r.fiscalYear}-04` : `FY${r.fiscalYear}`;
 }
 
-export function releaseFromTag(tag: string, effectiveFrom: string, effectiveTo: string): ReleaseInfo {
+export function releaseFromTag(
+  tag: string,
+  effectiveFrom: string,
+  effectiveTo: string,
+): ReleaseInfo {
   const m = /^FY(\d{4})(-04)?$/.exec(tag);
   if (!m) throw new Error(`"${tag}" is not a release tag (FY2026 or FY2022-04)`);
   const fiscalYear = Number(m[1]);

@@ -9,14 +9,24 @@ import { readOrderFile, type IcdRelease } from './cms-order-file.js';
  * The folder, not the file, says which is the April update: CMS named the April 2022 file
  * exactly like the October one.
  */
-export function releaseDirs(dataDir: string): { dir: string; file: string; fiscalYear: number; april: boolean }[] {
+export function releaseDirs(
+  dataDir: string,
+): { dir: string; file: string; fiscalYear: number; april: boolean }[] {
   const out = [];
   for (const dir of readdirSync(dataDir).sort()) {
     const m = /^icd10cm-fy(\d{4})(-april)?$/.exec(dir);
     if (!m) continue;
-    const orderFiles = readdirSync(join(dataDir, dir)).filter((f) => /order/i.test(f) && !/addenda/i.test(f));
-    if (orderFiles.length !== 1) throw new Error(`${join(dataDir, dir)}: expected one order file, found ${orderFiles.length}`);
-    out.push({ dir, file: join(dataDir, dir, orderFiles[0]!), fiscalYear: Number(m[1]), april: m[2] !== undefined });
+    const orderFiles = readdirSync(join(dataDir, dir)).filter(
+      (f) => /order/i.test(f) && !/addenda/i.test(f),
+    );
+    if (orderFiles.length !== 1)
+      throw new Error(`${join(dataDir, dir)}: expected one order file, found ${orderFiles.length}`);
+    out.push({
+      dir,
+      file: join(dataDir, dir, orderFiles[0]!),
+      fiscalYear: Number(m[1]),
+      april: m[2] !== undefined,
+    });
   }
   return out;
 }

@@ -50,12 +50,17 @@ export function releasesSource(releases: readonly IcdRelease[]): HistorySource {
  * replaces a shipped one that takes effect the same day, and a newer one extends the history, so
  * an FY2027 file dropped in on October 1 needs no new medpolicy release.
  */
-export function extendHistory(shipped: HistorySource, loaded: readonly IcdRelease[]): HistorySource {
+export function extendHistory(
+  shipped: HistorySource,
+  loaded: readonly IcdRelease[],
+): HistorySource {
   const extra = releasesSource(loaded);
   const replaced = new Set(extra.releases.map((r) => r.effectiveFrom));
   type Origin = { from: 'shipped' | 'loaded'; index: number; info: ReleaseInfo };
   const origins: Origin[] = [
-    ...shipped.releases.flatMap((info, index) => (replaced.has(info.effectiveFrom) ? [] : [{ from: 'shipped' as const, index, info }])),
+    ...shipped.releases.flatMap((info, index) =>
+      replaced.has(info.effectiveFrom) ? [] : [{ from: 'shipped' as const, index, info }],
+    ),
     ...extra.releases.map((info, index) => ({ from: 'loaded' as const, index, info })),
   ].sort((a, b) => a.info.effectiveFrom.localeCompare(b.info.effectiveFrom));
   const releases = chainReleases(origins.map((o) => o.info));
@@ -65,7 +70,9 @@ export function extendHistory(shipped: HistorySource, loaded: readonly IcdReleas
       const a = shipped.statuses(code);
       const b = extra.statuses(code);
       if (a === undefined && b === undefined) return undefined;
-      const s = origins.map((o) => (o.from === 'shipped' ? a : b)?.charAt(o.index) || ABSENT).join('');
+      const s = origins
+        .map((o) => (o.from === 'shipped' ? a : b)?.charAt(o.index) || ABSENT)
+        .join('');
       return s.replaceAll(ABSENT, '') === '' ? undefined : s;
     },
     description: (code) => extra.description(code) ?? shipped.description(code),
@@ -91,7 +98,10 @@ export interface HistoryCodeSystemOptions {
 }
 
 /** ICD-10-CM as a code system: each code's windows from its statuses in the releases. */
-export function historyCodeSystem(source: HistorySource, opts: HistoryCodeSystemOptions): CodeSystem {
+export function historyCodeSystem(
+  source: HistorySource,
+  opts: HistoryCodeSystemOptions,
+): CodeSystem {
   const { releases } = source;
   if (releases.length === 0) throw new Error('no ICD-10-CM release given');
   const oldest = releases[0]!;

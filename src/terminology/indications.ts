@@ -77,16 +77,25 @@ function expandMatch(match: string): string[] {
  * `icd10cm` gives the hierarchy and each code's history, for telling a code's place; without it
  * (value sets checked on their own) every code is placed by its nearest named ancestor.
  */
-export function compileIndications(file: IndicationValueSetFile, icd10cm?: CodeSystem): IndicationIndex {
+export function compileIndications(
+  file: IndicationValueSetFile,
+  icd10cm?: CodeSystem,
+): IndicationIndex {
   const families = new Map<string, IndicationFamily>();
   const prefixes = new Map<string, IndicationMatch>();
   for (const f of file.families) {
     if (families.has(f.id)) throw new Error(`indication family "${f.id}" is defined twice`);
-    families.set(f.id, { id: f.id, label: f.label, rationale: f.rationale, ...(f.parent ? { parent: f.parent } : {}) });
+    families.set(f.id, {
+      id: f.id,
+      label: f.label,
+      rationale: f.rationale,
+      ...(f.parent ? { parent: f.parent } : {}),
+    });
     for (const c of f.codes ?? []) {
       for (const prefix of expandMatch(c.match)) {
         const clash = prefixes.get(prefix);
-        if (clash) throw new Error(`${c.match} (${f.id}) is already in ${clash.family} as ${clash.entry}`);
+        if (clash)
+          throw new Error(`${c.match} (${f.id}) is already in ${clash.family} as ${clash.entry}`);
         prefixes.set(prefix, { family: f.id, entry: c.match, rationale: c.rationale });
       }
     }
@@ -95,9 +104,14 @@ export function compileIndications(file: IndicationValueSetFile, icd10cm?: CodeS
   const descendants = new Map<string, Set<string>>();
   for (const f of families.values()) {
     const chain = new Set<string>();
-    for (let cur: IndicationFamily | undefined = f; cur; cur = cur.parent ? families.get(cur.parent) : undefined) {
+    for (
+      let cur: IndicationFamily | undefined = f;
+      cur;
+      cur = cur.parent ? families.get(cur.parent) : undefined
+    ) {
       if (chain.has(cur.id)) throw new Error(`indication family "${f.id}" has a cycle of parents`);
-      if (cur.parent && !families.has(cur.parent)) throw new Error(`indication family "${cur.id}" has unknown parent "${cur.parent}"`);
+      if (cur.parent && !families.has(cur.parent))
+        throw new Error(`indication family "${cur.id}" has unknown parent "${cur.parent}"`);
       chain.add(cur.id);
     }
     lineage.set(f.id, chain);
@@ -122,7 +136,9 @@ export function compileIndications(file: IndicationValueSetFile, icd10cm?: CodeS
   const reviewedAgainst = file.reviewedAgainst;
   const reviewedFrom = reviewedAgainst ? reviewedRelease(reviewedAgainst).effectiveFrom : undefined;
 
-  const placeOf = (code: string): { match: IndicationMatch; ambiguous?: AmbiguousPlacement } | undefined => {
+  const placeOf = (
+    code: string,
+  ): { match: IndicationMatch; ambiguous?: AmbiguousPlacement } | undefined => {
     for (let len = code.length; len >= 3; len--) {
       const match = prefixes.get(code.slice(0, len));
       if (!match) continue;
@@ -134,7 +150,9 @@ export function compileIndications(file: IndicationValueSetFile, icd10cm?: CodeS
         if (icd10cm.get(code.slice(0, b))) branch = code.slice(0, b);
       }
       const branchFrom = branch ? icd10cm.get(branch)!.windows[0]?.from : undefined;
-      const unreviewed = !branch || (reviewedFrom !== undefined && branchFrom !== undefined && branchFrom > reviewedFrom);
+      const unreviewed =
+        !branch ||
+        (reviewedFrom !== undefined && branchFrom !== undefined && branchFrom > reviewedFrom);
       if (!unreviewed) return { match };
       return {
         match,
@@ -176,7 +194,10 @@ export function compileIndications(file: IndicationValueSetFile, icd10cm?: CodeS
 
 function reviewedRelease(tag: string) {
   const m = /^FY(\d{4})(-04)?$/.exec(tag);
-  if (!m) throw new Error(`reviewedAgainst: "${tag}" is not an ICD-10-CM release (FY2026, or FY2023-04 for an April update)`);
+  if (!m)
+    throw new Error(
+      `reviewedAgainst: "${tag}" is not an ICD-10-CM release (FY2026, or FY2023-04 for an April update)`,
+    );
   return releaseForFiscalYear(Number(m[1]), m[2] !== undefined);
 }
 

@@ -91,7 +91,11 @@ function loadedHcpcs(path: string, shipped: CodeSystem): CodeSystem {
   const { label, entries } = readHcpcsFile(path);
   const records: CodeRecord[] = entries.map((e) => {
     const annotated = shipped.get(e.code);
-    const window = { from: e.added ?? '1900-01-01', billable: true, ...(e.terminated ? { to: e.terminated } : {}) };
+    const window = {
+      from: e.added ?? '1900-01-01',
+      billable: true,
+      ...(e.terminated ? { to: e.terminated } : {}),
+    };
     return {
       code: e.code,
       display: e.long || e.short,
@@ -100,16 +104,29 @@ function loadedHcpcs(path: string, shipped: CodeSystem): CodeSystem {
       ...(annotated?.routes ? { routes: annotated.routes } : {}),
     };
   });
-  return mapCodeSystem('hcpcs', `${label} (loaded from CMS file)`, `CMS HCPCS Level II file ${path}`, { from: '1900-01-01' }, records);
+  return mapCodeSystem(
+    'hcpcs',
+    `${label} (loaded from CMS file)`,
+    `CMS HCPCS Level II file ${path}`,
+    { from: '1900-01-01' },
+    records,
+  );
 }
 
 /** The shipped ICD-10-CM history, extended by the operator's CMS files if any. */
-export function loadIcd10cm(root: string, opts: TerminologyOptions = {}, curated?: readonly CuratedChange[]): CodeSystem {
+export function loadIcd10cm(
+  root: string,
+  opts: TerminologyOptions = {},
+  curated?: readonly CuratedChange[],
+): CodeSystem {
   const files = opts.icd10cmFiles ?? [];
   const readCurated = () =>
-    curated ?? (readYaml(root, TERMINOLOGY_YAML.icd10cmChanges) as TerminologyFiles['icd10cmChanges']).changes;
+    curated ??
+    (readYaml(root, TERMINOLOGY_YAML.icd10cmChanges) as TerminologyFiles['icd10cmChanges']).changes;
   if (!opts.icd10cmOnlyLoaded && files.length === 0) return shippedIcd10cm(root, readCurated());
-  const loaded = files.map((f) => readOrderFile(f, files.length === 1 ? opts.icd10cmFiscalYear : undefined));
+  const loaded = files.map((f) =>
+    readOrderFile(f, files.length === 1 ? opts.icd10cmFiscalYear : undefined),
+  );
   if (opts.icd10cmOnlyLoaded) {
     const source = releasesSource(loaded);
     return historyCodeSystem(source, {
@@ -138,7 +155,10 @@ export function readIndicationValueSets(dir: string = policiesDir()): Indication
 
 /** A value set (policies/valuesets/…) read from the policies directory `dir`. */
 function readValueSet(dir: string, f: TerminologyYaml): unknown {
-  return readYaml(dirname(dir), { ...f, path: join(basename(dir), f.path.replace(/^policies\//, '')) });
+  return readYaml(dirname(dir), {
+    ...f,
+    path: join(basename(dir), f.path.replace(/^policies\//, '')),
+  });
 }
 
 /** The content of every YAML file the terminology is built from: prebuilt, else parsed and checked. */
@@ -146,7 +166,10 @@ export function readTerminologyFiles(root: string, dir: string): TerminologyFile
   return {
     hcpcs: readYaml(root, TERMINOLOGY_YAML.hcpcs) as ProcedureCodeFile,
     cpt: readYaml(root, TERMINOLOGY_YAML.cpt) as ProcedureCodeFile,
-    icd10cmChanges: readYaml(root, TERMINOLOGY_YAML.icd10cmChanges) as TerminologyFiles['icd10cmChanges'],
+    icd10cmChanges: readYaml(
+      root,
+      TERMINOLOGY_YAML.icd10cmChanges,
+    ) as TerminologyFiles['icd10cmChanges'],
     indications: readIndicationValueSets(dir),
     drugs: readValueSet(dir, TERMINOLOGY_YAML.drugs) as DrugCatalogFile,
     bases: readValueSet(dir, TERMINOLOGY_YAML.bases),
@@ -167,7 +190,8 @@ export function terminologyFromSources(opts: TerminologyOptions = {}): {
   const root = opts.root ?? packageRoot();
   const dir = opts.policiesDir ?? (opts.root ? join(opts.root, 'policies') : policiesDir());
   const files = readTerminologyFiles(root, dir);
-  const shippedHcpcs = () => procedureCodeSystem(files.hcpcs, join(root, TERMINOLOGY_YAML.hcpcs.path));
+  const shippedHcpcs = () =>
+    procedureCodeSystem(files.hcpcs, join(root, TERMINOLOGY_YAML.hcpcs.path));
   const terminology = terminologyFromFiles(root, files, TERMINOLOGY_PATHS, {
     icd10cm: loadIcd10cm(root, opts, files.icd10cmChanges.changes),
     ...(opts.hcpcsFile ? { hcpcs: loadedHcpcs(opts.hcpcsFile, shippedHcpcs()) } : {}),

@@ -21,14 +21,19 @@ export interface TerminologyOptions {
 
 export function terminologyOptionsFromEnv(env: NodeJS.ProcessEnv): TerminologyOptions {
   const opts: TerminologyOptions = {};
-  const files = env.MEDPOLICY_ICD10CM?.split(',').map((s) => s.trim()).filter(Boolean);
+  const files = env.MEDPOLICY_ICD10CM?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (files?.length) opts.icd10cmFiles = files;
-  if (env.MEDPOLICY_ICD10CM_ONLY === '1' || env.MEDPOLICY_ICD10CM_ONLY === 'true') opts.icd10cmOnlyLoaded = true;
+  if (env.MEDPOLICY_ICD10CM_ONLY === '1' || env.MEDPOLICY_ICD10CM_ONLY === 'true')
+    opts.icd10cmOnlyLoaded = true;
   if (env.MEDPOLICY_HCPCS?.trim()) opts.hcpcsFile = env.MEDPOLICY_HCPCS.trim();
   if (env.MEDPOLICY_ICD10CM_FY) {
     const fy = Number(env.MEDPOLICY_ICD10CM_FY);
     if (!Number.isInteger(fy) || fy < 2016 || fy > 2100) {
-      throw new Error(`MEDPOLICY_ICD10CM_FY must be a fiscal year such as 2026, not "${env.MEDPOLICY_ICD10CM_FY}"`);
+      throw new Error(
+        `MEDPOLICY_ICD10CM_FY must be a fiscal year such as 2026, not "${env.MEDPOLICY_ICD10CM_FY}"`,
+      );
     }
     opts.icd10cmFiscalYear = fy;
   }
@@ -37,6 +42,9 @@ export function terminologyOptionsFromEnv(env: NodeJS.ProcessEnv): TerminologyOp
 
 /** Whether the options load code sets from the operator's CMS files instead of the shipped ones. */
 export function loadsOperatorFiles(opts: TerminologyOptions): boolean {
-  return (opts.icd10cmFiles?.length ?? 0) > 0 || opts.icd10cmOnlyLoaded === true || opts.hcpcsFile !== undefined;
+  return (
+    (opts.icd10cmFiles?.length ?? 0) > 0 ||
+    opts.icd10cmOnlyLoaded === true ||
+    opts.hcpcsFile !== undefined
+  );
 }
-

@@ -18,10 +18,24 @@ describe('code formats', () => {
     assert.equal(normalizeIcd10cm('G90.521'), 'G90521');
     assert.equal(normalizeIcd10cm('g90521'), 'G90521');
     assert.equal(normalizeIcd10cm(' f32.a '), 'F32A');
-    assert.equal(normalizeIcd10cm('QA0.0101'), 'QA00101', 'FY2026 brought a letter in the second place');
+    assert.equal(
+      normalizeIcd10cm('QA0.0101'),
+      'QA00101',
+      'FY2026 brought a letter in the second place',
+    );
   });
   it('rejects what is not shaped like an ICD-10-CM code', () => {
-    for (const bad of ['G9', '90.521', 'G90.5211X', 'G905.21', 'ketamine', '', 'G90..5', 'CRPS', 'ABC']) {
+    for (const bad of [
+      'G9',
+      '90.521',
+      'G90.5211X',
+      'G905.21',
+      'ketamine',
+      '',
+      'G90..5',
+      'CRPS',
+      'ABC',
+    ]) {
       assert.equal(normalizeIcd10cm(bad), undefined, bad);
     }
   });
@@ -29,49 +43,88 @@ describe('code formats', () => {
     assert.deepEqual(classifyProcedureCode('96365'), { system: 'cpt', code: '96365' });
     assert.deepEqual(classifyProcedureCode('0001T'), { system: 'cpt', code: '0001T' });
     assert.deepEqual(classifyProcedureCode('j3490'), { system: 'hcpcs', code: 'J3490' });
-    for (const bad of ['9636', 'J349', 'Z1234', 'G90.521', 'IV']) assert.equal(classifyProcedureCode(bad), undefined, bad);
+    for (const bad of ['9636', 'J349', 'Z1234', 'G90.521', 'IV'])
+      assert.equal(classifyProcedureCode(bad), undefined, bad);
   });
 });
 
 describe('CMS ICD-10-CM order files', () => {
   it('parses the fixed columns and rejects a line that does not fit, with its number', () => {
-    const ok = '00001 A00     0 Cholera                                                      Cholera\n00002 A000    1 Cholera due to Vibrio cholerae 01, biovar cholerae           long';
+    const ok =
+      '00001 A00     0 Cholera                                                      Cholera\n00002 A000    1 Cholera due to Vibrio cholerae 01, biovar cholerae           long';
     assert.deepEqual(parseOrderFile(ok), [
       { code: 'A00', billable: false, short: 'Cholera' },
       { code: 'A000', billable: true, short: 'Cholera due to Vibrio cholerae 01, biovar cholerae' },
     ]);
-    assert.throws(() => parseOrderFile(ok + '\nnot a line'), /order file:3: not a CMS ICD-10-CM order-file line/);
+    assert.throws(
+      () => parseOrderFile(ok + '\nnot a line'),
+      /order file:3: not a CMS ICD-10-CM order-file line/,
+    );
   });
   it('reads the fiscal year and effective window from CMS file names', () => {
-    assert.deepEqual(releaseFromFileName('icd10cm_order_2026.txt'), { label: 'FY2026', fiscalYear: 2026, effectiveFrom: '2025-10-01', effectiveTo: '2026-09-30' });
+    assert.deepEqual(releaseFromFileName('icd10cm_order_2026.txt'), {
+      label: 'FY2026',
+      fiscalYear: 2026,
+      effectiveFrom: '2025-10-01',
+      effectiveTo: '2026-09-30',
+    });
     assert.equal(releaseFromFileName('icd10cm-order-Jan-2021.txt.gz').effectiveFrom, '2020-10-01');
     assert.equal(releaseFromFileName('icd10cm-order-April-2024.txt').effectiveFrom, '2024-04-01');
     assert.throws(() => releaseFromFileName('codes.txt'), /MEDPOLICY_ICD10CM_FY/);
   });
 
-  it('loads the complete FY2021 release an operator points at', { skip: existsSync(FY2021) ? false : `${FY2021} not present` }, () => {
-    const t = loadTerminology({ icd10cmFiles: [FY2021], icd10cmOnlyLoaded: true });
-    assert.equal(t.icd10cm.version, 'ICD-10-CM FY2021 (loaded from CMS files)');
-    assert.deepEqual(t.icd10cm.covers, { from: '2020-10-01', to: '2021-09-30' });
-    assert.ok([...t.icd10cm.all()].length > 90_000);
-    assert.equal(windowOn(t.icd10cm.get('G905')!, '2021-01-01')!.billable, false);
-    assert.equal(windowOn(t.icd10cm.get('G90521')!, '2021-01-01')!.billable, true);
-    assert.ok(t.icd10cm.get('Z79891'));
-    assert.equal(t.icd10cm.get('I4720'), undefined, 'I47.20 came in FY2023');
-  });
+  it(
+    'loads the complete FY2021 release an operator points at',
+    { skip: existsSync(FY2021) ? false : `${FY2021} not present` },
+    () => {
+      const t = loadTerminology({ icd10cmFiles: [FY2021], icd10cmOnlyLoaded: true });
+      assert.equal(t.icd10cm.version, 'ICD-10-CM FY2021 (loaded from CMS files)');
+      assert.deepEqual(t.icd10cm.covers, { from: '2020-10-01', to: '2021-09-30' });
+      assert.ok([...t.icd10cm.all()].length > 90_000);
+      assert.equal(windowOn(t.icd10cm.get('G905')!, '2021-01-01')!.billable, false);
+      assert.equal(windowOn(t.icd10cm.get('G90521')!, '2021-01-01')!.billable, true);
+      assert.ok(t.icd10cm.get('Z79891'));
+      assert.equal(t.icd10cm.get('I4720'), undefined, 'I47.20 came in FY2023');
+    },
+  );
 
-  it('decides against the loaded release: codes it lacks and dates it does not cover are named', { skip: existsSync(FY2021) ? false : `${FY2021} not present` }, () => {
-    const ctx = loadContext({ icd10cmFiles: [FY2021], icd10cmOnlyLoaded: true });
-    const r = decideRequest({ payer: 'bcbsma', dateOfService: '2025-09-15', drug: 'lidocaine', route: 'intravenous', diagnosisCodes: ['I47.20', 'Z79.891'] }, ctx);
-    assert.ok(r.ok);
-    const codes = r.determination.warnings.map((w) => `${w.code}:${w.subject}`);
-    assert.ok(codes.includes('unknown-code:I47.20'), codes.join());
-    assert.ok(codes.includes('code-set-date:icd10cm'), codes.join());
-    assert.ok(!codes.some((c) => c.endsWith('Z79.891')), 'Z79.891 is in the complete release');
-    const inYear = decideRequest({ payer: 'bcbsma', dateOfService: '2021-03-01', drug: 'ketamine', route: 'intravenous', diagnosisCodes: ['G90.5'] }, ctx);
-    assert.ok(inYear.ok);
-    assert.deepEqual(inYear.determination.warnings.map((w) => w.code), ['header-code']);
-  });
+  it(
+    'decides against the loaded release: codes it lacks and dates it does not cover are named',
+    { skip: existsSync(FY2021) ? false : `${FY2021} not present` },
+    () => {
+      const ctx = loadContext({ icd10cmFiles: [FY2021], icd10cmOnlyLoaded: true });
+      const r = decideRequest(
+        {
+          payer: 'bcbsma',
+          dateOfService: '2025-09-15',
+          drug: 'lidocaine',
+          route: 'intravenous',
+          diagnosisCodes: ['I47.20', 'Z79.891'],
+        },
+        ctx,
+      );
+      assert.ok(r.ok);
+      const codes = r.determination.warnings.map((w) => `${w.code}:${w.subject}`);
+      assert.ok(codes.includes('unknown-code:I47.20'), codes.join());
+      assert.ok(codes.includes('code-set-date:icd10cm'), codes.join());
+      assert.ok(!codes.some((c) => c.endsWith('Z79.891')), 'Z79.891 is in the complete release');
+      const inYear = decideRequest(
+        {
+          payer: 'bcbsma',
+          dateOfService: '2021-03-01',
+          drug: 'ketamine',
+          route: 'intravenous',
+          diagnosisCodes: ['G90.5'],
+        },
+        ctx,
+      );
+      assert.ok(inYear.ok);
+      assert.deepEqual(
+        inYear.determination.warnings.map((w) => w.code),
+        ['header-code'],
+      );
+    },
+  );
 });
 
 describe('shipped ICD-10-CM history', () => {
@@ -135,7 +188,8 @@ describe('indication value sets', () => {
 
   it('classifies representative codes of every family', () => {
     for (const [family, codes] of Object.entries(REPRESENTATIVES)) {
-      for (const code of codes) assert.equal(idx.classify(normalizeIcd10cm(code)!)?.family, family, code);
+      for (const code of codes)
+        assert.equal(idx.classify(normalizeIcd10cm(code)!)?.family, family, code);
     }
   });
   // One pass over the whole code set (about 98,000 codes) for both tests below.
@@ -148,11 +202,14 @@ describe('indication value sets', () => {
     const file = readIndicationValueSets();
     const withCodes = file.families.filter((f) => (f.codes?.length ?? 0) > 0).map((f) => f.id);
     assert.ok(withCodes.length >= Object.keys(REPRESENTATIVES).length);
-    for (const f of withCodes) assert.ok(familiesWithCodes.has(f), `${f}: its codes match no shipped ICD-10-CM code`);
-    for (const f of familiesWithCodes) assert.ok(withCodes.includes(f), `${f} classifies codes but lists none`);
+    for (const f of withCodes)
+      assert.ok(familiesWithCodes.has(f), `${f}: its codes match no shipped ICD-10-CM code`);
+    for (const f of familiesWithCodes)
+      assert.ok(withCodes.includes(f), `${f} classifies codes but lists none`);
   });
   it('leaves unrelated codes unclassified', () => {
-    for (const code of ['E78.5', 'I10', 'G54.7', 'Z79.891', 'M54.50']) assert.equal(idx.classify(normalizeIcd10cm(code)!), undefined, code);
+    for (const code of ['E78.5', 'I10', 'G54.7', 'Z79.891', 'M54.50'])
+      assert.equal(idx.classify(normalizeIcd10cm(code)!), undefined, code);
   });
   it('places families in the hierarchy the statements rely on', () => {
     assert.ok(idx.lineage('crps').has('chronic-pain'));
@@ -162,6 +219,7 @@ describe('indication value sets', () => {
     assert.ok(!idx.lineage('cancer-pain').has('chronic-pain'));
   });
   it('matches only codes that exist in the shipped ICD-10-CM set', () => {
-    for (const family of Object.keys(REPRESENTATIVES)) assert.ok(familiesWithCodes.has(family), `${family} matches no shipped code`);
+    for (const family of Object.keys(REPRESENTATIVES))
+      assert.ok(familiesWithCodes.has(family), `${family} matches no shipped code`);
   });
 });
