@@ -620,11 +620,11 @@ function notYetInForce(policy: CompiledPolicy, f: Facts): PolicyResult {
   if (!reasons) {
     const citation = first.changeReasons[0]?.citation;
     reasons = deepFreeze([
-      Object.freeze({
+      {
         text: `${policy.title} was not in force before ${first.effectiveFrom}.`,
         ...(citation ? { citation } : {}),
         rule: `version:${first.id}`,
-      }),
+      },
     ]);
     notInForceReasons.set(policy, reasons);
   }

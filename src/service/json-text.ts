@@ -79,9 +79,8 @@ function writeObject(value: object, out: string[]): void {
       return;
     }
   }
-  if ('toJSON' in value) throw NOT_PLAIN;
+  if (!plainData(value)) throw NOT_PLAIN;
   if (Array.isArray(value)) {
-    if (Object.getPrototypeOf(value) !== Array.prototype) throw NOT_PLAIN;
     if (value.length === 0) {
       out.push('[]');
       return;
@@ -95,8 +94,6 @@ function writeObject(value: object, out: string[]): void {
     out.push(']');
     return;
   }
-  const proto: unknown = Object.getPrototypeOf(value);
-  if (proto !== Object.prototype && proto !== null) throw NOT_PLAIN;
   let open = true;
   for (const key in value) {
     if (!Object.prototype.hasOwnProperty.call(value, key)) continue;
@@ -144,14 +141,7 @@ function fixedText(value: object): string {
 
 /** Everything below is deep-frozen plain data: no getter, no toJSON, nothing mutable. */
 function fixedData(value: object): boolean {
-  if ('toJSON' in value) return false;
-  const proto: unknown = Object.getPrototypeOf(value);
-  if (
-    !(Array.isArray(value)
-      ? proto === Array.prototype
-      : proto === Object.prototype || proto === null)
-  )
-    return false;
+  if (!plainData(value)) return false;
   for (const d of Object.values(Object.getOwnPropertyDescriptors(value))) {
     if (d.get !== undefined || d.set !== undefined) return false;
     const v: unknown = d.value;
@@ -160,4 +150,13 @@ function fixedData(value: object): boolean {
     } else if (typeof v === 'bigint') return false;
   }
   return true;
+}
+
+/** A plain array or object without toJSON: what JSON.stringify writes by its own rules. */
+function plainData(value: object): boolean {
+  if ('toJSON' in value) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return Array.isArray(value)
+    ? proto === Array.prototype
+    : proto === Object.prototype || proto === null;
 }

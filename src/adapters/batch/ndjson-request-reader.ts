@@ -139,11 +139,6 @@ class ByteInterner<T> {
   private readonly keys: (Uint8Array | undefined)[] = new Array(ByteInterner.SLOTS).fill(undefined);
   private readonly values: (T | null)[] = new Array(ByteInterner.SLOTS).fill(null);
   private size = 0;
-  /**
-   * The values of the list being read, before the list is made at its size (listOf): a list
-   * grown by push() from empty gets room for 17, about 150 bytes, and a line has two lists.
-   */
-  readonly scratch: T[] = [];
 
   constructor(private readonly make: (text: string) => T | null) {}
 
@@ -226,6 +221,11 @@ export function ndjsonRequestReader(checks: FastChecks): NdjsonRequestReader {
   const DATE_YEARS = 400; // 1900 to 2299; others are read each time
   const dates: (string | null | undefined)[] = new Array(DATE_YEARS * 13 * 32).fill(undefined);
 
+  // The values of the list being read, before the list is made at its size (listOf): a list
+  // grown by push() from empty gets room for 17, about 150 bytes, and a line has two lists.
+  // One for both: a line's lists are read one after the other.
+  const scratch: unknown[] = [];
+
   // Where the last token read ended, and whether its bytes were all ASCII: cursors instead of a
   // result object per token.
   let pos = 0;
@@ -294,7 +294,7 @@ export function ndjsonRequestReader(checks: FastChecks): NdjsonRequestReader {
       pos = p + 1;
       return emptyList();
     }
-    const out = codes.scratch;
+    const out = scratch as T[];
     let n = 0;
     for (;;) {
       if (p >= end || b[p] !== QUOTE || n === max) return undefined;
