@@ -10,7 +10,7 @@
 //     hand-written TypeScript (bench/peers/), checked first to agree with medpolicy on every
 //     scenario case of the policy and on the first BENCH_AGREE_LINES (default 5,000) lines.
 //     Then every engine screens the same BCBSAL lines in this process, one thread, in paired
-//     rounds (one chunk of 4,096 lines a turn), parse to row: each line becomes a request,
+//     rounds (turns of whole 4,096-line chunks, about 50 ms each), parse to row: each line becomes a request,
 //     a decision and an NDJSON row, and each chunk's rows one buffer. Two ways, so that every
 //     engine gets the same parser:
 //     A. all read with medpolicy's NDJSON byte reader (what `medpolicy screen` runs);
@@ -20,7 +20,8 @@
 //
 // BENCH_LINES (default 2,000,000) sets the file size; BENCH_PEER_LINES (default 100,000) the
 // peers' input; BENCH_SCREEN_ROUNDS (default 12) the peer rounds, after BENCH_SCREEN_WARMUP
-// (default 24) untimed ones; BENCH_OTHER_LINES (default
+// (default 24) untimed ones, each turn lasting about BENCH_TURN_MS (default 50; 0 for one chunk
+// a turn); BENCH_OTHER_LINES (default
 // 300,000) the CSV and X12 runs; BENCH_MEMORY_LINES (default 10,000,000; 0 skips it) the run
 // whose peak RSS is reported. The machine is shared: figures are medians of noisy runs.
 import { spawnSync } from 'node:child_process';
@@ -73,6 +74,7 @@ const PEER_LINES = Number(process.env.BENCH_PEER_LINES ?? 100_000);
 const AGREE_LINES = Number(process.env.BENCH_AGREE_LINES ?? 5_000);
 const SCREEN_ROUNDS = Number(process.env.BENCH_SCREEN_ROUNDS ?? 12);
 const SCREEN_WARMUP = Number(process.env.BENCH_SCREEN_WARMUP ?? 24);
+const TURN_MS = Number(process.env.BENCH_TURN_MS ?? 50);
 const OTHER_LINES = Number(process.env.BENCH_OTHER_LINES ?? 300_000);
 const MEMORY_LINES = Number(process.env.BENCH_MEMORY_LINES ?? 10_000_000);
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -297,7 +299,17 @@ async function main(): Promise<void> {
     size: chunkLines.length,
     warmup: SCREEN_WARMUP,
     endOfTurn: () => gc({ type: 'major' }),
+    // Whole chunks a turn, as many as make it last about TURN_MS (0: one chunk a turn). With one
+    // chunk a turn, medpolicy's turns (about 8 ms) were 12-20 % slower beside the JsonLogic
+    // engines' (70-130 ms) than beside nothing, even with each engine in an isolate of its own
+    // (a worker thread): that is a turn's fixed cost of refilling the caches the previous turn
+    // emptied, which a long screening run does not pay; with 8 chunks a turn it was about 5 %.
+    ...(TURN_MS > 0 ? { minTurnMs: TURN_MS } : {}),
   };
+  const turns =
+    TURN_MS > 0
+      ? `turns of whole ${fmt(CHUNK)}-line chunks, as many as last about ${TURN_MS} ms`
+      : `turns of one ${fmt(CHUNK)}-line chunk`;
   // Every engine's rows of a chunk land in a buffer that is used again, as the CLI's are (a fresh
   // megabyte each chunk is page faults, not screening).
   const rowBuffer = Buffer.allocUnsafeSlow(16 << 20);
@@ -359,9 +371,9 @@ async function main(): Promise<void> {
     rounds,
   );
   console.log(
-    `\nA. one thread, the same BCBSAL lines, every engine reading with medpolicy's NDJSON reader, bytes → decision → row bytes (${SCREEN_ROUNDS} rounds of one ${fmt(CHUNK)}-line chunk):`,
+    `\nA. one thread, the same BCBSAL lines, every engine reading with medpolicy's NDJSON reader, bytes → decision → row bytes (${SCREEN_ROUNDS} rounds, ${turns}):`,
   );
-  printRounds(asLines(viaReader), 'lines');
+  printRounds(asLines(viaReader), 'lines', 'chunks');
 
   // B. Every engine parses each line with JSON.parse: medpolicy then validates (its fast
   // validator, the full one for anything unusual) and decides as the screener does for a line
@@ -408,9 +420,9 @@ async function main(): Promise<void> {
     rounds,
   );
   console.log(
-    `\nB. the same, every engine parsing each line with JSON.parse, text → decision → row bytes (${SCREEN_ROUNDS} rounds of one ${fmt(CHUNK)}-line chunk):`,
+    `\nB. the same, every engine parsing each line with JSON.parse, text → decision → row bytes (${SCREEN_ROUNDS} rounds, ${turns}):`,
   );
-  printRounds(asLines(viaParse), 'lines');
+  printRounds(asLines(viaParse), 'lines', 'chunks');
 
   const byName = (t: Timings[], name: string) => t.find((e) => e.name === name)!;
   console.log('');

@@ -15,6 +15,8 @@ export interface Timings {
   cpu: number[];
   /** Items per wall-clock second, one per round. */
   wall: number[];
+  /** Slices in each timed turn (1 unless minTurnMs is set). */
+  slicesPerTurn: number;
 }
 
 export interface RoundsOptions {
@@ -31,6 +33,15 @@ export interface RoundsOptions {
    * one promoted is marked and compacted during another's turns).
    */
   endOfTurn?: () => void;
+  /**
+   * Each contender's turn runs consecutive slices until it lasts about this long, counted from
+   * the last warm-up rounds. A turn has fixed costs that are no contender's work: the caches
+   * refilled after the previous contender's turn, and endOfTurn's collection marking the heap
+   * they all share. With one slice a turn those weigh most on the fastest contender (a turn of
+   * a few milliseconds beside others' tens to hundreds); turns of about equal length weigh them
+   * alike, as a long screening run, where one engine runs alone, does not have them at all.
+   */
+  minTurnMs?: number;
 }
 
 let sink = 0;
@@ -39,22 +50,44 @@ export async function pairedRounds(
   contenders: readonly Contender[],
   o: RoundsOptions,
 ): Promise<Timings[]> {
-  const out = contenders.map((c) => ({ name: c.name, cpu: [] as number[], wall: [] as number[] }));
+  const out = contenders.map((c) => ({
+    name: c.name,
+    cpu: [] as number[],
+    wall: [] as number[],
+    slicesPerTurn: 1,
+  }));
   const per = Math.min(o.perRound, o.size);
+  const slices = Math.floor(o.size / per);
+  // Wall-clock seconds of each contender's one-slice turns in the last warm-up rounds.
+  const calibration = contenders.map(() => [] as number[]);
+  const calibrationRounds = Math.min(4, o.warmup);
   for (let r = -o.warmup; r < o.rounds; r++) {
-    const start = ((r + o.warmup) % Math.floor(o.size / per)) * per;
+    const first = (r + o.warmup) % slices;
+    if (r === 0 && o.minTurnMs !== undefined) {
+      for (let i = 0; i < contenders.length; i++) {
+        const slice = median(calibration[i]!) * 1000;
+        out[i]!.slicesPerTurn = Math.min(slices, Math.max(1, Math.round(o.minTurnMs / slice)));
+      }
+    }
     for (let i = 0; i < contenders.length; i++) {
+      const k = out[i]!.slicesPerTurn;
       const cpu0 = process.cpuUsage();
       const t0 = process.hrtime.bigint();
-      const v = contenders[i]!.run(start, start + per);
-      sink += typeof v === 'number' ? v : await v;
+      for (let j = 0; j < k; j++) {
+        const start = ((first + j) % slices) * per;
+        const v = contenders[i]!.run(start, start + per);
+        sink += typeof v === 'number' ? v : await v;
+      }
       o.endOfTurn?.();
       const wallS = Number(process.hrtime.bigint() - t0) / 1e9;
       const used = process.cpuUsage(cpu0);
       const cpuS = (used.user + used.system) / 1e6;
-      if (r < 0) continue;
-      out[i]!.cpu.push(per / Math.max(cpuS, 1e-6));
-      out[i]!.wall.push(per / wallS);
+      if (r < 0) {
+        if (r >= -calibrationRounds) calibration[i]!.push(wallS);
+        continue;
+      }
+      out[i]!.cpu.push((k * per) / Math.max(cpuS, 1e-6));
+      out[i]!.wall.push((k * per) / wallS);
     }
   }
   if (sink === -1) console.log(sink);
@@ -75,12 +108,13 @@ export function roundRatios(ours: Timings, peer: Timings): number[] {
 }
 
 /** The table of one comparison: the first of `t` is medpolicy, the rest its peers. */
-export function printRounds(t: readonly Timings[], unit = 'decisions'): void {
+export function printRounds(t: readonly Timings[], unit = 'decisions', slice = 'slices'): void {
   const ours = t[0]!;
   const width = Math.max(...t.map((e) => e.name.length));
-  console.log(
-    `  ${''.padEnd(width)}  ${`${unit} per CPU-second: median [min, max]`.padEnd(46)} wall-clock/s median   medpolicy ÷ peer per round: median [min, max]`,
-  );
+  // Turns of several slices (RoundsOptions.minTurnMs): how many each contender's had.
+  const turns = t.some((e) => e.slicesPerTurn > 1);
+  const header = `  ${''.padEnd(width)}  ${`${unit} per CPU-second: median [min, max]`.padEnd(46)} wall-clock/s median   medpolicy ÷ peer per round: median [min, max]`;
+  console.log(turns ? `${header.padEnd(width + 100)} ${slice} a turn` : header);
   for (const e of t) {
     const cpu = `${fmt(median(e.cpu)).padStart(11)} [${fmt(Math.min(...e.cpu))}, ${fmt(Math.max(...e.cpu))}]`;
     let line = `  ${e.name.padEnd(width)}  ${cpu.padEnd(46)} ${fmt(median(e.wall)).padStart(11)}`;
@@ -88,6 +122,7 @@ export function printRounds(t: readonly Timings[], unit = 'decisions'): void {
       const r = roundRatios(ours, e);
       line += `         ${x(median(r)).padStart(8)} [${x(Math.min(...r))}, ${x(Math.max(...r))}]`;
     }
+    if (turns) line = `${line.padEnd(width + 100)} ${e.slicesPerTurn}`;
     console.log(line);
   }
 }
