@@ -30,6 +30,20 @@ describe('paired rounds', () => {
     assert.equal(t[0]!.cpu.length, 3);
   });
 
+  it('with minTurnMs but no warm-up rounds to count from, runs one slice a turn', async () => {
+    const a = busy('a', 0.1);
+    const t = await pairedRounds([a], {
+      rounds: 2,
+      perRound: 10,
+      size: 60,
+      warmup: 0,
+      minTurnMs: 20,
+    });
+    assert.deepEqual(a.ran, [0, 10]);
+    assert.equal(t[0]!.slicesPerTurn, 1);
+    assert.ok(t[0]!.cpu.every((rate) => rate > 0 && Number.isFinite(rate)));
+  });
+
   it('with minTurnMs, gives a quick contender consecutive slices a turn and a slow one a single slice', async () => {
     const quick = busy('quick', 0.2);
     const slow = busy('slow', 30);

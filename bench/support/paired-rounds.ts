@@ -35,11 +35,11 @@ export interface RoundsOptions {
   endOfTurn?: () => void;
   /**
    * Each contender's turn runs consecutive slices until it lasts about this long, counted from
-   * the last warm-up rounds. A turn has fixed costs that are no contender's work: the caches
-   * refilled after the previous contender's turn, and endOfTurn's collection marking the heap
-   * they all share. With one slice a turn those weigh most on the fastest contender (a turn of
-   * a few milliseconds beside others' tens to hundreds); turns of about equal length weigh them
-   * alike, as a long screening run, where one engine runs alone, does not have them at all.
+   * the last warm-up rounds (without warm-up rounds, one slice). A turn has fixed costs that are
+   * no contender's work: the caches refilled after the previous contender's turn, and
+   * endOfTurn's collection marking the heap they all share. With one slice a turn those weigh
+   * most on the fastest contender (a turn of a few milliseconds beside others' tens to hundreds);
+   * turns of about equal length weigh them alike. A long run of one engine alone has none.
    */
   minTurnMs?: number;
 }
@@ -63,7 +63,7 @@ export async function pairedRounds(
   const calibrationRounds = Math.min(4, o.warmup);
   for (let r = -o.warmup; r < o.rounds; r++) {
     const first = (r + o.warmup) % slices;
-    if (r === 0 && o.minTurnMs !== undefined) {
+    if (r === 0 && o.minTurnMs !== undefined && calibrationRounds > 0) {
       for (let i = 0; i < contenders.length; i++) {
         const slice = median(calibration[i]!) * 1000;
         out[i]!.slicesPerTurn = Math.min(slices, Math.max(1, Math.round(o.minTurnMs / slice)));
