@@ -285,21 +285,23 @@ async function main(): Promise<void> {
   // The same conditions for every engine, as in a long screening run: rounds begin once the JIT
   // has settled (24 rounds of 4,096 lines, about the first tenth that the CLI's steady rate
   // leaves out; with 2, medpolicy's larger code was still tiering up in the timed rounds), and
-  // each turn ends with a full collection timed as its own, so that every engine pays for all of
-  // its own garbage and none for another's. A minor collection is not enough: the peers promote
-  // garbage into the old generation (about 190 MB between two mark-compacts, with 50,000 lines),
-  // and its incremental marking and compaction (25-35 ms of steps, 8-10 ms to finish, each time)
-  // then ran in whichever turn came next: medpolicy's turns, about 10 ms each, were a sixth to a
-  // quarter slower interleaved with the peers than alone. Each turn also pays for marking the heap every
-  // engine shares (inputs, compiled policies), which weighs most on the fastest turns.
+  // each turn ends with a minor collection (a scavenge) timed as its own, so that every engine
+  // pays for collecting its own young garbage and none for another's (otherwise the first
+  // scavenge of a turn copies what the previous engine left alive).
+  //
+  // Not a full collection: on Node 20, gc({ type: 'major' }) only scavenges (--trace-gc shows
+  // "Scavenge ... testing"), and gc() with no argument, the real mark-compact, marks the whole
+  // heap every engine shares (inputs, contexts, compiled rules): about 80 ms a turn, more than
+  // most turns, which put every engine near 40,000 lines per CPU-second. So garbage an engine
+  // promotes to the old generation is collected by mark-compacts in whichever turn they fall.
   setFlagsFromString('--expose-gc');
-  const gc = runInNewContext('gc') as (o: { type: 'minor' | 'major' }) => void;
+  const gc = runInNewContext('gc') as (o: { type: 'minor' }) => void;
   const rounds = {
     rounds: SCREEN_ROUNDS,
     perRound: 1,
     size: chunkLines.length,
     warmup: SCREEN_WARMUP,
-    endOfTurn: () => gc({ type: 'major' }),
+    endOfTurn: () => gc({ type: 'minor' }),
     // Whole chunks a turn, as many as make it last about TURN_MS (0: one chunk a turn). With one
     // chunk a turn, medpolicy's turns (about 8 ms) were 12-20 % slower beside the JsonLogic
     // engines' (70-130 ms) than beside nothing, even with each engine in an isolate of its own

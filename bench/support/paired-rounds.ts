@@ -29,17 +29,16 @@ export interface RoundsOptions {
   /**
    * Run at the end of every turn, inside its timing: a garbage collection, so that each
    * contender pays for collecting its own garbage and none for another's (otherwise the first
-   * scavenge of a turn copies what the previous contender left alive, and old-generation garbage
-   * one promoted is marked and compacted during another's turns).
+   * scavenge of a turn copies what the previous contender left alive).
    */
   endOfTurn?: () => void;
   /**
    * Each contender's turn runs consecutive slices until it lasts about this long, counted from
    * the last warm-up rounds (without warm-up rounds, one slice). A turn has fixed costs that are
-   * no contender's work: the caches refilled after the previous contender's turn, and
-   * endOfTurn's collection marking the heap they all share. With one slice a turn those weigh
-   * most on the fastest contender (a turn of a few milliseconds beside others' tens to hundreds);
-   * turns of about equal length weigh them alike. A long run of one engine alone has none.
+   * no contender's work, such as the caches refilled after the previous contender's turn. With
+   * one slice a turn those weigh most on the fastest contender (a turn of a few milliseconds
+   * beside others' tens to hundreds); turns of about equal length weigh them alike. A long run
+   * of one engine alone has none.
    */
   minTurnMs?: number;
 }
