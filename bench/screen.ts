@@ -304,9 +304,10 @@ async function main(): Promise<void> {
     endOfTurn: () => gc({ type: 'minor' }),
     // Whole chunks a turn, as many as make it last about TURN_MS (0: one chunk a turn). With one
     // chunk a turn, medpolicy's turns (about 8 ms) were 12-20 % slower beside the JsonLogic
-    // engines' (70-130 ms) than beside nothing, even with each engine in an isolate of its own
-    // (a worker thread): that is a turn's fixed cost of refilling the caches the previous turn
-    // emptied, which a long screening run does not pay; with 8 chunks a turn it was about 5 %.
+    // engines' (70-130 ms) than beside nothing; with 8 chunks a turn, about 5 % (measured with
+    // each engine in a worker thread of its own). That is a cost of taking turns, which a long
+    // run of one engine does not pay: caches refilled after another engine's turn, and the
+    // others' collections falling in its turn; which weighs more, I could not separate.
     ...(TURN_MS > 0 ? { minTurnMs: TURN_MS } : {}),
   };
   const turns =
