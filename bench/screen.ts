@@ -307,7 +307,7 @@ async function main(): Promise<void> {
     // engines' (70-130 ms) than beside nothing; with 8 chunks a turn, about 5 % (measured with
     // each engine in a worker thread of its own). That is a cost of taking turns, which a long
     // run of one engine does not pay: caches refilled after another engine's turn, and the
-    // others' collections falling in its turn; which weighs more, I could not separate.
+    // others' collections falling in its turn (not told apart).
     ...(TURN_MS > 0 ? { minTurnMs: TURN_MS } : {}),
   };
   const turns =
