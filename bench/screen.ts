@@ -10,9 +10,9 @@
 //     hand-written TypeScript (bench/peers/), checked first to agree with medpolicy on every
 //     scenario case of the policy and on the first BENCH_AGREE_LINES (default 5,000) lines.
 //     Then every engine screens the same BCBSAL lines in this process, one thread, in paired
-//     rounds (turns of whole 4,096-line chunks, about 50 ms each), parse to row: each line becomes a request,
-//     a decision and an NDJSON row, and each chunk's rows one buffer. Two ways, so that every
-//     engine gets the same parser:
+//     rounds (turns of whole 4,096-line chunks, about 50 ms each), parse to row: each line
+//     becomes a request, a decision and an NDJSON row, and each chunk's rows one buffer. Two
+//     ways, so that every engine gets the same parser:
 //     A. all read with medpolicy's NDJSON byte reader (what `medpolicy screen` runs);
 //     B. all parse with JSON.parse (medpolicy then validates; the peers check the request).
 //     Targets, on the median of the per-round ratios: medpolicy ≥ 10× json-logic-js and
@@ -21,9 +21,8 @@
 // BENCH_LINES (default 2,000,000) sets the file size; BENCH_PEER_LINES (default 100,000) the
 // peers' input; BENCH_SCREEN_ROUNDS (default 12) the peer rounds, after BENCH_SCREEN_WARMUP
 // (default 24) untimed ones, each turn lasting about BENCH_TURN_MS (default 50; 0 for one chunk
-// a turn); BENCH_OTHER_LINES (default
-// 300,000) the CSV and X12 runs; BENCH_MEMORY_LINES (default 10,000,000; 0 skips it) the run
-// whose peak RSS is reported. The machine is shared: figures are medians of noisy runs.
+// a turn); BENCH_OTHER_LINES (default 300,000) the CSV and X12 runs; BENCH_MEMORY_LINES
+// (default 10,000,000; 0 skips it) the run whose peak RSS is reported. The machine is shared: figures are medians of noisy runs.
 import { spawnSync } from 'node:child_process';
 import {
   createReadStream,
@@ -41,10 +40,6 @@ import { runInNewContext } from 'node:vm';
 import { join } from 'node:path';
 import { chunkProcessor } from '../src/adapters/batch/chunk-job.js';
 import type * as ReaderModule from '../src/adapters/batch/ndjson-request-reader.js';
-import type {
-  envelopeValues,
-  NdjsonRequestReader,
-} from '../src/adapters/batch/ndjson-request-reader.js';
 import { ENVELOPE, Screener } from '../src/adapters/batch/screener.js';
 import { fastChecks } from '../src/service/validate-request-fast.js';
 import { packageRoot } from '../src/package-root.js';
@@ -328,7 +323,7 @@ async function main(): Promise<void> {
   // A. Every engine reads with medpolicy's own NDJSON reader (src/adapters/batch/
   // ndjson-request-reader.ts: bytes straight to a validated, normalized request; a line it
   // declines is parsed with JSON.parse and validated). medpolicy runs exactly what `medpolicy
-  // screen` runs on a chunk; the peers get each line's request from the same reader.
+  // screen` runs on a chunk; the peers get each line's request from the same reader's code.
   //
   // Each peer from its own copy of the reader's module, as each engine would have in a process of
   // its own: one copy shared its type feedback and optimized code between medpolicy and the
@@ -336,19 +331,10 @@ async function main(): Promise<void> {
   // (medpolicy 514-519k lines per CPU-second with a shared copy, 551-583k with its own, runs
   // alternated on one host).
   const readerModule = '../src/adapters/batch/ndjson-request-reader.js';
-  const peerReaders = new Map<
-    string,
-    { reader: NdjsonRequestReader; envelopeValues: typeof envelopeValues }
-  >();
-  for (const p of peers) {
+  const peerViaReader = async (p: Peer): Promise<Contender> => {
     const own = (await import(`${readerModule}?peer=${p.name}`)) as typeof ReaderModule;
-    peerReaders.set(p.name, {
-      reader: own.ndjsonRequestReader(fastChecks(ctx)),
-      envelopeValues: own.envelopeValues,
-    });
-  }
-  const peerViaReader = (p: Peer): Contender => {
-    const { reader, envelopeValues } = peerReaders.get(p.name)!;
+    const reader = own.ndjsonRequestReader(fastChecks(ctx));
+    const envelopeValues = own.envelopeValues;
     return {
       name: p.name,
       async run(chunk) {
@@ -390,7 +376,7 @@ async function main(): Promise<void> {
           return rows.length;
         },
       },
-      ...peers.map(peerViaReader),
+      ...(await Promise.all(peers.map(peerViaReader))),
     ],
     rounds,
   );
