@@ -201,4 +201,36 @@ describe('the NDJSON byte reader', () => {
       }
     }
   });
+
+  it('remembers thousands of codes and tells apart those that differ in one byte', () => {
+    // Enough distinct codes (1 to 9 characters, valid, unknown and malformed) that the reader's
+    // memory of codes outgrows its first store, read twice: the second time from memory.
+    const codes: string[] = [];
+    const letters = 'ABFGMZ';
+    for (let i = 0; codes.length < 6_000; i++) {
+      const l = letters[i % letters.length]!;
+      const n = String(i).padStart(2, '0');
+      codes.push(
+        `${l}${n.slice(0, 2)}.${n.slice(2)}`,
+        `${l}${n}`,
+        `${l}${n}X`.slice(0, 1 + (i % 9)),
+      );
+    }
+    const line = (code: string) =>
+      JSON.stringify({
+        payer: 'bcbsal',
+        dateOfService: '2025-09-15',
+        diagnosisCodes: [code, code + '1'],
+      });
+    for (const round of [1, 2]) {
+      for (const code of codes) {
+        const valid = general.validate(JSON.parse(line(code)), ENVELOPE).ok;
+        assert.equal(
+          agree(line(code), `${code}, round ${round}`),
+          valid,
+          `${code}, round ${round}`,
+        );
+      }
+    }
+  });
 });

@@ -96,33 +96,69 @@ enum Key {
  * byte makes it no match, as does a non-ASCII byte (no known string has one).
  */
 class ByteVocabulary<T> {
-  private readonly byFirst: ({ bytes: Uint8Array; value: T }[] | undefined)[] = new Array(256);
+  // The known strings in flat arrays, those that share a first byte side by side: a candidate is
+  // checked by its length and its words without loading an object of its own.
+  /** Per first byte: where its candidates start, and how many there are. */
+  private readonly first = new Int32Array(256);
+  private readonly count = new Int32Array(256);
+  private readonly lengths: Int32Array;
+  /** Where each candidate's words start in `words`. */
+  private readonly offsets: Int32Array;
+  /** Each candidate's bytes, as little-endian 32-bit words, zero-padded to a whole word. */
+  private readonly words: Int32Array;
+  private readonly values: T[] = [];
   /** The closing quote of the last match. */
   end = -1;
 
   constructor(entries: Iterable<[string, T]>) {
-    for (const [text, value] of entries) {
-      const bytes = Buffer.from(text);
-      if (bytes.length > 0) (this.byFirst[bytes[0]!] ??= []).push({ bytes, value });
-    }
+    const known = [...entries]
+      .map(([text, value]) => ({ bytes: Buffer.from(text), value }))
+      .filter((k) => k.bytes.length > 0)
+      .sort((x, y) => x.bytes[0]! - y.bytes[0]!);
+    this.lengths = new Int32Array(known.length);
+    this.offsets = new Int32Array(known.length);
+    const padded = Buffer.alloc(known.reduce((n, k) => n + ((k.bytes.length + 3) & ~3), 0));
+    let o = 0;
+    known.forEach((k, i) => {
+      const f = k.bytes[0]!;
+      if (this.count[f] === 0) this.first[f] = i;
+      this.count[f]!++;
+      this.lengths[i] = k.bytes.length;
+      this.offsets[i] = o >> 2;
+      k.bytes.copy(padded, o);
+      o += (k.bytes.length + 3) & ~3;
+      this.values.push(k.value);
+    });
+    this.words = new Int32Array(padded.length >> 2);
+    for (let i = 0; i < this.words.length; i++) this.words[i] = padded.readInt32LE(i * 4);
   }
 
-  /** The known string whose token's text starts at `s` (after its opening quote), or undefined. */
-  match(b: Uint8Array, s: number, end: number): T | undefined {
-    const candidates = this.byFirst[b[s]!];
-    if (candidates === undefined) return undefined;
-    // Indexed loops, not for-of: this runs for every key and vocabulary value of every line.
-    for (let j = 0; j < candidates.length; j++) {
-      const c = candidates[j]!;
-      const k = c.bytes;
-      const n = k.length;
+  /**
+   * The known string whose token's text starts at `s` (after its opening quote), or undefined.
+   * `v` views the same bytes as `b`.
+   */
+  match(b: Uint8Array, v: DataView, s: number, end: number): T | undefined {
+    const f = b[s]!;
+    const last = this.first[f]! + this.count[f]!;
+    for (let j = this.first[f]!; j < last; j++) {
+      const n = this.lengths[j]!;
       const e = s + n;
       if (e >= end || b[e] !== QUOTE) continue;
-      let i = 1;
-      while (i < n && k[i] === b[s + i]) i++;
-      if (i < n) continue;
+      // Four bytes a compare (keys run to 21 bytes); the last word's bytes past the string are
+      // compared as zero.
+      const o = this.offsets[j]!;
+      const whole = n >> 2;
+      let i = 0;
+      while (i < whole && v.getInt32(s + i * 4, true) === this.words[o + i]) i++;
+      if (i < whole) continue;
+      const rest = n & 3;
+      if (rest > 0) {
+        let w = 0;
+        for (let x = rest - 1; x >= 0; x--) w = (w << 8) | b[s + whole * 4 + x]!;
+        if (w !== this.words[o + whole]) continue;
+      }
       this.end = e;
-      return c.value;
+      return this.values[j];
     }
     return undefined;
   }
@@ -132,42 +168,72 @@ class ByteVocabulary<T> {
  * Strings read before, by their bytes: a code or a drug name seen on an earlier line costs a
  * hash and a compare instead of a new string and its own hash. Bounded: past the bound, values
  * are still made, only not kept.
+ *
+ * The keys' bytes sit in one buffer (each at a multiple of four, compared four bytes at a time)
+ * and their hashes, lengths and offsets in typed arrays: a slot is checked without touching an
+ * object per key, each of which was a cache miss of its own.
  */
 class ByteInterner<T> {
   private static readonly SLOTS = 1 << 14;
   private readonly hashes = new Int32Array(ByteInterner.SLOTS);
-  private readonly keys: (Uint8Array | undefined)[] = new Array(ByteInterner.SLOTS).fill(undefined);
+  /** The key's length in bytes; -1 for an empty slot. */
+  private readonly lengths = new Int32Array(ByteInterner.SLOTS).fill(-1);
+  /** Where the key's bytes start in `bytes`, in words (four bytes). */
+  private readonly offsets = new Int32Array(ByteInterner.SLOTS);
   private readonly values: (T | null)[] = new Array(ByteInterner.SLOTS).fill(null);
+  private bytes = new Uint8Array(1 << 14);
+  private words = new Int32Array(this.bytes.buffer);
+  /** Words of `bytes` in use. */
+  private used = 0;
   private size = 0;
 
   constructor(private readonly make: (text: string) => T | null) {}
 
   /**
    * The value for the ASCII bytes `b[s, e)`: made by `make` the first time; null if it refused.
-   * `h` is their hash (hashOf), when the caller has it.
+   * `v` views the same bytes as `b`; `h` is their hash (hashOf), when the caller has it.
    */
-  get(b: Uint8Array, s: number, e: number, h = hashOf(b, s, e)): T | null {
+  get(b: Uint8Array, v: DataView, s: number, e: number, h = hashOf(b, s, e)): T | null {
     const mask = ByteInterner.SLOTS - 1;
     const len = e - s;
+    const whole = len >> 2;
     let i = h & mask;
     for (;;) {
-      const k = this.keys[i];
-      if (k === undefined) break;
-      if (this.hashes[i] === h && k.length === len) {
+      const n = this.lengths[i]!;
+      if (n < 0) break;
+      if (n === len && this.hashes[i] === h) {
+        const o = this.offsets[i]!;
         let j = 0;
-        while (j < len && k[j] === b[s + j]) j++;
-        if (j === len) return this.values[i]!;
+        while (j < whole && v.getInt32(s + j * 4, true) === this.words[o + j]) j++;
+        if (j === whole) {
+          const k = this.bytes;
+          let x = whole * 4;
+          const base = o * 4;
+          while (x < len && k[base + x] === b[s + x]) x++;
+          if (x === len) return this.values[i]!;
+        }
       }
       i = (i + 1) & mask;
     }
-    const v = this.make(latin1(b, s, e));
+    const value = this.make(latin1(b, s, e));
     if (this.size < ByteInterner.SLOTS >> 1) {
+      const need = (len + 3) >> 2;
+      if ((this.used + need) * 4 > this.bytes.length) {
+        const grown = new Uint8Array(Math.max(this.bytes.length * 2, (this.used + need) * 4));
+        grown.set(this.bytes);
+        this.bytes = grown;
+        this.words = new Int32Array(grown.buffer);
+      }
+      // A copy: the chunk moves on.
+      this.bytes.set(b.subarray(s, e), this.used * 4);
       this.size++;
       this.hashes[i] = h;
-      this.keys[i] = Uint8Array.prototype.slice.call(b, s, e); // a copy: the chunk moves on
-      this.values[i] = v;
+      this.lengths[i] = len;
+      this.offsets[i] = this.used;
+      this.values[i] = value;
+      this.used += need;
     }
-    return v;
+    return value;
   }
 }
 
@@ -307,7 +373,7 @@ export function ndjsonRequestReader(checks: FastChecks): NdjsonRequestReader {
         h = Math.imul(h ^ c, HASH_PRIME);
       }
       if (q >= end || b[q] !== QUOTE || q - p - 1 > maxLength) return undefined;
-      const v = codes.get(b, p + 1, q, h);
+      const v = codes.get(b, view, p + 1, q, h);
       if (v === null) return undefined;
       out[n++] = v;
       p = skipSpace(b, q + 1, end);
@@ -345,7 +411,16 @@ export function ndjsonRequestReader(checks: FastChecks): NdjsonRequestReader {
     lineIsNumber: false,
   };
 
+  // A view of the bytes being read, for matching known strings four bytes at a time: made once
+  // per buffer (a chunk's lines share one).
+  let viewed: Uint8Array | undefined;
+  let view: DataView = new DataView(new ArrayBuffer(0));
+
   function read(b: Uint8Array, start: number, end: number): NormalizedRequest | undefined {
+    if (b !== viewed) {
+      view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+      viewed = b;
+    }
     let p = skipSpace(b, start, end);
     if (p >= end || b[p] !== 0x7b) return undefined;
     p = skipSpace(b, p + 1, end);
@@ -373,7 +448,7 @@ export function ndjsonRequestReader(checks: FastChecks): NdjsonRequestReader {
     let seen = 0;
     for (;;) {
       if (p >= end || b[p] !== QUOTE) return undefined;
-      const key = keys.match(b, p + 1, end);
+      const key = keys.match(b, view, p + 1, end);
       if (key === undefined || seen & (1 << key)) return undefined;
       seen |= 1 << key;
       p = skipSpace(b, keys.end + 1, end);
@@ -383,7 +458,7 @@ export function ndjsonRequestReader(checks: FastChecks): NdjsonRequestReader {
       const c = b[p]!;
       if (c === QUOTE && VOCABULARY_KEYS & (1 << key)) {
         const words = vocabularies[key]!;
-        const v = words.match(b, p + 1, end);
+        const v = words.match(b, view, p + 1, end);
         if (v === undefined) return undefined;
         switch (key) {
           case Key.payer:
@@ -418,7 +493,7 @@ export function ndjsonRequestReader(checks: FastChecks): NdjsonRequestReader {
           }
           case Key.drug: {
             if (!ascii) return undefined;
-            const v = drugs.get(b, s, q);
+            const v = drugs.get(b, view, s, q);
             if (v === null) return undefined;
             f.drug = v;
             break;
