@@ -142,16 +142,17 @@ export function writeNdjsonRowFrom(
 ): void {
   const id = e.idStart;
   const line = e.lineStart;
-  const buf = sink.reserve(HEAD_MAX + (e.idEnd - id) + (e.lineEnd - line) + tail.length);
-  let o = put(buf, sink.length, SOURCE_LINE);
+  const buf = sink.reserve(HEAD_MAX + 3 + (e.idEnd - id) + (e.lineEnd - line) + tail.length);
+  const v = sink.view;
+  let o = put(v, sink.length, SOURCE_LINE);
   o = putNumber(buf, o, sourceLine);
   if (id >= 0) {
-    o = put(buf, o, CLAIM_ID);
+    o = put(v, o, CLAIM_ID);
     for (let i = id; i < e.idEnd; i++) buf[o++] = src[i]!;
     buf[o++] = 0x22;
   }
   if (line >= 0) {
-    o = put(buf, o, e.lineIsNumber ? CLAIM_LINE : CLAIM_LINE_STRING);
+    o = put(v, o, e.lineIsNumber ? CLAIM_LINE : CLAIM_LINE_STRING);
     for (let i = line; i < e.lineEnd; i++) buf[o++] = src[i]!;
     if (!e.lineIsNumber) buf[o++] = 0x22;
   }
@@ -160,21 +161,37 @@ export function writeNdjsonRowFrom(
   writeNdjsonRowEnd(sink, d);
 }
 
-const bytesOf = (s: string) => new Uint8Array(Buffer.from(s, 'latin1'));
-const SOURCE_LINE = bytesOf('{"sourceLine":');
-const CLAIM_ID = bytesOf(',"claimId":"');
-const CLAIM_LINE = bytesOf(',"claimLine":');
-const CLAIM_LINE_STRING = bytesOf(',"claimLine":"');
+/** Short constant ASCII bytes, as little-endian 32-bit words (the last zero-padded). */
+interface Words {
+  words: Int32Array;
+  length: number;
+}
+const wordsOf = (s: string): Words => {
+  const b = Buffer.alloc((s.length + 3) & ~3);
+  b.write(s, 'latin1');
+  const words = new Int32Array(b.length >> 2);
+  for (let i = 0; i < words.length; i++) words[i] = b.readInt32LE(i * 4);
+  return { words, length: s.length };
+};
+const SOURCE_LINE = wordsOf('{"sourceLine":');
+const CLAIM_ID = wordsOf(',"claimId":"');
+const CLAIM_LINE = wordsOf(',"claimLine":');
+const CLAIM_LINE_STRING = wordsOf(',"claimLine":"');
 /** The most characters JSON writes a number in ("-2.2250738585072014e-308"). */
 const NUMBER_MAX = 24;
 // The constant parts of a row's head, and its line number.
 const HEAD_MAX =
   SOURCE_LINE.length + NUMBER_MAX + CLAIM_ID.length + 1 + CLAIM_LINE_STRING.length + 1;
 
-/** Short constant bytes, a byte at a time: cheaper than a typed-array copy this short. */
-function put(buf: Uint8Array, o: number, bytes: Uint8Array): number {
-  for (let i = 0; i < bytes.length; i++) buf[o++] = bytes[i]!;
-  return o;
+/**
+ * Short constant bytes, four at a time: cheaper than a typed-array copy this short, and than a
+ * byte at a time. Up to three bytes past them are written too (the padding of the last word):
+ * room the caller reserved, overwritten by what follows.
+ */
+function put(v: DataView, o: number, c: Words): number {
+  const w = c.words;
+  for (let i = 0; i < w.length; i++) v.setInt32(o + i * 4, w[i]!, true);
+  return o + c.length;
 }
 
 /** A number as JSON writes it (room for NUMBER_MAX characters made). */
@@ -227,7 +244,7 @@ function writeNdjsonRowEnd(sink: RowBuffer, d: DeterminationV1): void {
   sink.ascii('}\n');
 }
 
-const ROW_END = bytesOf('}\n');
+const ROW_END = new Uint8Array(Buffer.from('}\n', 'latin1'));
 
 // A row's end with one warning, by its code.
 const oneWarningEnds = new Map<string, Uint8Array>();
@@ -302,6 +319,8 @@ export function diffRow(
 export class RowBuffer {
   private buf: Buffer = EMPTY;
   private off = 0;
+  /** A view of `buf`, for writers that store several bytes at once. */
+  view: DataView = viewOf(EMPTY);
 
   constructor(
     private size: number = 1 << 16,
@@ -332,6 +351,7 @@ export class RowBuffer {
     this.buf.copy(bigger, 0, 0, this.off);
     if (this.buf.length > 0) this.pool.give(this.buf.buffer as ArrayBuffer);
     this.buf = bigger;
+    this.view = viewOf(bigger);
   }
 
   /** A buffer of rows taken earlier, once written out: its memory is used again. */
@@ -405,7 +425,10 @@ export class RowBuffer {
     // The next batch of rows is likely the size of this one: start there, not small and growing.
     this.size = Math.max(this.size, this.off + (this.off >> 3));
     this.buf = EMPTY;
+    this.view = viewOf(EMPTY);
     this.off = 0;
     return out;
   }
 }
+
+const viewOf = (b: Buffer) => new DataView(b.buffer, b.byteOffset, b.length);
