@@ -111,6 +111,7 @@ interface PolicyResult {
 const NO_STRINGS: readonly string[] = deepFreeze([]);
 const NO_CANDIDATES: readonly Candidate[] = emptyList();
 const NO_NOTICES: readonly NoticeV1[] = deepFreeze([]);
+const NO_POLICIES: readonly CompiledPolicy[] = emptyList();
 // Plain and of objects (empty-list.ts), as the compiled statement lists are: one array shape
 // where statements are read.
 const NO_STATEMENTS: readonly CompiledStatement[] = emptyList();
@@ -182,8 +183,9 @@ export function decide(
   };
 
   let chosen: PolicyResult | undefined;
-  for (const policy of policySet.byPayer.get(req.payer) ?? []) {
-    const r = evaluatePolicy(policy, facts);
+  const policies = policySet.byPayer.get(req.payer) ?? NO_POLICIES;
+  for (let i = 0; i < policies.length; i++) {
+    const r = evaluatePolicy(policies[i]!, facts);
     if (!chosen) chosen = r;
     if (r.outcome !== 'out-of-scope' || r.referTo.length > 0) {
       chosen = r;
