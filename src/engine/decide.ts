@@ -160,7 +160,9 @@ export function decide(
     routeCode: undefined,
     implied: NO_ROUTES,
   };
-  for (const pc of req.procedureCodes) {
+  const codes = req.procedureCodes;
+  for (let i = 0; i < codes.length; i++) {
+    const pc = codes[i]!;
     const p = pc.system === 'cpt' ? cf.cpt(pc.code) : cf.hcpcs(pc.code);
     checkCode(p.cs, p.validity, date, day, warnings);
     readProcedure(procedures, p);
@@ -307,14 +309,18 @@ function withSilences(
     r.reasons[0]?.rule === 'scope:indication';
   const productSpeaks =
     r.outcome !== 'out-of-scope' || r.outOfScopeReason === 'product-not-governed';
-  for (const s of vp.silences) {
+  const silences = vp.silences;
+  for (let i = 0; i < silences.length; i++) {
+    const s = silences[i]!;
     let w: WarningV1;
     if (s.touches) {
       if (!reachedDiagnosis) continue;
       if (s.silence.when && evalCondition(s.silence.when, f.req) !== true) continue;
       let first: Candidate | undefined;
       let touched: string | undefined;
-      for (const c of f.candidates) {
+      const candidates = f.candidates;
+      for (let j = 0; j < candidates.length; j++) {
+        const c = candidates[j]!;
         if (!(c.familyIndex >= 0 ? s.touchesIndex[c.familyIndex] : s.touches.has(c.family)))
           continue;
         if (first === undefined) first = c;
@@ -420,7 +426,9 @@ function evaluateVersionOf(plan: PolicyPlan, vp: VersionPlan, f: Facts): PolicyR
 
   // Product.
   let product: CompiledProductRule | undefined;
-  for (const rule of version.productRules) {
+  const rules = version.productRules;
+  for (let i = 0; i < rules.length; i++) {
+    const rule = rules[i]!;
     if (evalCondition(rule.when, req) === true) {
       product = rule;
       break;
@@ -481,7 +489,9 @@ function evaluateVersionOf(plan: PolicyPlan, vp: VersionPlan, f: Facts): PolicyR
   let decided: Candidate | undefined;
   let statements: readonly CompiledStatement[] = NO_STATEMENTS;
   let excluded: FamilyIndex | undefined;
-  for (const c of f.candidates) {
+  const candidates = f.candidates;
+  for (let i = 0; i < candidates.length; i++) {
+    const c = candidates[i]!;
     const idx = familyIndex(vp, c);
     if (!idx) continue;
     statements = scopedStatements(idx, c, scope, inScope);
@@ -765,8 +775,9 @@ function askedEntry(f: Facts): WeakMap<object, readonly ReasonV1[]> {
     askedNodes = 0;
   }
   let n = askedRoot;
-  for (const c of f.candidates) n = askedChild(n, c);
-  for (const code of f.unclassified) n = askedChild(n, code);
+  const { candidates, unclassified } = f;
+  for (let i = 0; i < candidates.length; i++) n = askedChild(n, candidates[i]!);
+  for (let i = 0; i < unclassified.length; i++) n = askedChild(n, unclassified[i]!);
   return n.byDrug;
 }
 
@@ -871,7 +882,9 @@ function noticesFor(
   const hit = byOutcome?.get(outcome);
   if (hit) return hit;
   const out: NoticeV1[] = [];
-  for (const n of vp.version.notices) {
+  const notices = vp.version.notices;
+  for (let i = 0; i < notices.length; i++) {
+    const n = notices[i]!;
     if (n.outcomes && !n.outcomes.has(outcome)) continue;
     if (n.when && evalCondition(n.when, req) !== true) continue;
     out.push(...n.notices);
@@ -894,7 +907,10 @@ function decidedReasons(
 ): readonly ReasonV1[] {
   let known = vp.decidedReasons.get(statements);
   if (!known) vp.decidedReasons.set(statements, (known = []));
-  for (const k of known) if (k.product === product && k.pa === pa) return k.reasons;
+  for (let i = 0; i < known.length; i++) {
+    const k = known[i]!;
+    if (k.product === product && k.pa === pa) return k.reasons;
+  }
   const out: ReasonV1[] = [];
   // A conditional answer turns on the product's sentence: it comes first, then what the
   // policy's statements say for members it governs outright.
@@ -920,7 +936,9 @@ function otherDiagnosisWarnings(
   f: Facts,
 ): void {
   if (f.candidates.length < 2) return;
-  for (const c of f.candidates) {
+  const candidates = f.candidates;
+  for (let i = 0; i < candidates.length; i++) {
+    const c = candidates[i]!;
     if (c === chosen || c.family === chosen.family) continue;
     const idx = familyIndex(vp, c);
     if (!idx) continue;

@@ -38,7 +38,9 @@ export function priorAuthWith(
 
 /** The first rule that holds decides; one that turns on a field the request lacks makes it conditional. */
 export function priorAuthFor(version: CompiledVersion, req: NormalizedRequest): PriorAuthAnswer {
-  for (const rule of version.priorAuthRules) {
+  const rules = version.priorAuthRules;
+  for (let i = 0; i < rules.length; i++) {
+    const rule = rules[i]!;
     const t = evalCondition(rule.when, req);
     if (t === true) {
       let a = ruleAnswers.get(rule);
