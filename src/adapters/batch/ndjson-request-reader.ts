@@ -90,8 +90,8 @@ enum Key {
 }
 
 /**
- * Known strings as bytes. A string token is matched where it stands: the candidates that share
- * its first byte are compared byte by byte, and the one followed by the closing quote is it. So
+ * Known strings as bytes. A string token is matched where it stands: of the candidates that
+ * share its first byte, the one followed by the closing quote whose bytes match is it. So
  * the token is read once, not scanned for its end and then compared. An escape or any other
  * byte makes it no match, as does a non-ASCII byte (no known string has one).
  */
