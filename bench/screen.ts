@@ -327,6 +327,12 @@ async function main(): Promise<void> {
     if (o + n >= rowBuffer.length) throw new Error('rows of a chunk over 16 MB');
     return o + n;
   };
+  // A peer's row for a request parsed with JSON.parse: its decision, or an error row where it
+  // refused the request.
+  const parsedRow = (decided: PeerDecision | null, q: Record<string, unknown>, line: number) =>
+    decided
+      ? rowOf(decided, line, q.claimId, q.claimLine, q.payer as string)
+      : errorRowOf(line, '');
   const asLines = (t: Timings[]) =>
     t.map((e) => ({ ...e, cpu: e.cpu.map((v) => v * CHUNK), wall: e.wall.map((v) => v * CHUNK) }));
 
@@ -365,12 +371,7 @@ async function main(): Promise<void> {
             const q = JSON.parse(b.toString('utf8', pos, nl)) as Record<string, unknown>;
             const d = p.fromRequest(q, ENVELOPE);
             const decided = p.async ? await d : (d as PeerDecision | null);
-            o = putRow(
-              o,
-              decided
-                ? rowOf(decided, line, q.claimId, q.claimLine, q.payer as string)
-                : errorRowOf(line, ''),
-            );
+            o = putRow(o, parsedRow(decided, q, line));
           }
           pos = nl + 1;
         }
@@ -431,12 +432,7 @@ async function main(): Promise<void> {
             const q = JSON.parse(l) as Record<string, unknown>;
             const d = p.fromRequest(q, ENVELOPE);
             const decided = p.async ? await d : (d as PeerDecision | null);
-            o = putRow(
-              o,
-              decided
-                ? rowOf(decided, line, q.claimId, q.claimLine, q.payer as string)
-                : errorRowOf(line, ''),
-            );
+            o = putRow(o, parsedRow(decided, q, line));
             line++;
           }
           return o;

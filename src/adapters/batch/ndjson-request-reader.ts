@@ -1,6 +1,7 @@
 import { emptyList, listOf } from '../../model/empty-list.js';
 import type { NormalizedRequest, ProcedureCode } from '../../model/normalized-request.js';
 import { LINES_OF_BUSINESS, PLAN_TYPES, ROUTES, SETTINGS } from '../../model/vocabulary.js';
+import { equalsWords, storeWords, viewOf, wordCount } from './byte-words.js';
 import {
   homePlanString,
   MAX_DIAGNOSIS_CODE_LENGTH,
@@ -104,7 +105,7 @@ class ByteVocabulary<T> {
   private readonly lengths: Int32Array;
   /** Where each candidate's words start in `words`. */
   private readonly offsets: Int32Array;
-  /** Each candidate's bytes, as little-endian 32-bit words, zero-padded to a whole word. */
+  /** Each candidate's bytes as words (byte-words.ts). */
   private readonly words: Int32Array;
   private readonly values: T[] = [];
   /** The closing quote of the last match. */
@@ -117,20 +118,18 @@ class ByteVocabulary<T> {
       .sort((x, y) => x.bytes[0]! - y.bytes[0]!);
     this.lengths = new Int32Array(known.length);
     this.offsets = new Int32Array(known.length);
-    const padded = Buffer.alloc(known.reduce((n, k) => n + ((k.bytes.length + 3) & ~3), 0));
+    this.words = new Int32Array(known.reduce((n, k) => n + wordCount(k.bytes.length), 0));
     let o = 0;
     known.forEach((k, i) => {
       const f = k.bytes[0]!;
       if (this.count[f] === 0) this.first[f] = i;
       this.count[f]!++;
       this.lengths[i] = k.bytes.length;
-      this.offsets[i] = o >> 2;
-      k.bytes.copy(padded, o);
-      o += (k.bytes.length + 3) & ~3;
+      this.offsets[i] = o;
+      storeWords(k.bytes, viewOf(k.bytes), 0, k.bytes.length, this.words, o);
+      o += wordCount(k.bytes.length);
       this.values.push(k.value);
     });
-    this.words = new Int32Array(padded.length >> 2);
-    for (let i = 0; i < this.words.length; i++) this.words[i] = padded.readInt32LE(i * 4);
   }
 
   /**
@@ -144,19 +143,7 @@ class ByteVocabulary<T> {
       const n = this.lengths[j]!;
       const e = s + n;
       if (e >= end || b[e] !== QUOTE) continue;
-      // Four bytes a compare (keys run to 21 bytes); the last word's bytes past the string are
-      // compared as zero.
-      const o = this.offsets[j]!;
-      const whole = n >> 2;
-      let i = 0;
-      while (i < whole && v.getInt32(s + i * 4, true) === this.words[o + i]) i++;
-      if (i < whole) continue;
-      const rest = n & 3;
-      if (rest > 0) {
-        let w = 0;
-        for (let x = rest - 1; x >= 0; x--) w = (w << 8) | b[s + whole * 4 + x]!;
-        if (w !== this.words[o + whole]) continue;
-      }
+      if (!equalsWords(b, v, s, n, this.words, this.offsets[j]!)) continue;
       this.end = e;
       return this.values[j];
     }
@@ -169,21 +156,20 @@ class ByteVocabulary<T> {
  * hash and a compare instead of a new string and its own hash. Bounded: past the bound, values
  * are still made, only not kept.
  *
- * The keys' bytes sit in one buffer (each at a multiple of four, compared four bytes at a time)
- * and their hashes, lengths and offsets in typed arrays: a slot is checked without touching an
- * object per key, each of which was a cache miss of its own.
+ * The keys sit in one array of words (byte-words.ts) and their hashes, lengths and offsets in
+ * typed arrays: a slot is checked without touching an object per key, each of which was a cache
+ * miss of its own.
  */
 class ByteInterner<T> {
   private static readonly SLOTS = 1 << 14;
   private readonly hashes = new Int32Array(ByteInterner.SLOTS);
   /** The key's length in bytes; -1 for an empty slot. */
   private readonly lengths = new Int32Array(ByteInterner.SLOTS).fill(-1);
-  /** Where the key's bytes start in `bytes`, in words (four bytes). */
+  /** Where the key starts in `words`. */
   private readonly offsets = new Int32Array(ByteInterner.SLOTS);
   private readonly values: (T | null)[] = new Array(ByteInterner.SLOTS).fill(null);
-  private bytes = new Uint8Array(1 << 14);
-  private words = new Int32Array(this.bytes.buffer);
-  /** Words of `bytes` in use. */
+  private words = new Int32Array(1 << 12);
+  /** Of `words`, those in use. */
   private used = 0;
   private size = 0;
 
@@ -196,36 +182,28 @@ class ByteInterner<T> {
   get(b: Uint8Array, v: DataView, s: number, e: number, h = hashOf(b, s, e)): T | null {
     const mask = ByteInterner.SLOTS - 1;
     const len = e - s;
-    const whole = len >> 2;
     let i = h & mask;
     for (;;) {
       const n = this.lengths[i]!;
       if (n < 0) break;
-      if (n === len && this.hashes[i] === h) {
-        const o = this.offsets[i]!;
-        let j = 0;
-        while (j < whole && v.getInt32(s + j * 4, true) === this.words[o + j]) j++;
-        if (j === whole) {
-          const k = this.bytes;
-          let x = whole * 4;
-          const base = o * 4;
-          while (x < len && k[base + x] === b[s + x]) x++;
-          if (x === len) return this.values[i]!;
-        }
-      }
+      if (
+        n === len &&
+        this.hashes[i] === h &&
+        equalsWords(b, v, s, len, this.words, this.offsets[i]!)
+      )
+        return this.values[i]!;
       i = (i + 1) & mask;
     }
     const value = this.make(latin1(b, s, e));
     if (this.size < ByteInterner.SLOTS >> 1) {
-      const need = (len + 3) >> 2;
-      if ((this.used + need) * 4 > this.bytes.length) {
-        const grown = new Uint8Array(Math.max(this.bytes.length * 2, (this.used + need) * 4));
-        grown.set(this.bytes);
-        this.bytes = grown;
-        this.words = new Int32Array(grown.buffer);
+      const need = wordCount(len);
+      if (this.used + need > this.words.length) {
+        const grown = new Int32Array(Math.max(this.words.length * 2, this.used + need));
+        grown.set(this.words);
+        this.words = grown;
       }
       // A copy: the chunk moves on.
-      this.bytes.set(b.subarray(s, e), this.used * 4);
+      storeWords(b, v, s, len, this.words, this.used);
       this.size++;
       this.hashes[i] = h;
       this.lengths[i] = len;
@@ -418,7 +396,7 @@ export function ndjsonRequestReader(checks: FastChecks): NdjsonRequestReader {
 
   function read(b: Uint8Array, start: number, end: number): NormalizedRequest | undefined {
     if (b !== viewed) {
-      view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+      view = viewOf(b);
       viewed = b;
     }
     let p = skipSpace(b, start, end);

@@ -1,6 +1,7 @@
 import type { DeterminationV1, ReasonV1 } from '../../model/determination.js';
 import type { Problem } from '../../model/problem.js';
 import { BufferPool } from './buffer-pool.js';
+import { viewOf, wordsOf } from './byte-words.js';
 import type { Envelope } from './ndjson-request-reader.js';
 
 const EMPTY = Buffer.alloc(0);
@@ -142,7 +143,7 @@ export function writeNdjsonRowFrom(
 ): void {
   const id = e.idStart;
   const line = e.lineStart;
-  const buf = sink.reserve(HEAD_MAX + 3 + (e.idEnd - id) + (e.lineEnd - line) + tail.length);
+  const buf = sink.reserve(HEAD_MAX + (e.idEnd - id) + (e.lineEnd - line) + tail.length);
   const v = sink.view;
   let o = put(v, sink.length, SOURCE_LINE);
   o = putNumber(buf, o, sourceLine);
@@ -161,34 +162,32 @@ export function writeNdjsonRowFrom(
   writeNdjsonRowEnd(sink, d);
 }
 
-/** Short constant ASCII bytes, as little-endian 32-bit words (the last zero-padded). */
-interface Words {
+/** Short constant ASCII bytes, as words (byte-words.ts). */
+interface Constant {
   words: Int32Array;
   length: number;
 }
-const wordsOf = (s: string): Words => {
-  const b = Buffer.alloc((s.length + 3) & ~3);
-  b.write(s, 'latin1');
-  const words = new Int32Array(b.length >> 2);
-  for (let i = 0; i < words.length; i++) words[i] = b.readInt32LE(i * 4);
-  return { words, length: s.length };
-};
-const SOURCE_LINE = wordsOf('{"sourceLine":');
-const CLAIM_ID = wordsOf(',"claimId":"');
-const CLAIM_LINE = wordsOf(',"claimLine":');
-const CLAIM_LINE_STRING = wordsOf(',"claimLine":"');
+const constant = (s: string): Constant => ({
+  words: wordsOf(Buffer.from(s, 'latin1')),
+  length: s.length,
+});
+const SOURCE_LINE = constant('{"sourceLine":');
+const CLAIM_ID = constant(',"claimId":"');
+const CLAIM_LINE = constant(',"claimLine":');
+const CLAIM_LINE_STRING = constant(',"claimLine":"');
 /** The most characters JSON writes a number in ("-2.2250738585072014e-308"). */
 const NUMBER_MAX = 24;
-// The constant parts of a row's head, and its line number.
+// The constant parts of a row's head, its line number, and the padding put() may write past the
+// last constant.
 const HEAD_MAX =
-  SOURCE_LINE.length + NUMBER_MAX + CLAIM_ID.length + 1 + CLAIM_LINE_STRING.length + 1;
+  SOURCE_LINE.length + NUMBER_MAX + CLAIM_ID.length + 1 + CLAIM_LINE_STRING.length + 1 + 3;
 
 /**
  * Short constant bytes, four at a time: cheaper than a typed-array copy this short, and than a
  * byte at a time. Up to three bytes past them are written too (the padding of the last word):
  * room the caller reserved, overwritten by what follows.
  */
-function put(v: DataView, o: number, c: Words): number {
+function put(v: DataView, o: number, c: Constant): number {
   const w = c.words;
   for (let i = 0; i < w.length; i++) v.setInt32(o + i * 4, w[i]!, true);
   return o + c.length;
@@ -319,8 +318,7 @@ export function diffRow(
 export class RowBuffer {
   private buf: Buffer = EMPTY;
   private off = 0;
-  /** A view of `buf`, for writers that store several bytes at once. */
-  view: DataView = viewOf(EMPTY);
+  private bufView: DataView = viewOf(EMPTY);
 
   constructor(
     private size: number = 1 << 16,
@@ -334,6 +332,11 @@ export class RowBuffer {
   /** After writing into reserve()'s buffer: where the rows now end. */
   set length(n: number) {
     this.off = n;
+  }
+
+  /** A view of reserve()'s buffer, for writers that store several bytes at once. */
+  get view(): DataView {
+    return this.bufView;
   }
 
   /** The buffer, with room for `n` more bytes from `length` on, for a writer that fills it. */
@@ -351,7 +354,7 @@ export class RowBuffer {
     this.buf.copy(bigger, 0, 0, this.off);
     if (this.buf.length > 0) this.pool.give(this.buf.buffer as ArrayBuffer);
     this.buf = bigger;
-    this.view = viewOf(bigger);
+    this.bufView = viewOf(bigger);
   }
 
   /** A buffer of rows taken earlier, once written out: its memory is used again. */
@@ -425,10 +428,8 @@ export class RowBuffer {
     // The next batch of rows is likely the size of this one: start there, not small and growing.
     this.size = Math.max(this.size, this.off + (this.off >> 3));
     this.buf = EMPTY;
-    this.view = viewOf(EMPTY);
+    this.bufView = viewOf(EMPTY);
     this.off = 0;
     return out;
   }
 }
-
-const viewOf = (b: Buffer) => new DataView(b.buffer, b.byteOffset, b.length);
