@@ -24,7 +24,7 @@ import type { CitationV1, ReasonV1 } from '../model/determination.js';
 import type { Condition, PolicyFactEffect, PolicyFile } from '../model/policy.js';
 import type { FactEntry } from '../model/facts.js';
 import { isDeepStrictEqual } from 'node:util';
-import { closest } from '../service/suggest.js';
+import { closest } from '../model/suggest.js';
 import { classifyProcedureCode, normalizeIcd10cm } from '../terminology/code-format.js';
 import { dayBefore } from '../terminology/code-system.js';
 import type { Terminology } from '../terminology/terminology.js';

@@ -1,6 +1,6 @@
 import { problem, type Problem } from '../model/problem.js';
 import type { DrugCatalog } from '../terminology/drugs.js';
-import { nearest } from './suggest.js';
+import { nearest } from '../model/suggest.js';
 
 /**
  * The problem with a request's drug name, or undefined when the catalog knows it. A name that

@@ -1,4 +1,3 @@
-import type { CompiledPolicySet } from '../model/compiled-policy.js';
 import { loadPolicySet } from '../policies/load-policy-set.js';
 import {
   loadsOperatorFiles,
@@ -7,7 +6,6 @@ import {
   TERMINOLOGY_PATHS,
   type TerminologyOptions,
 } from '../terminology/load-terminology.js';
-import type { Terminology } from '../terminology/terminology.js';
 import {
   contextRoots,
   PREBUILT_CONTEXT_FILE,
@@ -16,13 +14,10 @@ import {
   writePrebuiltContext,
 } from './prebuilt-context.js';
 
-/** What every adapter needs to decide: the compiled policies and the terminology. */
-export interface DecisionContext {
-  policySet: CompiledPolicySet;
-  terminology: Terminology;
-  /** The policies directory the context was loaded from (sources, coverage map); default the package's. */
-  policiesDir?: string;
-}
+import type { DecisionContext } from './decision-context.js';
+
+// Defined on its own, so the prebuilt artifact's reader and writer name it without importing this.
+export type { DecisionContext };
 
 /**
  * Loads the policies and the terminology. `policiesDir` (default: the MEDPOLICY_POLICIES

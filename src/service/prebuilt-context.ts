@@ -7,7 +7,7 @@ import { freezeSharedParts } from '../model/deep-freeze.js';
 import { packageRoot, policiesDir } from '../package-root.js';
 import { terminologyFromFiles, type TerminologyFiles } from '../terminology/shipped-terminology.js';
 import { listFiles, stampFile, unchanged, type FileStamp } from './file-stamps.js';
-import type { DecisionContext } from './load-context.js';
+import type { DecisionContext } from './decision-context.js';
 
 // Compiling the policy set (YAML, schemas, quote location, indexes) and building the terminology
 // were most of every command's start-up. So the build compiles the package's own corpus once and

@@ -5,7 +5,7 @@ import {
   type RequestFacts,
 } from '../model/facts.js';
 import { problem, type Problem } from '../model/problem.js';
-import { closest } from './suggest.js';
+import { closest } from '../model/suggest.js';
 
 // A request's `facts`, for both validators: the fast path accepts them with plain checks, the
 // full one names what is wrong. Facts that spell a request field (facts.yaml `requestField`) are

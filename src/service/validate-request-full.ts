@@ -17,7 +17,7 @@ import { problem, type Problem } from '../model/problem.js';
 import { classifyProcedureCode, normalizeIcd10cm } from '../terminology/code-format.js';
 import type { DecisionContext } from './load-context.js';
 import { drugNameProblem } from './drug-name.js';
-import { closest } from './suggest.js';
+import { closest } from '../model/suggest.js';
 import { NO_FACTS } from '../model/facts.js';
 import { acceptFacts, factProblems, foldAliases, type AliasFields } from './request-facts.js';
 

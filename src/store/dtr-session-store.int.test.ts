@@ -10,7 +10,7 @@ import {
   type DtrSessionStoreErrorReason,
   type DtrSessionV1,
   type DtrStepV1,
-} from '../adapters/dtr/session-store.js';
+} from '../service/dtr-session-port.js';
 import type { CoverageRequest } from '../model/coverage-request.js';
 import { StoreUnavailableError } from '../service/audit-port.js';
 import { freshDatabase, type FreshDatabase } from '../../test/support/postgres.js';

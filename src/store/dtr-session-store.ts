@@ -3,7 +3,7 @@ import {
   type DtrSessionStore,
   type DtrSessionV1,
   type DtrStepV1,
-} from '../adapters/dtr/session-store.js';
+} from '../service/dtr-session-port.js';
 import { CoverageRequestSchema, type CoverageRequest } from '../model/coverage-request.js';
 import type { SqlClient } from './sql-client.js';
 import { guard, storableJsonText } from './store-guard.js';

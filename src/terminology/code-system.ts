@@ -1,5 +1,8 @@
 import type { Route } from '../model/vocabulary.js';
-import type { ReleaseInfo } from './icd10cm-history.js';
+import type { IcdRelease } from './cms-order-file.js';
+
+/** A CMS release as a code set records it: its label and dates, without its codes. */
+export type ReleaseInfo = Omit<IcdRelease, 'entries'>;
 
 /** A span of dates of service (inclusive, ISO strings) in which a code had one status. */
 export interface CodeWindow {

@@ -6,8 +6,8 @@ import {
   releaseFromTag,
   releaseTag,
   type ReleaseHistory,
-  type ReleaseInfo,
 } from './icd10cm-history.js';
+import type { ReleaseInfo } from './code-system.js';
 
 // The shipped build of the ICD-10-CM history is two files in terminology/icd10cm/:
 //  - history.tsv: a header naming each release, then one line per code, sorted: the code and its

@@ -1,12 +1,10 @@
 import type { IcdRelease } from './cms-order-file.js';
-import { dayBefore, type CodeWindow } from './code-system.js';
+import { dayBefore, type CodeWindow, type ReleaseInfo } from './code-system.js';
 
 // The ICD-10-CM release history: which codes each CMS release held, and whether each was
 // billable (1) or a header (0). One character per release, oldest first, '-' when the release
 // lacked the code. This is the one representation the shipped build, operator-loaded files and
 // the code-set update report all share, so that "valid on a date" is computed in one place.
-
-export type ReleaseInfo = Omit<IcdRelease, 'entries'>;
 
 export const ABSENT = '-';
 

@@ -1,8 +1,14 @@
 import { displayIcd10cm } from './code-format.js';
-import { dayBefore, type CodeRecord, type CodeSystem, type CodeWindow } from './code-system.js';
+import {
+  dayBefore,
+  type CodeRecord,
+  type CodeSystem,
+  type CodeWindow,
+  type ReleaseInfo,
+} from './code-system.js';
 import type { IcdRelease, OrderFileEntry } from './cms-order-file.js';
 import type { HistorySource } from './icd10cm-history-file.js';
-import { ABSENT, chainReleases, windowsFromStatuses, type ReleaseInfo } from './icd10cm-history.js';
+import { ABSENT, chainReleases, windowsFromStatuses } from './icd10cm-history.js';
 
 /** ICD-10-CM replaced ICD-9-CM in the US for dates of service from this day. */
 export const ICD10CM_START = '2015-10-01';

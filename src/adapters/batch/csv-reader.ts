@@ -1,5 +1,5 @@
 import { problem, type Problem } from '../../model/problem.js';
-import { closest } from '../../service/suggest.js';
+import { closest } from '../../model/suggest.js';
 import { UsageError } from '../cli/exit-codes.js';
 import { settingForPos } from '../../terminology/place-of-service.js';
 import type { Screener } from './screener.js';

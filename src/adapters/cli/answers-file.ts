@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { FactVocabulary } from '../../model/facts.js';
 import { factsFromAnswers, isAnswerCode, type AnswerCode } from '../../questions/answers.js';
-import { closest } from '../../service/suggest.js';
+import { closest } from '../../model/suggest.js';
 import { UsageError } from './exit-codes.js';
 
 // `check --answers FILE`: answers to fact questions, as JSON `{ "<fact>": true|false }` or as a

@@ -40,7 +40,7 @@ import {
   type DtrAnswerV1,
   type DtrSessionV1,
   type DtrStepV1,
-} from './session-store.js';
+} from '../../service/dtr-session-port.js';
 
 const QR_AT = 'Parameters.parameter[0].resource';
 const RESTART = 'restart with $questionnaire-package';

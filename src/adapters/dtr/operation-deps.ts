@@ -7,7 +7,7 @@ import type { AssertionRequestV1 } from '../../store/audit-store.js';
 import type { CoverageMap } from '../cdshooks/coverage-map.js';
 import { operationOutcome, type IssueType } from '../pas/operation-outcome.js';
 import type { FormSource } from './questionnaire.js';
-import type { DtrSessionStore } from './session-store.js';
+import type { DtrSessionStore } from '../../service/dtr-session-port.js';
 
 /** The store as the DTR operations use it (the audit store implements it). */
 export interface DtrStore {

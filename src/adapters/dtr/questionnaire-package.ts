@@ -35,7 +35,7 @@ import {
   standardFormId,
 } from './questionnaire.js';
 import { draftResponse, type DocPurpose, type SessionRefs } from './questionnaire-response.js';
-import { DtrSessionStoreError, type DtrSessionV1 } from './session-store.js';
+import { DtrSessionStoreError, type DtrSessionV1 } from '../../service/dtr-session-port.js';
 
 /** What the package is decided on, wherever it came from. */
 interface Decidable {

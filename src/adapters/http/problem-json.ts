@@ -7,7 +7,7 @@ import {
   type ProblemCode,
 } from '../../model/problem.js';
 import { StoreRejectedValueError, StoreUnavailableError } from '../../service/audit-port.js';
-import { closest } from '../../service/suggest.js';
+import { closest } from '../../model/suggest.js';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
 export const RETRY_AFTER_SECONDS = 2;

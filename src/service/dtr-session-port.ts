@@ -1,4 +1,4 @@
-import type { CoverageRequest } from '../../model/coverage-request.js';
+import type { CoverageRequest } from '../model/coverage-request.js';
 
 /**
  * Where a DTR session lives between `$questionnaire-package` and the `$next-question` calls that
