@@ -82,9 +82,9 @@ function buildCoverageWarning(cs: CodeSystem, date: string): WarningV1 | undefin
 // and shared, frozen, per code (keyed '' when the date does not matter). Bounded per code, at
 // about three years of dates: a batch that meets one header code on a few hundred dates of
 // service (the bench meets G35 on 280) would otherwise clear the table and rebuild every warning.
-// Not larger: bench:screen's file spreads its lines over 4,540 dates, which clears the table every
-// thousand or so, yet a bound of 8,192 made screening a million of them about 7 % slower (whole
-// process, both orders) and the process 4 MB larger.
+// Not larger: bench:screen's file spreads its lines over 4,540 dates, so a header code's table
+// is cleared after every thousand or so new dates, yet a bound of 8,192 made screening a million
+// of those lines about 7 % slower (whole process, both orders) and the process 4 MB larger.
 const codeWarningsByValidity = new WeakMap<CodeValidity, Map<string, WarningV1>>();
 
 function codeWarning(cs: CodeSystem, v: CodeValidity, date: string): WarningV1 {
